@@ -1,0 +1,311 @@
+//! The safe Rust handle: configure, start, send, stop. Shares state with its
+//! I/O thread through [`Shared`].
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{JoinHandle, ThreadId};
+
+use crossbeam_channel::{Receiver, Sender};
+use tungstenite::Bytes;
+
+use crate::config::{Config, Endpoint};
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::{Event, State, Stats};
+use crate::session;
+use crate::sys::Waker;
+
+/// Receives each whole message: its bytes and whether it is binary.
+pub type MessageHandler = Box<dyn FnMut(&[u8], bool) + Send>;
+/// Receives each event.
+pub type EventHandler = Box<dyn FnMut(&Event) + Send>;
+
+/// A message accepted by `send`, waiting to be written.
+#[derive(Clone, Debug)]
+pub(crate) struct Outgoing {
+    pub data: Bytes,
+    pub binary: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct Handlers {
+    pub on_message: Option<MessageHandler>,
+    pub on_event: Option<EventHandler>,
+}
+
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub messages_sent: AtomicU64,
+    pub bytes_sent: AtomicU64,
+    pub messages_received: AtomicU64,
+    pub bytes_received: AtomicU64,
+    pub connections: AtomicU64,
+    pub queued_messages: AtomicU64,
+    pub queued_bytes: AtomicU64,
+    pub last_close_code: AtomicU32,
+}
+
+/// State shared by a client handle and its I/O thread.
+pub(crate) struct Shared {
+    pub endpoint: Endpoint,
+    pub config: Mutex<Config>,
+    pub state: AtomicU32,
+    pub stop: AtomicBool,
+    /// The handle is gone (freed from inside a callback): no more callbacks.
+    pub detached: AtomicBool,
+    /// The I/O thread is blocked in poll and wants a wake-up for new sends.
+    pub want_wake: AtomicBool,
+    pub waker: Waker,
+    pub tx: Sender<Outgoing>,
+    pub rx: Receiver<Outgoing>,
+    /// Messages taken off the channel but not yet written, kept across runs.
+    pub carry: Mutex<VecDeque<Outgoing>>,
+    pub handlers: Mutex<Handlers>,
+    pub counters: Counters,
+    pub last_error: Mutex<String>,
+    pub io_thread: Mutex<Option<ThreadId>>,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic inside a callback is caught; a poisoned lock still holds valid data.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    pub fn set_state(&self, s: State) {
+        self.state.store(s as u32, Ordering::SeqCst);
+    }
+
+    pub fn on_io_thread(&self) -> bool {
+        *lock(&self.io_thread) == Some(std::thread::current().id())
+    }
+}
+
+/// A WebSocket client that stays connected. Every method may be called from
+/// any thread, also from inside its own callbacks.
+pub struct Client {
+    sh: Arc<Shared>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Client {
+    /// Resolves the endpoint (see [`Endpoint::resolve`]) with default options.
+    pub fn new(url: &str, port: i32, path: &str) -> Result<Client> {
+        Client::with_config(url, port, path, Config::default())
+    }
+
+    pub fn with_config(url: &str, port: i32, path: &str, config: Config) -> Result<Client> {
+        let endpoint = Endpoint::resolve(url, port, path)?;
+        config.validate()?;
+        let waker = Waker::new().map_err(|e| Error::new(ErrorKind::Io, format!("cannot create the wake-up fd: {e}")))?;
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let sh = Shared {
+            endpoint,
+            config: Mutex::new(config),
+            state: AtomicU32::new(State::Idle as u32),
+            stop: AtomicBool::new(false),
+            detached: AtomicBool::new(false),
+            want_wake: AtomicBool::new(false),
+            waker,
+            tx,
+            rx,
+            carry: Mutex::new(VecDeque::new()),
+            handlers: Mutex::new(Handlers::default()),
+            counters: Counters::default(),
+            last_error: Mutex::new(String::new()),
+            io_thread: Mutex::new(None),
+        };
+        Ok(Client { sh: Arc::new(sh), thread: Mutex::new(None) })
+    }
+
+    /// Where this client connects.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.sh.endpoint
+    }
+
+    fn running(&self) -> bool {
+        lock(&self.thread).as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    fn require_not_running(&self, what: &str) -> Result<()> {
+        if self.running() {
+            return Err(Error::new(ErrorKind::InvalidState, format!("{what} is only possible before start() or after stop()")));
+        }
+        Ok(())
+    }
+
+    /// Changes options; only before `start` (or after `stop`). The new
+    /// configuration is validated as a whole; on error nothing changes.
+    pub fn configure(&self, f: impl FnOnce(&mut Config)) -> Result<()> {
+        self.require_not_running("changing the configuration")?;
+        let mut cfg = lock(&self.sh.config).clone();
+        f(&mut cfg);
+        cfg.validate()?;
+        *lock(&self.sh.config) = cfg;
+        Ok(())
+    }
+
+    /// A copy of the current options.
+    pub fn config(&self) -> Config {
+        lock(&self.sh.config).clone()
+    }
+
+    /// Sets the message handler; only before `start` (or after `stop`).
+    pub fn set_message_handler(&self, f: impl FnMut(&[u8], bool) + Send + 'static) -> Result<()> {
+        self.require_not_running("setting the message handler")?;
+        lock(&self.sh.handlers).on_message = Some(Box::new(f));
+        Ok(())
+    }
+
+    /// Sets the event handler; only before `start` (or after `stop`).
+    pub fn set_event_handler(&self, f: impl FnMut(&Event) + Send + 'static) -> Result<()> {
+        self.require_not_running("setting the event handler")?;
+        lock(&self.sh.handlers).on_event = Some(Box::new(f));
+        Ok(())
+    }
+
+    /// Starts the I/O thread; returns at once. Idempotent while running.
+    /// After `stop` it starts again, sending what is still queued.
+    pub fn start(&self) -> Result<()> {
+        let mut slot = lock(&self.thread);
+        if let Some(t) = slot.as_ref() {
+            if !t.is_finished() && !self.sh.stop.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            if self.sh.on_io_thread() {
+                return Err(Error::new(ErrorKind::InvalidState, "start() after stop() is not possible from inside a callback"));
+            }
+            if let Some(t) = slot.take() {
+                let _ = t.join();
+            }
+        }
+        self.sh.stop.store(false, Ordering::SeqCst);
+        self.sh.set_state(State::Connecting);
+        let sh = self.sh.clone();
+        let handle = std::thread::Builder::new()
+            .name("mywsclient-io".into())
+            .spawn(move || session::run(sh))
+            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start the I/O thread: {e}")))?;
+        *slot = Some(handle);
+        Ok(())
+    }
+
+    /// Stops: a connected client sends a close frame and waits (bounded by
+    /// the close timeout) for the reply. Idempotent. Joins the I/O thread,
+    /// except when called from one of this client's callbacks, where it
+    /// returns at once and the thread ends after the callback returns.
+    pub fn stop(&self) -> Result<()> {
+        self.sh.stop.store(true, Ordering::SeqCst);
+        self.sh.waker.wake();
+        if self.sh.on_io_thread() {
+            return Ok(());
+        }
+        let handle = lock(&self.thread).take();
+        if let Some(t) = handle {
+            let _ = t.join();
+        }
+        if self.sh.state.load(Ordering::SeqCst) != State::Idle as u32 {
+            self.sh.set_state(State::Stopped);
+        }
+        Ok(())
+    }
+
+    /// Queues a text message; `text` must be UTF-8.
+    pub fn send_text(&self, text: &[u8]) -> Result<()> {
+        if let Err(e) = std::str::from_utf8(text) {
+            return Err(Error::new(ErrorKind::InvalidUtf8, format!("text message is not valid UTF-8: {e}")));
+        }
+        self.enqueue(Bytes::copy_from_slice(text), false)
+    }
+
+    /// Queues a binary message.
+    pub fn send_binary(&self, data: &[u8]) -> Result<()> {
+        self.enqueue(Bytes::copy_from_slice(data), true)
+    }
+
+    /// Queues an owned message without copying (text must be UTF-8).
+    pub fn send_owned(&self, data: Vec<u8>, binary: bool) -> Result<()> {
+        if !binary {
+            if let Err(e) = std::str::from_utf8(&data) {
+                return Err(Error::new(ErrorKind::InvalidUtf8, format!("text message is not valid UTF-8: {e}")));
+            }
+        }
+        self.enqueue(Bytes::from(data), binary)
+    }
+
+    fn enqueue(&self, data: Bytes, binary: bool) -> Result<()> {
+        let (max_msg, max_bytes, max_msgs) = {
+            let c = lock(&self.sh.config);
+            (c.max_message_size, c.max_queue_bytes, c.max_queue_messages)
+        };
+        let len = data.len();
+        if len > max_msg {
+            return Err(Error::new(ErrorKind::MessageTooLarge, format!("message of {len} bytes exceeds the maximum of {max_msg} bytes")));
+        }
+        let c = &self.sh.counters;
+        let before = c.queued_bytes.fetch_add(len as u64, Ordering::SeqCst);
+        let msgs = c.queued_messages.fetch_add(1, Ordering::SeqCst);
+        if before + len as u64 > max_bytes as u64 || (max_msgs > 0 && msgs >= max_msgs as u64) {
+            c.queued_bytes.fetch_sub(len as u64, Ordering::SeqCst);
+            c.queued_messages.fetch_sub(1, Ordering::SeqCst);
+            return Err(Error::new(
+                ErrorKind::QueueFull,
+                format!("send queue full: {before} bytes in {msgs} messages queued (limits: {max_bytes} bytes, {max_msgs} messages; 0 = none)"),
+            ));
+        }
+        // The receiver lives in `Shared` as long as the sender: this cannot fail.
+        let _ = self.sh.tx.send(Outgoing { data, binary });
+        if self.sh.want_wake.swap(false, Ordering::SeqCst) {
+            self.sh.waker.wake();
+        }
+        Ok(())
+    }
+
+    pub fn state(&self) -> State {
+        State::from_u32(self.sh.state.load(Ordering::SeqCst))
+    }
+
+    pub fn stats(&self) -> Stats {
+        let c = &self.sh.counters;
+        let connections = c.connections.load(Ordering::SeqCst);
+        Stats {
+            messages_sent: c.messages_sent.load(Ordering::SeqCst),
+            bytes_sent: c.bytes_sent.load(Ordering::SeqCst),
+            messages_received: c.messages_received.load(Ordering::SeqCst),
+            bytes_received: c.bytes_received.load(Ordering::SeqCst),
+            connections,
+            reconnects: connections.saturating_sub(1),
+            queued_messages: c.queued_messages.load(Ordering::SeqCst),
+            queued_bytes: c.queued_bytes.load(Ordering::SeqCst),
+            last_close_code: c.last_close_code.load(Ordering::SeqCst) as u16,
+            last_error: lock(&self.sh.last_error).clone(),
+        }
+    }
+
+    /// From now on no callback of this client runs again (used when the
+    /// handle is dropped from inside one of its callbacks).
+    pub fn detach_callbacks(&self) {
+        self.sh.detached.store(true, Ordering::SeqCst);
+    }
+
+    /// True when the caller is this client's I/O thread (inside a callback).
+    pub fn in_callback(&self) -> bool {
+        self.sh.on_io_thread()
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if self.sh.on_io_thread() {
+            // Dropped from inside a callback: the thread cannot join itself.
+            // It finishes on its own, without calling back again.
+            self.detach_callbacks();
+        }
+        let _ = self.stop();
+        let discarded = self.sh.counters.queued_messages.load(Ordering::SeqCst);
+        if discarded > 0 {
+            let log = session::logger(&lock(&self.sh.config));
+            log.warn(format_args!("client for {} dropped with {discarded} unsent message(s)", self.sh.endpoint.url()));
+        }
+    }
+}

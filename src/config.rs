@@ -1,0 +1,428 @@
+//! Where to connect (URL / port / path resolution) and how to behave (options
+//! with their defaults). Pure: no I/O.
+
+use std::net::{IpAddr, Ipv6Addr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::log::{LogLevel, LogSink};
+
+/// A resolved WebSocket endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `wss://` (TLS) or `ws://`.
+    pub secure: bool,
+    /// Host name or IP literal, without brackets, lower-case.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Path and query sent in the request line, always starting with `/`.
+    pub resource: String,
+    /// The host is an IP literal (no DNS, no SNI).
+    pub ip: Option<IpAddr>,
+}
+
+impl Endpoint {
+    /// Resolves `url`, `port` and `path` as DESIGN §1.1 says: `url` is a bare
+    /// host (meaning `wss://`) or a `ws://` / `wss://` URL; `port > 0`
+    /// overrides the URL's port, `0` keeps it (or the scheme's default); a
+    /// non-empty `path` overrides the URL's path and query.
+    pub fn resolve(url: &str, port: i32, path: &str) -> Result<Endpoint> {
+        let bad = |msg: String| Error::new(ErrorKind::InvalidArgument, msg);
+        if url.is_empty() {
+            return Err(bad("empty URL: expected a host or a ws:// or wss:// URL".into()));
+        }
+        if let Some(c) = url.chars().find(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad(format!("URL {url:?} contains a space or control character ({c:?})")));
+        }
+        if !(0..=65535).contains(&port) {
+            return Err(bad(format!("port {port} is out of range (0 keeps the URL's port, 1-65535 override it)")));
+        }
+        let (secure, rest) = match url.find("://") {
+            Some(i) => {
+                let scheme = url[..i].to_ascii_lowercase();
+                let secure = match scheme.as_str() {
+                    "ws" => false,
+                    "wss" => true,
+                    _ => return Err(bad(format!("unsupported URL scheme {:?}: use ws:// or wss://", &url[..i]))),
+                };
+                (secure, &url[i + 3..])
+            }
+            // A bare IPv6 literal without brackets: "::1".
+            None if url.parse::<Ipv6Addr>().is_ok() => (true, url),
+            None => (true, url),
+        };
+        if rest.contains('#') {
+            return Err(bad(format!("URL {url:?} has a fragment ('#'), which WebSocket URLs may not have")));
+        }
+        // A bare IPv6 literal has no path; keep it whole.
+        let split = if rest.parse::<Ipv6Addr>().is_ok() { rest.len() } else { rest.find(['/', '?']).unwrap_or(rest.len()) };
+        let (authority, resource) = rest.split_at(split);
+        if authority.contains('@') {
+            return Err(bad(format!("URL {url:?} has user information ('@'), which is not supported")));
+        }
+        let (host, url_port) = split_host_port(authority).map_err(|m| bad(format!("URL {url:?}: {m}")))?;
+        let ip = host.parse::<IpAddr>().ok();
+        if ip.is_none() {
+            validate_hostname(&host).map_err(|m| bad(format!("URL {url:?}: {m}")))?;
+        }
+        let port = if port > 0 { port as u16 } else { url_port.unwrap_or(if secure { 443 } else { 80 }) };
+        let resource = if !path.is_empty() { path } else { resource };
+        let resource = normalize_resource(resource).map_err(bad)?;
+        Ok(Endpoint { secure, host, port, resource, ip })
+    }
+
+    /// The value of the `Host` header: the port is omitted when it is the
+    /// scheme's default, IPv6 literals are bracketed.
+    pub fn host_header(&self) -> String {
+        let host = self.bracketed_host();
+        let default = if self.secure { 443 } else { 80 };
+        if self.port == default {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+
+    fn bracketed_host(&self) -> String {
+        match self.ip {
+            Some(IpAddr::V6(_)) => format!("[{}]", self.host),
+            _ => self.host.clone(),
+        }
+    }
+
+    /// The full URL, e.g. `wss://example.com:443/path?q`.
+    pub fn url(&self) -> String {
+        let scheme = if self.secure { "wss" } else { "ws" };
+        format!("{scheme}://{}:{}{}", self.bracketed_host(), self.port, self.resource)
+    }
+}
+
+fn split_host_port(authority: &str) -> std::result::Result<(String, Option<u16>), String> {
+    if authority.is_empty() {
+        return Err("empty host".into());
+    }
+    if let Ok(v6) = authority.parse::<Ipv6Addr>() {
+        return Ok((v6.to_string(), None));
+    }
+    let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
+        let end = inner.find(']').ok_or("unterminated '[' in IPv6 literal")?;
+        let v6 = &inner[..end];
+        let v6: Ipv6Addr = v6.parse().map_err(|_| format!("{v6:?} is not an IPv6 address"))?;
+        let after = &inner[end + 1..];
+        let port = match after {
+            "" => None,
+            p if p.starts_with(':') => Some(&p[1..]),
+            _ => return Err(format!("unexpected {after:?} after IPv6 literal")),
+        };
+        (v6.to_string(), port)
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h.to_ascii_lowercase(), Some(p)),
+            None => (authority.to_ascii_lowercase(), None),
+        }
+    };
+    if host.is_empty() {
+        return Err("empty host".into());
+    }
+    let port = match port {
+        None => None,
+        Some(p) => {
+            let n: u32 = p.parse().map_err(|_| format!("port {p:?} is not a number"))?;
+            if n == 0 || n > 65535 {
+                return Err(format!("port {n} is out of range 1-65535"));
+            }
+            Some(n as u16)
+        }
+    };
+    Ok((host, port))
+}
+
+fn validate_hostname(host: &str) -> std::result::Result<(), String> {
+    if host.len() > 253 {
+        return Err(format!("host name is {} bytes long, longer than 253", host.len()));
+    }
+    if let Some(c) = host.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.' || *c == '_')) {
+        return Err(format!("host {host:?} contains {c:?}, which is not allowed in a host name"));
+    }
+    if host.strip_suffix('.').unwrap_or(host).split('.').any(str::is_empty) {
+        return Err(format!("host {host:?} has an empty label"));
+    }
+    Ok(())
+}
+
+fn normalize_resource(resource: &str) -> std::result::Result<String, String> {
+    if let Some(c) = resource.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("path {resource:?} contains a space or control character ({c:?})"));
+    }
+    if resource.contains('#') {
+        return Err(format!("path {resource:?} contains a fragment ('#')"));
+    }
+    let mut out = String::with_capacity(resource.len() + 1);
+    if !resource.starts_with('/') {
+        out.push('/');
+    }
+    for b in resource.bytes() {
+        if b.is_ascii() {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Ok(out)
+}
+
+/// TLS options.
+#[derive(Clone, Debug, Default)]
+pub struct TlsOptions {
+    /// PEM file with CA certificates to trust in addition to the system roots.
+    pub ca_file: Option<PathBuf>,
+    /// Do not load the system's root certificates (only `ca_file` is trusted).
+    pub no_system_roots: bool,
+    /// PEM client certificate chain for mutual TLS (with `client_key_file`).
+    pub client_cert_file: Option<PathBuf>,
+    /// PEM private key for `client_cert_file`.
+    pub client_key_file: Option<PathBuf>,
+    /// DANGEROUS: accept any server certificate. Also switched on by the
+    /// environment variable `MYWSCLIENT_TLS_INSECURE=1`.
+    pub dangerous_disable_verification: bool,
+}
+
+/// Every option of a client, with the defaults of `Config::default()`.
+#[derive(Clone)]
+pub struct Config {
+    /// Reconnect after a failure (default true). When false, the client stops
+    /// after its first connection ends or its first attempt fails.
+    pub reconnect: bool,
+    /// Give up after this many consecutive failed attempts (0 = never).
+    pub max_reconnect_attempts: u32,
+    /// First reconnect delay (100 ms).
+    pub backoff_initial: Duration,
+    /// Largest reconnect delay (5 s).
+    pub backoff_max: Duration,
+    /// Growth factor of the delay per failed attempt (2.0).
+    pub backoff_factor: f64,
+    /// Jitter: the delay is drawn from `[d * (1 - jitter), d]` (0.5).
+    pub backoff_jitter: f64,
+    /// A connection open this long resets the backoff (1 s).
+    pub backoff_reset_after: Duration,
+    /// Send a ping when nothing has arrived for this long (3 s; zero = off).
+    pub heartbeat_interval: Duration,
+    /// Declare the connection dead when still nothing has arrived this long
+    /// after the ping (3 s).
+    pub heartbeat_timeout: Duration,
+    /// TCP connect timeout (10 s).
+    pub connect_timeout: Duration,
+    /// TLS + WebSocket handshake timeout (10 s).
+    pub handshake_timeout: Duration,
+    /// How long `stop()` waits for the server's close reply (1 s).
+    pub close_timeout: Duration,
+    /// Limit of the send queue in bytes (64 MiB).
+    pub max_queue_bytes: usize,
+    /// Limit of the send queue in messages (0 = no limit).
+    pub max_queue_messages: usize,
+    /// Largest message, sent or received (64 MiB).
+    pub max_message_size: usize,
+    /// TLS options.
+    pub tls: TlsOptions,
+    /// Extra HTTP headers for the upgrade request.
+    pub headers: Vec<(String, String)>,
+    /// Subprotocols to request (`Sec-WebSocket-Protocol`); a server selecting
+    /// none is accepted.
+    pub subprotocols: Vec<String>,
+    /// Log level (default: `MYWSCLIENT_LOG`, else warn).
+    pub log_level: LogLevel,
+    /// Log sink (default: stderr).
+    pub log_sink: Option<LogSink>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            reconnect: true,
+            max_reconnect_attempts: 0,
+            backoff_initial: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(5),
+            backoff_factor: 2.0,
+            backoff_jitter: 0.5,
+            backoff_reset_after: Duration::from_secs(1),
+            heartbeat_interval: Duration::from_secs(3),
+            heartbeat_timeout: Duration::from_secs(3),
+            connect_timeout: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(10),
+            close_timeout: Duration::from_secs(1),
+            max_queue_bytes: 64 << 20,
+            max_queue_messages: 0,
+            max_message_size: 64 << 20,
+            tls: TlsOptions::default(),
+            headers: Vec::new(),
+            subprotocols: Vec::new(),
+            log_level: LogLevel::from_env(),
+            log_sink: None,
+        }
+    }
+}
+
+impl Config {
+    /// Checks every option; the error names the bad one.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::new(ErrorKind::InvalidArgument, m));
+        if self.backoff_initial.is_zero() || self.backoff_max < self.backoff_initial {
+            return bad("backoff: initial delay must be > 0 and <= the maximum delay".into());
+        }
+        if !(self.backoff_factor >= 1.0 && self.backoff_factor <= 100.0) {
+            return bad(format!("backoff factor {} must be between 1 and 100", self.backoff_factor));
+        }
+        if !(0.0..=1.0).contains(&self.backoff_jitter) {
+            return bad(format!("backoff jitter {} must be between 0 and 1", self.backoff_jitter));
+        }
+        if !self.heartbeat_interval.is_zero() && self.heartbeat_timeout.is_zero() {
+            return bad("heartbeat timeout must be > 0 when the heartbeat is on".into());
+        }
+        if self.connect_timeout.is_zero() || self.handshake_timeout.is_zero() {
+            return bad("connect and handshake timeouts must be > 0".into());
+        }
+        if self.max_message_size == 0 || self.max_queue_bytes == 0 {
+            return bad("max message size and queue byte limit must be > 0".into());
+        }
+        for (name, value) in &self.headers {
+            validate_header(name, value).map_err(|m| Error::new(ErrorKind::InvalidArgument, m))?;
+        }
+        for p in &self.subprotocols {
+            if p.is_empty() || !p.bytes().all(is_token_byte) {
+                return bad(format!("subprotocol {p:?} is not a valid token"));
+            }
+        }
+        if self.tls.client_cert_file.is_some() != self.tls.client_key_file.is_some() {
+            return bad("a client certificate needs both a certificate file and a key file".into());
+        }
+        Ok(())
+    }
+}
+
+/// RFC 7230 token characters.
+pub fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+const RESERVED_HEADERS: &[&str] = &[
+    "host",
+    "upgrade",
+    "connection",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-accept",
+    "sec-websocket-protocol",
+    "sec-websocket-extensions",
+    "content-length",
+    "transfer-encoding",
+];
+
+/// Checks one extra header: a token name that the client does not set itself,
+/// and a value without control characters.
+pub fn validate_header(name: &str, value: &str) -> std::result::Result<(), String> {
+    if name.is_empty() || !name.bytes().all(is_token_byte) {
+        return Err(format!("header name {name:?} is not a valid token"));
+    }
+    if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+        return Err(format!("header {name:?} is set by the client itself (use the subprotocol option for Sec-WebSocket-Protocol)"));
+    }
+    if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Err(format!("value of header {name:?} contains a control character"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(url: &str, port: i32, path: &str) -> Endpoint {
+        Endpoint::resolve(url, port, path).unwrap()
+    }
+
+    #[test]
+    fn bare_host_means_wss() {
+        let e = ep("example.com", 0, "");
+        assert!(e.secure);
+        assert_eq!((e.host.as_str(), e.port, e.resource.as_str()), ("example.com", 443, "/"));
+        assert_eq!(e.url(), "wss://example.com:443/");
+        assert_eq!(e.host_header(), "example.com");
+    }
+
+    #[test]
+    fn full_urls_and_overrides() {
+        let e = ep("ws://H:8080/p?q=1", 0, "");
+        assert_eq!((e.secure, e.host.as_str(), e.port, e.resource.as_str()), (false, "h", 8080, "/p?q=1"));
+        assert_eq!(e.host_header(), "h:8080");
+        let e = ep("ws://h:8080/p?q=1", 9000, "/other");
+        assert_eq!((e.port, e.resource.as_str()), (9000, "/other"));
+        let e = ep("wss://h?x", 0, "");
+        assert_eq!((e.port, e.resource.as_str()), (443, "/?x"));
+        let e = ep("127.0.0.1", 9001, "chat");
+        assert_eq!((e.secure, e.port, e.resource.as_str()), (true, 9001, "/chat"));
+        assert!(e.ip.is_some());
+    }
+
+    #[test]
+    fn ipv6_literals() {
+        let e = ep("[::1]", 0, "");
+        assert_eq!((e.host.as_str(), e.port), ("::1", 443));
+        assert_eq!(e.host_header(), "[::1]");
+        let e = ep("ws://[::1]:9000/x", 0, "");
+        assert_eq!((e.host.as_str(), e.port, e.resource.as_str()), ("::1", 9000, "/x"));
+        assert_eq!(e.url(), "ws://[::1]:9000/x");
+        let e = ep("::1", 7000, "");
+        assert_eq!((e.host.as_str(), e.port, e.secure), ("::1", 7000, true));
+    }
+
+    #[test]
+    fn invalid_inputs_name_the_problem() {
+        let cases: &[(&str, i32, &str, &str)] = &[
+            ("", 0, "", "empty URL"),
+            ("ws://", 0, "", "empty host"),
+            ("ws://:80/", 0, "", "empty host"),
+            ("http://h", 0, "", "scheme"),
+            ("h", 70000, "", "out of range"),
+            ("h", -1, "", "out of range"),
+            ("ws://h:0", 0, "", "out of range"),
+            ("ws://h:99999", 0, "", "out of range"),
+            ("ws://h:x", 0, "", "not a number"),
+            ("exa mple.com", 0, "", "space"),
+            ("ws://h/\n", 0, "", "control"),
+            ("h", 0, "/a b", "space"),
+            ("ws://u@h", 0, "", "user information"),
+            ("ws://[::1", 0, "", "unterminated"),
+            ("ws://h/#f", 0, "", "fragment"),
+            ("ws://ho$t", 0, "", "not allowed"),
+        ];
+        for (url, port, path, want) in cases {
+            let err = Endpoint::resolve(url, *port, path).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::InvalidArgument);
+            assert!(err.message.contains(want), "{url:?}: {} lacks {want:?}", err.message);
+        }
+    }
+
+    #[test]
+    fn non_ascii_path_is_percent_encoded() {
+        assert_eq!(ep("ws://h", 0, "/é").resource, "/%C3%A9");
+    }
+
+    #[test]
+    fn config_validation() {
+        assert!(Config::default().validate().is_ok());
+        let mut c = Config::default();
+        c.headers.push(("Host".into(), "x".into()));
+        assert!(c.validate().unwrap_err().message.contains("Host"));
+        let mut c = Config::default();
+        c.headers.push(("X-A".into(), "a\r\nb".into()));
+        assert!(c.validate().is_err());
+        let mut c = Config::default();
+        c.subprotocols.push("a b".into());
+        assert!(c.validate().is_err());
+        let mut c = Config::default();
+        c.backoff_factor = 0.5;
+        assert!(c.validate().is_err());
+    }
+}

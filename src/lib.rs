@@ -1,0 +1,25 @@
+//! mywsclient: a WebSocket client that stays connected.
+//!
+//! The safe Rust core ([`Client`]) has no `extern` in it; the C ABI lives in
+//! [`ffi`]. One I/O thread per client connects, reconnects with backoff,
+//! detects half-open connections with a heartbeat, and keeps every accepted
+//! message until it has been written.
+
+pub mod backoff;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod handshake;
+pub mod heartbeat;
+pub mod log;
+mod session;
+mod sys;
+pub mod tls;
+mod transport;
+
+pub use client::Client;
+pub use config::{Config, Endpoint, TlsOptions};
+pub use error::{Error, ErrorKind, Result};
+pub use event::{CloseInitiator, Event, State, Stats};
+pub use log::{LogLevel, LogSink};

@@ -1,0 +1,783 @@
+//! The I/O thread: a state machine driven by socket readiness, timers and
+//! commands (send, stop), blocked in `poll(2)` whenever it has nothing to do.
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, TryRecvError};
+use rustls::pki_types::ServerName;
+use rustls::ClientConfig;
+use tungstenite::error::{CapacityError, ProtocolError};
+use tungstenite::protocol::frame::coding::{CloseCode, Data as OpData, OpCode};
+use tungstenite::protocol::frame::{CloseFrame, Frame};
+use tungstenite::protocol::{Role, WebSocketConfig, WebSocketContext};
+use tungstenite::{Bytes, Message};
+
+use crate::backoff::Backoff;
+use crate::client::{lock, Outgoing, Shared};
+use crate::config::Config;
+use crate::error::{Error, ErrorKind};
+use crate::event::{CloseInitiator, Event, State};
+use crate::handshake;
+use crate::heartbeat::{self, Heartbeat};
+use crate::log::Logger;
+use crate::sys;
+use crate::tls;
+use crate::transport::Transport;
+
+/// Frames are moved into the output buffer until it holds this much; more
+/// waits in the queue (so a server that stops reading cannot grow memory
+/// past the queue limit).
+const OUT_HIGH_WATER: usize = 256 * 1024;
+/// Messages read in one pass before the loop looks at timers and sends.
+const READ_BATCH: usize = 1024;
+
+pub(crate) fn logger(cfg: &Config) -> Logger {
+    Logger::new(cfg.log_level, cfg.log_sink.clone())
+}
+
+/// The bytes on their way to the transport, with running totals so that each
+/// message can be marked written once all of its bytes reached the kernel.
+#[derive(Default)]
+struct OutBuf {
+    buf: Vec<u8>,
+    pos: usize,
+    /// Bytes ever appended.
+    appended: u64,
+}
+
+impl OutBuf {
+    fn pending(&self) -> &[u8] {
+        &self.buf[self.pos..]
+    }
+
+    fn len(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos += n;
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+            if self.buf.capacity() > 4 << 20 {
+                self.buf.shrink_to(256 << 10);
+            }
+        } else if self.pos > (1 << 20) && self.pos * 2 > self.buf.len() {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+    }
+}
+
+/// A connection: the transport, the bytes going out, and what they carry.
+struct Conn {
+    t: Transport,
+    out: OutBuf,
+    /// Bytes handed to the transport, and those known to be in the kernel.
+    accepted: u64,
+    confirmed: u64,
+    /// Messages in `out` (or the TLS layer), with the offset of their end.
+    inflight: VecDeque<(u64, Outgoing)>,
+    /// Something arrived during the last read pass.
+    got_data: bool,
+}
+
+impl Conn {
+    fn new(t: Transport) -> Conn {
+        Conn { t, out: OutBuf::default(), accepted: 0, confirmed: 0, inflight: VecDeque::new(), got_data: false }
+    }
+
+    fn wants_write(&self) -> bool {
+        self.out.len() > 0 || self.t.wants_write()
+    }
+
+    /// Writes what the socket takes now.
+    fn pump(&mut self) -> io::Result<()> {
+        while self.out.len() > 0 {
+            let n = self.t.write(self.out.pending())?;
+            if n == 0 {
+                break;
+            }
+            self.out.consume(n);
+            self.accepted += n as u64;
+        }
+        self.t.flush()?;
+        if self.t.all_sent() {
+            self.confirmed = self.accepted;
+        }
+        Ok(())
+    }
+}
+
+/// tungstenite's view of a connection: reads come from the transport, writes
+/// go to our output buffer (never blocking; we flush it ourselves).
+struct Io<'a> {
+    t: &'a mut Transport,
+    out: &'a mut OutBuf,
+    got_data: &'a mut bool,
+}
+
+impl Read for Io<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.t.read(buf)?;
+        if n > 0 {
+            *self.got_data = true;
+        }
+        Ok(n)
+    }
+}
+
+impl Write for Io<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out.buf.extend_from_slice(buf);
+        self.out.appended += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn io_of(c: &mut Conn) -> Io<'_> {
+    Io { t: &mut c.t, out: &mut c.out, got_data: &mut c.got_data }
+}
+
+enum Phase {
+    /// Waiting for the backoff delay.
+    Waiting { until: Instant },
+    /// DNS lookup on a helper thread.
+    Resolving { rx: Receiver<io::Result<Vec<SocketAddr>>>, deadline: Instant },
+    /// TCP connect in progress.
+    Connecting { sock: TcpStream, addr: SocketAddr, rest: Vec<SocketAddr>, deadline: Instant },
+    /// TLS and HTTP upgrade in progress.
+    Handshaking { conn: Conn, key: String, buf: Vec<u8>, deadline: Instant },
+    /// Connected.
+    Open { conn: Conn, ctx: Box<WebSocketContext>, hb: Heartbeat, opened: Instant },
+    /// A close frame went out or came in; waiting for the end of the stream.
+    Closing { conn: Conn, ctx: Box<WebSocketContext>, deadline: Instant, opened: Instant },
+    /// The thread is about to exit.
+    Done,
+}
+
+struct Session {
+    sh: Arc<Shared>,
+    cfg: Config,
+    log: Logger,
+    tls: Option<Arc<ClientConfig>>,
+    backoff: Backoff,
+    phase: Phase,
+    /// Messages taken off the channel (or carried over) and not yet in a connection.
+    pending: VecDeque<Outgoing>,
+    /// Attempt number since the last healthy connection (for events).
+    attempt: u32,
+    /// Data may be buffered inside tungstenite or rustls: read again without waiting.
+    read_more: bool,
+    stopping: bool,
+    tls_warned: bool,
+}
+
+/// The I/O thread's body.
+pub(crate) fn run(sh: Arc<Shared>) {
+    *lock(&sh.io_thread) = Some(std::thread::current().id());
+    let cfg = lock(&sh.config).clone();
+    let log = logger(&cfg);
+    let seed = Instant::now().elapsed().as_nanos() as u64 ^ (Arc::as_ptr(&sh) as u64) ^ std::process::id() as u64;
+    let seed = seed ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    let backoff = Backoff::new(cfg.backoff_initial, cfg.backoff_max, cfg.backoff_factor, cfg.backoff_jitter, seed);
+    let pending = std::mem::take(&mut *lock(&sh.carry));
+    let mut s = Session {
+        sh,
+        cfg,
+        log,
+        tls: None,
+        backoff,
+        phase: Phase::Done,
+        pending,
+        attempt: 0,
+        read_more: false,
+        stopping: false,
+        tls_warned: false,
+    };
+    s.run();
+}
+
+impl Session {
+    fn run(&mut self) {
+        if self.sh.endpoint.secure {
+            match tls::client_config(&self.cfg.tls) {
+                Ok((c, insecure)) => {
+                    if insecure {
+                        self.log.warn(format_args!(
+                            "TLS certificate verification is DISABLED for {} (dangerous; set by {})",
+                            self.sh.endpoint.url(),
+                            if self.cfg.tls.dangerous_disable_verification { "the client's option" } else { "MYWSCLIENT_TLS_INSECURE=1" }
+                        ));
+                    }
+                    self.tls = Some(c);
+                }
+                Err(e) => {
+                    self.error(e);
+                    self.finish();
+                    return;
+                }
+            }
+        }
+        self.begin_attempt(Instant::now());
+        loop {
+            if self.sh.stop.load(Ordering::SeqCst) && !self.stopping {
+                self.begin_stop(Instant::now());
+            }
+            if matches!(self.phase, Phase::Done) {
+                break;
+            }
+            let (sock, deadline) = self.interest();
+            let now = Instant::now();
+            let accepts_sends = self.accepts_sends();
+            let mut timeout = deadline.map(|d| d.saturating_duration_since(now));
+            if self.read_more || (accepts_sends && (!self.sh.rx.is_empty() || !self.pending.is_empty())) {
+                timeout = Some(Duration::ZERO);
+            } else if accepts_sends {
+                self.sh.want_wake.store(true, Ordering::SeqCst);
+                // A send may have slipped in between the check and the store.
+                if !self.sh.rx.is_empty() {
+                    timeout = Some(Duration::ZERO);
+                }
+            }
+            let polled = sys::poll2(self.sh.waker.fd(), sock, timeout);
+            self.sh.want_wake.store(false, Ordering::SeqCst);
+            let ready = match polled {
+                Ok((woke, ready)) => {
+                    if woke {
+                        self.sh.waker.drain();
+                    }
+                    ready
+                }
+                Err(e) => {
+                    self.log.error(format_args!("poll failed: {e}"));
+                    std::thread::sleep(Duration::from_millis(10));
+                    sys::Ready::default()
+                }
+            };
+            self.step(Instant::now(), ready);
+        }
+        self.finish();
+    }
+
+    /// The fd to poll (and whether for writing) and the next timer.
+    fn interest(&self) -> (Option<(i32, bool)>, Option<Instant>) {
+        match &self.phase {
+            Phase::Waiting { until } => (None, Some(*until)),
+            Phase::Resolving { deadline, .. } => (None, Some(*deadline)),
+            Phase::Connecting { sock, deadline, .. } => (Some((sock.as_raw_fd(), true)), Some(*deadline)),
+            Phase::Handshaking { conn, deadline, .. } => (Some((conn.t.fd(), conn.wants_write())), Some(*deadline)),
+            Phase::Open { conn, hb, .. } => (Some((conn.t.fd(), conn.wants_write())), hb.deadline()),
+            Phase::Closing { conn, deadline, .. } => (Some((conn.t.fd(), conn.wants_write())), Some(*deadline)),
+            Phase::Done => (None, None),
+        }
+    }
+
+    fn accepts_sends(&self) -> bool {
+        match &self.phase {
+            Phase::Open { conn, .. } => !self.stopping && conn.out.len() < OUT_HIGH_WATER,
+            _ => false,
+        }
+    }
+
+    // ----- events and callbacks -----
+
+    fn emit(&self, ev: Event) {
+        if self.sh.detached.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut h = lock(&self.sh.handlers);
+        if let Some(f) = h.on_event.as_mut() {
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&ev))).is_err() {
+                self.log.error(format_args!("the event handler panicked (event {ev:?})"));
+            }
+        }
+    }
+
+    fn deliver(&mut self, data: &[u8], binary: bool) {
+        let c = &self.sh.counters;
+        c.messages_received.fetch_add(1, Ordering::Relaxed);
+        c.bytes_received.fetch_add(data.len() as u64, Ordering::Relaxed);
+        if self.sh.detached.load(Ordering::SeqCst) {
+            return;
+        }
+        let panicked = {
+            let mut h = lock(&self.sh.handlers);
+            match h.on_message.as_mut() {
+                Some(f) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(data, binary))).is_err(),
+                None => false,
+            }
+        };
+        if panicked {
+            self.error(Error::new(ErrorKind::Callback, "the message handler panicked"));
+        }
+    }
+
+    fn error(&self, e: Error) {
+        if matches!(e.kind, ErrorKind::TlsVerify) && !self.tls_warned {
+            self.log.error(format_args!("{}", e.message));
+        } else {
+            self.log.warn(format_args!("{}: {}", e.kind, e.message));
+        }
+        *lock(&self.sh.last_error) = format!("{}: {}", e.kind, e.message);
+        self.emit(Event::Error { kind: e.kind, message: e.message });
+    }
+
+    // ----- phases -----
+
+    fn begin_attempt(&mut self, now: Instant) {
+        self.attempt += 1;
+        self.sh.set_state(State::Connecting);
+        self.log.debug(format_args!("connecting to {} (attempt {})", self.sh.endpoint.url(), self.attempt));
+        self.emit(Event::Connecting { attempt: self.attempt });
+        let ep = &self.sh.endpoint;
+        let deadline = now + self.cfg.connect_timeout;
+        if let Some(ip) = ep.ip {
+            self.connect_to(vec![SocketAddr::new(ip, ep.port)], deadline);
+            return;
+        }
+        // getaddrinfo blocks: run it on a helper thread so that stop and
+        // timeouts stay prompt; the helper wakes us when done.
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let host = ep.host.clone();
+        let port = ep.port;
+        let sh = self.sh.clone();
+        let spawned = std::thread::Builder::new().name("mywsclient-dns".into()).spawn(move || {
+            let r = (host.as_str(), port).to_socket_addrs().map(|a| a.collect::<Vec<_>>());
+            let _ = tx.send(r);
+            sh.waker.wake();
+        });
+        match spawned {
+            Ok(_) => self.phase = Phase::Resolving { rx, deadline },
+            Err(e) => self.fail(now, Error::new(ErrorKind::Dns, format!("cannot start the resolver thread: {e}"))),
+        }
+    }
+
+    fn connect_to(&mut self, mut addrs: Vec<SocketAddr>, deadline: Instant) {
+        // Prefer IPv4 loopback/any order as given by the resolver.
+        let mut last_err = None;
+        while !addrs.is_empty() {
+            let addr = addrs.remove(0);
+            match sys::connect_nonblocking(&addr) {
+                Ok(sock) => {
+                    self.phase = Phase::Connecting { sock, addr, rest: addrs, deadline };
+                    return;
+                }
+                Err(e) => last_err = Some(format!("connect to {addr}: {e}")),
+            }
+        }
+        let msg = last_err.unwrap_or_else(|| format!("{} resolved to no address", self.sh.endpoint.host));
+        self.fail(Instant::now(), Error::new(ErrorKind::Connect, msg));
+    }
+
+    fn step(&mut self, now: Instant, ready: sys::Ready) {
+        match std::mem::replace(&mut self.phase, Phase::Done) {
+            Phase::Waiting { until } => {
+                if now >= until {
+                    self.begin_attempt(now);
+                } else {
+                    self.phase = Phase::Waiting { until };
+                }
+            }
+            Phase::Resolving { rx, deadline } => match rx.try_recv() {
+                Ok(Ok(addrs)) => self.connect_to(addrs, deadline),
+                Ok(Err(e)) => {
+                    self.fail(now, Error::new(ErrorKind::Dns, format!("cannot resolve {}: {e}", self.sh.endpoint.host)))
+                }
+                Err(TryRecvError::Empty) if now >= deadline => self.fail(
+                    now,
+                    Error::new(ErrorKind::ConnectTimeout, format!("resolving {} took longer than {:?}", self.sh.endpoint.host, self.cfg.connect_timeout)),
+                ),
+                Err(TryRecvError::Empty) => self.phase = Phase::Resolving { rx, deadline },
+                Err(TryRecvError::Disconnected) => self.fail(now, Error::new(ErrorKind::Dns, "the resolver thread died")),
+            },
+            Phase::Connecting { sock, addr, rest, deadline } => {
+                if ready.writable || ready.error {
+                    match sys::take_connect_error(&sock) {
+                        Ok(()) => self.connected(now, sock),
+                        Err(e) if !rest.is_empty() => {
+                            self.log.debug(format_args!("connect to {addr}: {e}; trying the next address"));
+                            self.connect_to(rest, deadline);
+                        }
+                        Err(e) => self.fail(now, Error::new(ErrorKind::Connect, format!("connect to {addr}: {e}"))),
+                    }
+                } else if now >= deadline {
+                    self.fail(now, Error::new(ErrorKind::ConnectTimeout, format!("connect to {addr} took longer than {:?}", self.cfg.connect_timeout)));
+                } else {
+                    self.phase = Phase::Connecting { sock, addr, rest, deadline };
+                }
+            }
+            Phase::Handshaking { conn, key, buf, deadline } => self.step_handshake(now, conn, key, buf, deadline),
+            Phase::Open { conn, ctx, hb, opened } => self.step_open(now, conn, ctx, hb, opened),
+            Phase::Closing { conn, ctx, deadline, opened } => self.step_closing(now, conn, ctx, deadline, opened),
+            Phase::Done => {}
+        }
+    }
+
+    fn connected(&mut self, now: Instant, sock: TcpStream) {
+        let keepalive = self.cfg.heartbeat_interval.max(Duration::from_secs(5));
+        let user_timeout = (self.cfg.heartbeat_interval + self.cfg.heartbeat_timeout).max(Duration::from_secs(10));
+        if let Err(e) = sys::tune_socket(&sock, keepalive, user_timeout) {
+            self.log.debug(format_args!("socket options: {e}"));
+        }
+        let ep = &self.sh.endpoint;
+        let t = match &self.tls {
+            None => Transport::Plain(sock),
+            Some(cfg) => {
+                let name = match ep.ip {
+                    Some(ip) => ServerName::IpAddress(ip.into()),
+                    None => match ServerName::try_from(ep.host.clone()) {
+                        Ok(n) => n,
+                        Err(e) => return self.fail(now, Error::new(ErrorKind::InvalidArgument, format!("{} is not a valid TLS server name: {e}", ep.host))),
+                    },
+                };
+                match rustls::ClientConnection::new(cfg.clone(), name) {
+                    Ok(c) => Transport::Tls { tls: Box::new(c), sock, error: None },
+                    Err(e) => return self.fail(now, tls::map_tls_error(&ep.host, &e)),
+                }
+            }
+        };
+        let mut conn = Conn::new(t);
+        let req = handshake::build_request(ep, &self.cfg);
+        conn.out.buf.extend_from_slice(&req.bytes);
+        conn.out.appended += req.bytes.len() as u64;
+        let deadline = now + self.cfg.handshake_timeout;
+        self.step_handshake(now, conn, req.key, Vec::new(), deadline);
+    }
+
+    fn io_error(&self, conn: &Conn, what: &str, e: io::Error) -> Error {
+        if let Some(te) = conn.t.tls_error() {
+            return tls::map_tls_error(&self.sh.endpoint.host, te);
+        }
+        Error::new(ErrorKind::Io, format!("{what} {}: {e}", self.sh.endpoint.url()))
+    }
+
+    fn step_handshake(&mut self, now: Instant, mut conn: Conn, key: String, mut buf: Vec<u8>, deadline: Instant) {
+        if let Err(e) = conn.pump() {
+            let err = self.io_error(&conn, "writing the handshake to", e);
+            return self.fail(now, err);
+        }
+        let mut chunk = [0u8; 4096];
+        loop {
+            match conn.t.read(&mut chunk) {
+                Ok(0) => {
+                    return self.fail(
+                        now,
+                        Error::new(ErrorKind::Handshake, format!("{} closed the connection during the handshake", self.sh.endpoint.url())),
+                    )
+                }
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    let err = self.io_error(&conn, "reading the handshake from", e);
+                    return self.fail(now, err);
+                }
+            }
+            match handshake::parse_response(&buf, &key, &self.cfg.subprotocols) {
+                Ok(None) => continue,
+                Ok(Some(acc)) => {
+                    let rest = buf.split_off(acc.consumed);
+                    return self.opened(now, conn, rest, acc.protocol);
+                }
+                Err(e) => return self.fail(now, e),
+            }
+        }
+        if now >= deadline {
+            let msg = format!("the TLS/WebSocket handshake with {} took longer than {:?}", self.sh.endpoint.url(), self.cfg.handshake_timeout);
+            return self.fail(now, Error::new(ErrorKind::HandshakeTimeout, msg));
+        }
+        // Flush TLS handshake records produced by the reads.
+        if let Err(e) = conn.pump() {
+            let err = self.io_error(&conn, "writing the handshake to", e);
+            return self.fail(now, err);
+        }
+        self.phase = Phase::Handshaking { conn, key, buf, deadline };
+    }
+
+    fn opened(&mut self, now: Instant, conn: Conn, rest: Vec<u8>, protocol: Option<String>) {
+        let ws_cfg = WebSocketConfig::default()
+            .write_buffer_size(0)
+            .max_message_size(Some(self.cfg.max_message_size))
+            .max_frame_size(Some(self.cfg.max_message_size));
+        let ctx = Box::new(WebSocketContext::from_partially_read(rest, Role::Client, Some(ws_cfg)));
+        let c = &self.sh.counters;
+        c.connections.fetch_add(1, Ordering::SeqCst);
+        self.sh.set_state(State::Open);
+        self.log.info(format_args!("connected to {}{}", self.sh.endpoint.url(), protocol.as_ref().map(|p| format!(" (subprotocol {p})")).unwrap_or_default()));
+        self.emit(Event::Open { protocol });
+        self.read_more = true;
+        let hb = Heartbeat::new(self.cfg.heartbeat_interval, self.cfg.heartbeat_timeout, now);
+        self.step_open(now, conn, ctx, hb, now);
+    }
+
+    /// Moves queued messages into the connection's output buffer.
+    fn fill(&mut self, conn: &mut Conn, ctx: &mut WebSocketContext, limit: usize) -> tungstenite::Result<()> {
+        while conn.out.len() < limit {
+            let msg = match self.pending.pop_front() {
+                Some(m) => m,
+                None => match self.sh.rx.try_recv() {
+                    Ok(m) => m,
+                    Err(_) => break,
+                },
+            };
+            let op = if msg.binary { OpData::Binary } else { OpData::Text };
+            // Text was validated by `send`: build the frame directly.
+            let frame = Frame::message(msg.data.clone(), OpCode::Data(op), true);
+            let mut io = io_of(conn);
+            if let Err(e) = ctx.write(&mut io, Message::Frame(frame)).and_then(|_| ctx.flush(&mut io)) {
+                self.pending.push_front(msg);
+                return Err(e);
+            }
+            conn.inflight.push_back((conn.out.appended, msg));
+        }
+        Ok(())
+    }
+
+    /// Counts messages whose bytes all reached the kernel as sent.
+    fn settle(&self, conn: &mut Conn) {
+        let c = &self.sh.counters;
+        while let Some((end, _)) = conn.inflight.front() {
+            if *end > conn.confirmed {
+                break;
+            }
+            let (_, msg) = conn.inflight.pop_front().expect("front exists");
+            let len = msg.data.len() as u64;
+            c.messages_sent.fetch_add(1, Ordering::Relaxed);
+            c.bytes_sent.fetch_add(len, Ordering::Relaxed);
+            c.queued_bytes.fetch_sub(len, Ordering::SeqCst);
+            c.queued_messages.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Reads and dispatches messages. Returns a close frame if one arrived.
+    fn read_pass(&mut self, conn: &mut Conn, ctx: &mut WebSocketContext) -> Result<Option<Option<CloseFrame>>, tungstenite::Error> {
+        self.read_more = false;
+        for _ in 0..READ_BATCH {
+            let msg = ctx.read(&mut io_of(conn));
+            match msg {
+                Ok(Message::Text(t)) => self.deliver(t.as_bytes(), false),
+                Ok(Message::Binary(b)) => self.deliver(&b, true),
+                Ok(Message::Close(f)) => return Ok(Some(f)),
+                Ok(_) => {} // ping (answered by tungstenite), pong, raw frame
+                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) => return Err(e),
+            }
+            if self.sh.stop.load(Ordering::SeqCst) {
+                self.read_more = true;
+                return Ok(None);
+            }
+        }
+        self.read_more = true;
+        Ok(None)
+    }
+
+    fn ws_error(&self, conn: &Conn, e: tungstenite::Error) -> Error {
+        use tungstenite::Error as E;
+        let url = self.sh.endpoint.url();
+        match e {
+            E::Io(io) => self.io_error(conn, "connection to", io),
+            E::Capacity(CapacityError::MessageTooLong { size, max_size }) => Error::new(
+                ErrorKind::MessageTooLarge,
+                format!("{url} sent a message of {size} bytes, over the maximum of {max_size}"),
+            ),
+            E::Capacity(c) => Error::new(ErrorKind::Protocol, format!("{url}: {c}")),
+            E::Utf8(m) => Error::new(ErrorKind::Protocol, format!("{url} sent a text message that is not valid UTF-8 ({m})")),
+            E::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+                Error::new(ErrorKind::Closed, format!("{url} closed the connection without a close frame"))
+            }
+            E::Protocol(p) => Error::new(ErrorKind::Protocol, format!("{url} broke the WebSocket protocol: {p}")),
+            E::ConnectionClosed | E::AlreadyClosed => Error::new(ErrorKind::Closed, format!("{url} closed the connection")),
+            other => Error::new(ErrorKind::Protocol, format!("{url}: {other}")),
+        }
+    }
+
+    fn step_open(&mut self, now: Instant, mut conn: Conn, mut ctx: Box<WebSocketContext>, mut hb: Heartbeat, opened: Instant) {
+        conn.got_data = false;
+        let closed = self.read_pass(&mut conn, &mut ctx);
+        if conn.got_data {
+            hb.on_receive(now);
+        }
+        match closed {
+            Ok(None) => {}
+            Ok(Some(frame)) => {
+                let (code, reason) = frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new()));
+                self.sh.counters.last_close_code.store(code as u32, Ordering::SeqCst);
+                self.log.info(format_args!("{} closed the connection: {code} {reason:?}", self.sh.endpoint.url()));
+                self.emit(Event::Closed { code, reason, initiator: CloseInitiator::Server });
+                // tungstenite queued the close reply; let it out, then wait for EOF.
+                let _ = ctx.flush(&mut io_of(&mut conn));
+                let _ = conn.pump();
+                self.settle(&mut conn);
+                self.sh.set_state(State::Closing);
+                let deadline = now + self.cfg.close_timeout;
+                return self.step_closing(now, conn, ctx, deadline, opened);
+            }
+            Err(e) => {
+                let err = self.ws_error(&conn, e);
+                return self.drop_conn(now, conn, Some(opened), err);
+            }
+        }
+        match hb.poll(now) {
+            heartbeat::Action::Nothing => {}
+            heartbeat::Action::SendPing => {
+                self.log.debug(format_args!("no data for {:?}: ping", hb.silent_for(now)));
+                let _ = ctx.write(&mut io_of(&mut conn), Message::Ping(Bytes::new()));
+                let _ = ctx.flush(&mut io_of(&mut conn));
+            }
+            heartbeat::Action::Dead => {
+                let msg = format!(
+                    "nothing received from {} for {:?} (ping unanswered): connection presumed dead (half-open)",
+                    self.sh.endpoint.url(),
+                    hb.silent_for(now)
+                );
+                return self.drop_conn(now, conn, Some(opened), Error::new(ErrorKind::HeartbeatTimeout, msg));
+            }
+        }
+        if !self.stopping {
+            if let Err(e) = self.fill(&mut conn, &mut ctx, OUT_HIGH_WATER) {
+                let err = self.ws_error(&conn, e);
+                return self.drop_conn(now, conn, Some(opened), err);
+            }
+        }
+        if let Err(e) = conn.pump() {
+            let err = self.io_error(&conn, "writing to", e);
+            return self.drop_conn(now, conn, Some(opened), err);
+        }
+        self.settle(&mut conn);
+        self.phase = Phase::Open { conn, ctx, hb, opened };
+    }
+
+    fn step_closing(&mut self, now: Instant, mut conn: Conn, mut ctx: Box<WebSocketContext>, deadline: Instant, opened: Instant) {
+        let mut finished = false;
+        loop {
+            match ctx.read(&mut io_of(&mut conn)) {
+                Ok(Message::Close(f)) if self.stopping => {
+                    // The server's reply to our close: done.
+                    let code = f.map(|f| u16::from(f.code)).unwrap_or(1005);
+                    self.sh.counters.last_close_code.store(code as u32, Ordering::SeqCst);
+                    finished = true;
+                    break;
+                }
+                Ok(_) => continue,
+                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(_) => {
+                    finished = true;
+                    break;
+                }
+            }
+        }
+        let _ = conn.pump();
+        self.settle(&mut conn);
+        if finished || now >= deadline {
+            conn.t.shutdown();
+            self.requeue(conn);
+            if self.stopping {
+                self.emit(Event::Closed { code: 1000, reason: String::new(), initiator: CloseInitiator::Client });
+                self.phase = Phase::Done;
+            } else {
+                self.schedule_reconnect(now, Some(opened));
+            }
+            return;
+        }
+        self.phase = Phase::Closing { conn, ctx, deadline, opened };
+    }
+
+    /// Puts messages that did not fully reach the kernel back in front of the queue.
+    fn requeue(&mut self, mut conn: Conn) {
+        self.settle(&mut conn);
+        while let Some((_, msg)) = conn.inflight.pop_back() {
+            self.pending.push_front(msg);
+        }
+    }
+
+    /// A connection failed: report, keep its unsent messages, reconnect.
+    fn drop_conn(&mut self, now: Instant, conn: Conn, opened: Option<Instant>, err: Error) {
+        self.requeue(conn);
+        self.sh.counters.last_close_code.store(1006, Ordering::SeqCst);
+        let reason = err.message.clone();
+        self.error(err);
+        self.emit(Event::Closed { code: 1006, reason, initiator: CloseInitiator::Abnormal });
+        self.schedule_reconnect(now, opened);
+    }
+
+    /// An attempt failed before a connection opened.
+    fn fail(&mut self, now: Instant, err: Error) {
+        if err.kind == ErrorKind::TlsVerify {
+            self.error(err);
+            self.tls_warned = true;
+        } else {
+            self.error(err);
+        }
+        self.schedule_reconnect(now, None);
+    }
+
+    fn schedule_reconnect(&mut self, now: Instant, opened: Option<Instant>) {
+        if let Some(t) = opened {
+            if now.saturating_duration_since(t) >= self.cfg.backoff_reset_after {
+                self.backoff.reset();
+                self.attempt = 0;
+            }
+        }
+        if self.sh.stop.load(Ordering::SeqCst) || !self.cfg.reconnect {
+            self.phase = Phase::Done;
+            return;
+        }
+        if self.cfg.max_reconnect_attempts > 0 && self.backoff.failures() >= self.cfg.max_reconnect_attempts {
+            let msg = format!("gave up on {} after {} failed attempts", self.sh.endpoint.url(), self.backoff.failures());
+            self.error(Error::new(ErrorKind::GaveUp, msg));
+            self.phase = Phase::Done;
+            return;
+        }
+        let delay = self.backoff.next_delay();
+        self.sh.set_state(State::Reconnecting);
+        self.log.info(format_args!("reconnecting to {} in {delay:?} (attempt {})", self.sh.endpoint.url(), self.attempt + 1));
+        self.emit(Event::ReconnectScheduled { attempt: self.attempt + 1, delay });
+        self.phase = Phase::Waiting { until: now + delay };
+    }
+
+    fn begin_stop(&mut self, now: Instant) {
+        self.stopping = true;
+        match std::mem::replace(&mut self.phase, Phase::Done) {
+            Phase::Open { mut conn, mut ctx, opened, .. } => {
+                self.sh.set_state(State::Closing);
+                // Let out what is already queued (bounded by the close timeout), then close.
+                let _ = self.fill(&mut conn, &mut ctx, usize::MAX);
+                let frame = CloseFrame { code: CloseCode::Normal, reason: "".into() };
+                let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
+                let deadline = now + self.cfg.close_timeout;
+                self.step_closing(now, conn, ctx, deadline, opened);
+            }
+            Phase::Closing { conn, ctx, deadline, opened } => {
+                self.step_closing(now, conn, ctx, deadline.min(now + self.cfg.close_timeout), opened)
+            }
+            Phase::Handshaking { conn, .. } => {
+                self.requeue(conn);
+                self.phase = Phase::Done;
+            }
+            _ => self.phase = Phase::Done,
+        }
+    }
+
+    fn finish(&mut self) {
+        // What was not written waits for the next start.
+        {
+            let mut carry = lock(&self.sh.carry);
+            while let Some(m) = self.pending.pop_back() {
+                carry.push_front(m);
+            }
+        }
+        self.sh.set_state(State::Stopped);
+        self.emit(Event::Stopped);
+        *lock(&self.sh.io_thread) = None;
+    }
+}

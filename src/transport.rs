@@ -1,0 +1,130 @@
+//! A connected byte stream: plain TCP or rustls over TCP, non-blocking.
+//! Reads return plaintext; writes take plaintext and report how much was
+//! accepted; `all_sent` tells when every accepted byte reached the kernel.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::os::fd::{AsRawFd, RawFd};
+
+use rustls::ClientConnection;
+
+pub enum Transport {
+    Plain(TcpStream),
+    Tls { tls: Box<ClientConnection>, sock: TcpStream, error: Option<rustls::Error> },
+}
+
+impl Transport {
+    pub fn fd(&self) -> RawFd {
+        match self {
+            Transport::Plain(s) => s.as_raw_fd(),
+            Transport::Tls { sock, .. } => sock.as_raw_fd(),
+        }
+    }
+
+    /// The TLS error that made a read or write fail, if any.
+    pub fn tls_error(&self) -> Option<&rustls::Error> {
+        match self {
+            Transport::Tls { error, .. } => error.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Reads plaintext. `Ok(0)` is the end of the stream; `WouldBlock` means
+    /// nothing more is available now.
+    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Transport::Plain(s) => s.read(buf),
+            Transport::Tls { tls, sock, error } => loop {
+                match tls.reader().read(buf) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    other => return other,
+                }
+                if tls.read_tls(sock)? == 0 {
+                    // The socket reached EOF: rustls now reports either a clean
+                    // close_notify (Ok(0)) or an unexpected EOF.
+                    return match tls.reader().read(buf) {
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+                        other => other,
+                    };
+                }
+                if let Err(e) = tls.process_new_packets() {
+                    // Let the alert out before failing.
+                    let _ = tls.write_tls(sock);
+                    let io_err = io::Error::new(io::ErrorKind::InvalidData, e.clone());
+                    *error = Some(e);
+                    return Err(io_err);
+                }
+                if tls.wants_write() {
+                    flush_tls(tls, sock)?;
+                }
+            },
+        }
+    }
+
+    /// Writes as much of `data` as can go now; returns the number of bytes
+    /// accepted (0 when the socket or TLS buffer is full).
+    pub fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match self {
+            Transport::Plain(s) => match s.write(data) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+                other => other,
+            },
+            Transport::Tls { tls, sock, .. } => {
+                let n = if data.is_empty() { 0 } else { tls.writer().write(data)? };
+                flush_tls(tls, sock)?;
+                Ok(n)
+            }
+        }
+    }
+
+    /// Pushes buffered TLS records to the socket.
+    pub fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Transport::Plain(_) => Ok(()),
+            Transport::Tls { tls, sock, .. } => flush_tls(tls, sock),
+        }
+    }
+
+    /// Bytes are waiting in the TLS layer for the socket to become writable.
+    pub fn wants_write(&self) -> bool {
+        match self {
+            Transport::Plain(_) => false,
+            Transport::Tls { tls, .. } => tls.wants_write(),
+        }
+    }
+
+    /// Every byte accepted by `write` has been handed to the kernel.
+    pub fn all_sent(&self) -> bool {
+        match self {
+            Transport::Plain(_) => true,
+            Transport::Tls { tls, .. } => !tls.is_handshaking() && !tls.wants_write(),
+        }
+    }
+
+    /// Best-effort orderly end: TLS close_notify, then FIN.
+    pub fn shutdown(&mut self) {
+        match self {
+            Transport::Plain(s) => {
+                let _ = s.shutdown(std::net::Shutdown::Write);
+            }
+            Transport::Tls { tls, sock, .. } => {
+                tls.send_close_notify();
+                let _ = flush_tls(tls, sock);
+                let _ = sock.shutdown(std::net::Shutdown::Write);
+            }
+        }
+    }
+}
+
+/// Writes pending TLS records until done or the socket would block.
+fn flush_tls(tls: &mut ClientConnection, sock: &mut TcpStream) -> io::Result<()> {
+    while tls.wants_write() {
+        match tls.write_tls(sock) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
