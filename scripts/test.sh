@@ -1,9 +1,32 @@
 #!/usr/bin/env bash
-# Runs every test of the project: Rust unit + integration tests, then (when
-# present) the C/C++ tests under CMake/ctest and the Autobahn conformance gate.
+# Runs every test of the project (the one command of the README and of CI):
+#   1. Rust unit + integration tests (real servers on loopback), clippy;
+#   2. C and C++ tests under CMake/ctest with sanitizers (scripts/c-tests.sh,
+#      scripts/cpp-tests.sh);
+#   3. the Autobahn|Testsuite conformance gate (scripts/autobahn.sh).
 # Installs what it needs first (Debian packages via apt-get when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+start=$(date +%s)
+stage() { echo; echo "== $* ($(( $(date +%s) - start )) s)"; }
 
-echo "== cargo test"
-cargo test --all-targets 2>&1
+stage "dependencies"
+bash scripts/deps.sh
+
+stage "cargo build (release: library and test servers)"
+cargo build --release --lib -p mywsclient -p mywsclient-tools 2>&1
+
+stage "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings 2>&1
+
+stage "cargo test"
+cargo test --workspace --all-targets 2>&1
+
+for s in c-tests cpp-tests autobahn; do
+  if [ -f "scripts/$s.sh" ]; then
+    stage "$s"
+    bash "scripts/$s.sh"
+  fi
+done
+
+stage "all tests passed"
