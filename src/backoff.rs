@@ -16,7 +16,11 @@ pub struct Backoff {
 
 impl Backoff {
     pub fn new(initial: Duration, max: Duration, factor: f64, jitter: f64, seed: u64) -> Backoff {
-        Backoff { initial, max, factor, jitter, failures: 0, rng: seed | 1 }
+        // splitmix64 spreads nearby seeds; xorshift needs a non-zero state.
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Backoff { initial, max, factor, jitter, failures: 0, rng: (z ^ (z >> 31)) | 1 }
     }
 
     /// Consecutive failed attempts so far.

@@ -2,7 +2,7 @@
 //! I/O thread through [`Shared`].
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{JoinHandle, ThreadId};
 
@@ -49,6 +49,10 @@ pub(crate) struct Counters {
 pub(crate) struct Shared {
     pub endpoint: Endpoint,
     pub config: Mutex<Config>,
+    /// Send limits, copied from the configuration so that `send` takes no lock.
+    pub max_message_size: AtomicUsize,
+    pub max_queue_bytes: AtomicUsize,
+    pub max_queue_messages: AtomicUsize,
     pub state: AtomicU32,
     pub stop: AtomicBool,
     /// The handle is gone (freed from inside a callback): no more callbacks.
@@ -101,6 +105,9 @@ impl Client {
         let (tx, rx) = crossbeam_channel::unbounded();
         let sh = Shared {
             endpoint,
+            max_message_size: AtomicUsize::new(config.max_message_size),
+            max_queue_bytes: AtomicUsize::new(config.max_queue_bytes),
+            max_queue_messages: AtomicUsize::new(config.max_queue_messages),
             config: Mutex::new(config),
             state: AtomicU32::new(State::Idle as u32),
             stop: AtomicBool::new(false),
@@ -116,6 +123,10 @@ impl Client {
             io_thread: Mutex::new(None),
         };
         Ok(Client { sh: Arc::new(sh), thread: Mutex::new(None) })
+    }
+
+    pub(crate) fn shared(&self) -> Arc<Shared> {
+        self.sh.clone()
     }
 
     /// Where this client connects.
@@ -141,6 +152,9 @@ impl Client {
         let mut cfg = lock(&self.sh.config).clone();
         f(&mut cfg);
         cfg.validate()?;
+        self.sh.max_message_size.store(cfg.max_message_size, Ordering::SeqCst);
+        self.sh.max_queue_bytes.store(cfg.max_queue_bytes, Ordering::SeqCst);
+        self.sh.max_queue_messages.store(cfg.max_queue_messages, Ordering::SeqCst);
         *lock(&self.sh.config) = cfg;
         Ok(())
     }
@@ -169,7 +183,10 @@ impl Client {
     pub fn start(&self) -> Result<()> {
         let mut slot = lock(&self.thread);
         if let Some(t) = slot.as_ref() {
-            if !t.is_finished() && !self.sh.stop.load(Ordering::SeqCst) {
+            // A thread that is ending (stop requested, or it stopped by itself
+            // because reconnection is off or gave up) is replaced.
+            let ending = self.sh.stop.load(Ordering::SeqCst) || self.state() == State::Stopped;
+            if !t.is_finished() && !ending {
                 return Ok(());
             }
             if self.sh.on_io_thread() {
@@ -234,10 +251,9 @@ impl Client {
     }
 
     fn enqueue(&self, data: Bytes, binary: bool) -> Result<()> {
-        let (max_msg, max_bytes, max_msgs) = {
-            let c = lock(&self.sh.config);
-            (c.max_message_size, c.max_queue_bytes, c.max_queue_messages)
-        };
+        let max_msg = self.sh.max_message_size.load(Ordering::Relaxed);
+        let max_bytes = self.sh.max_queue_bytes.load(Ordering::Relaxed);
+        let max_msgs = self.sh.max_queue_messages.load(Ordering::Relaxed);
         let len = data.len();
         if len > max_msg {
             return Err(Error::new(ErrorKind::MessageTooLarge, format!("message of {len} bytes exceeds the maximum of {max_msg} bytes")));

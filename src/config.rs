@@ -119,6 +119,9 @@ fn split_host_port(authority: &str) -> std::result::Result<(String, Option<u16>)
         (v6.to_string(), port)
     } else {
         match authority.rsplit_once(':') {
+            Some((h, _)) if h.contains(':') => {
+                return Err(format!("{authority:?} is ambiguous: write an IPv6 address with a port in brackets, e.g. [::1]:8080"))
+            }
             Some((h, p)) => (h.to_ascii_lowercase(), Some(p)),
             None => (authority.to_ascii_lowercase(), None),
         }
@@ -396,6 +399,7 @@ mod tests {
             ("ws://[::1", 0, "", "unterminated"),
             ("ws://h/#f", 0, "", "fragment"),
             ("ws://ho$t", 0, "", "not allowed"),
+            ("f::22:111:1:1:1:1:13", 0, "", "brackets"),
         ];
         for (url, port, path, want) in cases {
             let err = Endpoint::resolve(url, *port, path).unwrap_err();

@@ -19,6 +19,12 @@ pub mod tls;
 mod transport;
 
 pub use client::Client;
+
+/// Entry points for the fuzzing harness in `fuzz/` (not part of the API).
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::session::fuzz_server_stream;
+}
 pub use config::{Config, Endpoint, TlsOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{CloseInitiator, Event, State, Stats};

@@ -186,29 +186,68 @@ struct Session {
 /// The I/O thread's body.
 pub(crate) fn run(sh: Arc<Shared>) {
     *lock(&sh.io_thread) = Some(std::thread::current().id());
-    let cfg = lock(&sh.config).clone();
-    let log = logger(&cfg);
-    let seed = Instant::now().elapsed().as_nanos() as u64 ^ (Arc::as_ptr(&sh) as u64) ^ std::process::id() as u64;
-    let seed = seed ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
-    let backoff = Backoff::new(cfg.backoff_initial, cfg.backoff_max, cfg.backoff_factor, cfg.backoff_jitter, seed);
-    let pending = std::mem::take(&mut *lock(&sh.carry));
-    let mut s = Session {
-        sh,
-        cfg,
-        log,
-        tls: None,
-        backoff,
-        phase: Phase::Done,
-        pending,
-        attempt: 0,
-        read_more: false,
-        stopping: false,
-        tls_warned: false,
+    Session::new(sh).run();
+}
+
+/// Drives a session over an in-memory server: the fuzzing harness's entry
+/// point (no socket, no thread). `data[0]` bit 0: synthesize a valid upgrade
+/// response first (so the rest is the frame stream); `data[1]`: read chunk size.
+#[doc(hidden)]
+pub fn fuzz_server_stream(data: &[u8]) {
+    let (Some(&mode), Some(&chunk)) = (data.first(), data.get(1)) else { return };
+    let mut cfg = Config::default();
+    cfg.reconnect = false;
+    cfg.heartbeat_interval = Duration::ZERO;
+    cfg.max_message_size = 1 << 20;
+    cfg.log_level = crate::log::LogLevel::Off;
+    cfg.subprotocols = vec!["ws".into()];
+    let client = crate::Client::with_config("ws://127.0.0.1", 9, "/", cfg).expect("valid fuzz config");
+    client.set_message_handler(|d, _| assert!(d.len() <= 1 << 20)).expect("not running");
+    let mut s = Session::new(client.shared());
+    let stream = crate::transport::MemoryStream {
+        input: data[2..].to_vec(),
+        pos: 0,
+        chunk: chunk as usize + 1,
+        written: Vec::new(),
+        synthesize_handshake: mode & 1 == 1,
     };
-    s.run();
+    let now = Instant::now();
+    let mut conn = Conn::new(Transport::Memory(stream));
+    let req = handshake::build_request(&s.sh.endpoint, &s.cfg);
+    conn.out.buf.extend_from_slice(&req.bytes);
+    conn.out.appended += req.bytes.len() as u64;
+    s.step_handshake(now, conn, req.key, Vec::new(), now + Duration::from_secs(10));
+    for _ in 0..100_000 {
+        if matches!(s.phase, Phase::Done | Phase::Waiting { .. }) {
+            break;
+        }
+        s.step(now, sys::Ready { writable: true, error: false });
+    }
 }
 
 impl Session {
+    fn new(sh: Arc<Shared>) -> Session {
+        let cfg = lock(&sh.config).clone();
+        let log = logger(&cfg);
+        let clock = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        let seed = clock ^ (Arc::as_ptr(&sh) as u64) ^ u64::from(std::process::id());
+        let backoff = Backoff::new(cfg.backoff_initial, cfg.backoff_max, cfg.backoff_factor, cfg.backoff_jitter, seed);
+        let pending = std::mem::take(&mut *lock(&sh.carry));
+        Session {
+            sh,
+            cfg,
+            log,
+            tls: None,
+            backoff,
+            phase: Phase::Done,
+            pending,
+            attempt: 0,
+            read_more: false,
+            stopping: false,
+            tls_warned: false,
+        }
+    }
+
     fn run(&mut self) {
         if self.sh.endpoint.secure {
             match tls::client_config(&self.cfg.tls) {
@@ -712,12 +751,10 @@ impl Session {
 
     /// An attempt failed before a connection opened.
     fn fail(&mut self, now: Instant, err: Error) {
-        if err.kind == ErrorKind::TlsVerify {
-            self.error(err);
-            self.tls_warned = true;
-        } else {
-            self.error(err);
-        }
+        let verify = err.kind == ErrorKind::TlsVerify;
+        self.error(err);
+        // The full explanation is logged once; later failures log one line.
+        self.tls_warned |= verify;
         self.schedule_reconnect(now, None);
     }
 
@@ -779,5 +816,23 @@ impl Session {
         self.sh.set_state(State::Stopped);
         self.emit(Event::Stopped);
         *lock(&self.sh.io_thread) = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fuzz_entry_handles_valid_and_hostile_streams() {
+        // A text frame "hi", a ping, then a close 1000.
+        let mut data = vec![1u8, 3];
+        data.extend_from_slice(&[0x81, 2, b'h', b'i', 0x89, 0, 0x88, 2, 0x03, 0xe8]);
+        fuzz_server_stream(&data);
+        // Garbage instead of a handshake, a masked frame, a huge length.
+        fuzz_server_stream(&[0, 0, 0xff, 0xfe, 0x00]);
+        fuzz_server_stream(&[1, 255, 0x81, 0x80, 1, 2, 3, 4]);
+        fuzz_server_stream(&[1, 7, 0x82, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        fuzz_server_stream(&[]);
     }
 }

@@ -11,6 +11,38 @@ use rustls::ClientConnection;
 pub enum Transport {
     Plain(TcpStream),
     Tls { tls: Box<ClientConnection>, sock: TcpStream, error: Option<rustls::Error> },
+    /// An in-memory server for the fuzzing harness: no socket at all.
+    Memory(MemoryStream),
+}
+
+/// Scripted server bytes, handed out in chunks of a chosen size; what the
+/// client writes is kept (to answer its handshake key) and otherwise dropped.
+pub struct MemoryStream {
+    pub input: Vec<u8>,
+    pub pos: usize,
+    pub chunk: usize,
+    pub written: Vec<u8>,
+    /// Answer the client's upgrade request with a valid 101 before `input`.
+    pub synthesize_handshake: bool,
+}
+
+impl MemoryStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.synthesize_handshake {
+            let text = String::from_utf8_lossy(&self.written).into_owned();
+            let Some(key) = text.lines().find_map(|l| l.strip_prefix("Sec-WebSocket-Key: ")) else {
+                return Err(io::ErrorKind::WouldBlock.into());
+            };
+            let accept = tungstenite::handshake::derive_accept_key(key.trim().as_bytes());
+            let head = format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n");
+            self.input.splice(self.pos..self.pos, head.into_bytes());
+            self.synthesize_handshake = false;
+        }
+        let n = (self.input.len() - self.pos).min(self.chunk.max(1)).min(buf.len());
+        buf[..n].copy_from_slice(&self.input[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 impl Transport {
@@ -18,6 +50,7 @@ impl Transport {
         match self {
             Transport::Plain(s) => s.as_raw_fd(),
             Transport::Tls { sock, .. } => sock.as_raw_fd(),
+            Transport::Memory(_) => -1,
         }
     }
 
@@ -34,6 +67,7 @@ impl Transport {
     pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Transport::Plain(s) => s.read(buf),
+            Transport::Memory(m) => m.read(buf),
             Transport::Tls { tls, sock, error } => loop {
                 match tls.reader().read(buf) {
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
@@ -74,13 +108,19 @@ impl Transport {
                 flush_tls(tls, sock)?;
                 Ok(n)
             }
+            Transport::Memory(m) => {
+                if m.written.len() < 64 * 1024 {
+                    m.written.extend_from_slice(data);
+                }
+                Ok(data.len())
+            }
         }
     }
 
     /// Pushes buffered TLS records to the socket.
     pub fn flush(&mut self) -> io::Result<()> {
         match self {
-            Transport::Plain(_) => Ok(()),
+            Transport::Plain(_) | Transport::Memory(_) => Ok(()),
             Transport::Tls { tls, sock, .. } => flush_tls(tls, sock),
         }
     }
@@ -88,7 +128,7 @@ impl Transport {
     /// Bytes are waiting in the TLS layer for the socket to become writable.
     pub fn wants_write(&self) -> bool {
         match self {
-            Transport::Plain(_) => false,
+            Transport::Plain(_) | Transport::Memory(_) => false,
             Transport::Tls { tls, .. } => tls.wants_write(),
         }
     }
@@ -96,7 +136,7 @@ impl Transport {
     /// Every byte accepted by `write` has been handed to the kernel.
     pub fn all_sent(&self) -> bool {
         match self {
-            Transport::Plain(_) => true,
+            Transport::Plain(_) | Transport::Memory(_) => true,
             Transport::Tls { tls, .. } => !tls.is_handshaking() && !tls.wants_write(),
         }
     }
@@ -112,6 +152,7 @@ impl Transport {
                 let _ = flush_tls(tls, sock);
                 let _ = sock.shutdown(std::net::Shutdown::Write);
             }
+            Transport::Memory(_) => {}
         }
     }
 }
