@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{JoinHandle, ThreadId};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -12,8 +12,20 @@ use tungstenite::Bytes;
 use crate::config::{Config, Endpoint};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, State, Stats};
-use crate::session;
-use crate::sys::Waker;
+use crate::pool;
+use crate::session::{self, Session};
+
+/// Something that wakes the I/O thread driving a client: its own eventfd,
+/// or a shared I/O thread's notification.
+pub(crate) trait WakeTarget: Send + Sync {
+    fn wake(&self);
+}
+
+impl WakeTarget for crate::sys::Waker {
+    fn wake(&self) {
+        crate::sys::Waker::wake(self)
+    }
+}
 
 /// Receives each whole message: its bytes and whether it is binary.
 pub type MessageHandler = Box<dyn FnMut(&[u8], bool) + Send>;
@@ -59,7 +71,11 @@ pub(crate) struct Shared {
     pub detached: AtomicBool,
     /// The I/O thread is blocked in poll and wants a wake-up for new sends.
     pub want_wake: AtomicBool,
-    pub waker: Waker,
+    /// How to wake the I/O thread; set while a session runs.
+    pub wake_target: Mutex<Option<Arc<dyn WakeTarget>>>,
+    /// A session exists (from start until its thread or pool finished it).
+    pub active: Mutex<bool>,
+    pub ended: Condvar,
     pub tx: Sender<Outgoing>,
     pub rx: Receiver<Outgoing>,
     /// Messages taken off the channel but not yet written, kept across runs.
@@ -83,6 +99,31 @@ impl Shared {
     pub fn on_io_thread(&self) -> bool {
         *lock(&self.io_thread) == Some(std::thread::current().id())
     }
+
+    /// Wakes the I/O thread (if a session runs).
+    pub fn wake(&self) {
+        let target = lock(&self.wake_target).clone();
+        if let Some(w) = target {
+            w.wake();
+        }
+    }
+
+    pub fn set_active(&self, active: bool) {
+        *lock(&self.active) = active;
+        if !active {
+            self.ended.notify_all();
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        *lock(&self.active)
+    }
+
+    /// Blocking here would wait for the thread we are on: a client's own I/O
+    /// thread or any shared I/O thread.
+    pub fn must_not_wait(&self) -> bool {
+        self.on_io_thread() || pool::on_worker()
+    }
 }
 
 /// A WebSocket client that stays connected. Every method may be called from
@@ -101,7 +142,6 @@ impl Client {
     pub fn with_config(url: &str, port: i32, path: &str, config: Config) -> Result<Client> {
         let endpoint = Endpoint::resolve(url, port, path)?;
         config.validate()?;
-        let waker = Waker::new().map_err(|e| Error::new(ErrorKind::Io, format!("cannot create the wake-up fd: {e}")))?;
         let (tx, rx) = crossbeam_channel::unbounded();
         let sh = Shared {
             endpoint,
@@ -113,7 +153,9 @@ impl Client {
             stop: AtomicBool::new(false),
             detached: AtomicBool::new(false),
             want_wake: AtomicBool::new(false),
-            waker,
+            wake_target: Mutex::new(None),
+            active: Mutex::new(false),
+            ended: Condvar::new(),
             tx,
             rx,
             carry: Mutex::new(VecDeque::new()),
@@ -135,7 +177,7 @@ impl Client {
     }
 
     fn running(&self) -> bool {
-        lock(&self.thread).as_ref().is_some_and(|t| !t.is_finished())
+        self.sh.is_active()
     }
 
     fn require_not_running(&self, what: &str) -> Result<()> {
@@ -178,49 +220,78 @@ impl Client {
         Ok(())
     }
 
-    /// Starts the I/O thread; returns at once. Idempotent while running.
-    /// After `stop` it starts again, sending what is still queued.
+    /// Starts the I/O (its own thread, or a shared I/O thread when
+    /// `Config::shared_io` is set); returns at once. Idempotent while
+    /// running. After `stop` it starts again, sending what is still queued.
     pub fn start(&self) -> Result<()> {
-        let mut slot = lock(&self.thread);
-        if let Some(t) = slot.as_ref() {
-            // A thread that is ending (stop requested, or it stopped by itself
-            // because reconnection is off or gave up) is replaced.
-            let ending = self.sh.stop.load(Ordering::SeqCst) || self.state() == State::Stopped;
-            if !t.is_finished() && !ending {
+        let ending = || self.sh.stop.load(Ordering::SeqCst) || self.state() == State::Stopped;
+        if self.sh.must_not_wait() {
+            // Inside a callback: never block on the thread we are on.
+            if self.sh.is_active() && !ending() {
                 return Ok(());
             }
-            if self.sh.on_io_thread() {
+            if self.sh.is_active() {
                 return Err(Error::new(ErrorKind::InvalidState, "start() after stop() is not possible from inside a callback"));
             }
-            if let Some(t) = slot.take() {
-                let _ = t.join();
+        }
+        let mut slot = match self.thread.try_lock() {
+            Ok(g) => g,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) if self.sh.must_not_wait() => {
+                return Err(Error::new(ErrorKind::InvalidState, "start() is not possible from a callback while stop() runs"))
             }
+            Err(std::sync::TryLockError::WouldBlock) => lock(&self.thread),
+        };
+        if self.sh.is_active() {
+            if !ending() {
+                return Ok(());
+            }
+            self.wait_ended(&mut slot);
         }
         self.sh.stop.store(false, Ordering::SeqCst);
         self.sh.set_state(State::Connecting);
-        let sh = self.sh.clone();
-        let handle = std::thread::Builder::new()
-            .name("mywsclient-io".into())
-            .spawn(move || session::run(sh))
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start the I/O thread: {e}")))?;
-        *slot = Some(handle);
-        Ok(())
+        self.sh.set_active(true);
+        let shared_io = lock(&self.sh.config).shared_io;
+        let started = if shared_io {
+            pool::global().and_then(|p| p.add(Session::new(self.sh.clone())))
+        } else {
+            let sh = self.sh.clone();
+            std::thread::Builder::new()
+                .name("mywsclient-io".into())
+                .spawn(move || session::run(sh))
+                .map(|h| *slot = Some(h))
+                .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start the I/O thread: {e}")))
+        };
+        if started.is_err() {
+            self.sh.set_active(false);
+            self.sh.set_state(State::Stopped);
+        }
+        started
+    }
+
+    /// Waits until the session has finished (joins its thread).
+    fn wait_ended(&self, slot: &mut Option<JoinHandle<()>>) {
+        if let Some(t) = slot.take() {
+            let _ = t.join();
+        }
+        let mut active = lock(&self.sh.active);
+        while *active {
+            active = self.sh.ended.wait(active).unwrap_or_else(|p| p.into_inner());
+        }
     }
 
     /// Stops: a connected client sends a close frame and waits (bounded by
-    /// the close timeout) for the reply. Idempotent. Joins the I/O thread,
-    /// except when called from one of this client's callbacks, where it
-    /// returns at once and the thread ends after the callback returns.
+    /// the close timeout) for the reply. Idempotent. Waits for the I/O to
+    /// end, except when called from a callback (on an I/O thread), where it
+    /// returns at once and the session ends after the callback returns.
     pub fn stop(&self) -> Result<()> {
         self.sh.stop.store(true, Ordering::SeqCst);
-        self.sh.waker.wake();
-        if self.sh.on_io_thread() {
+        self.sh.wake();
+        if self.sh.must_not_wait() {
             return Ok(());
         }
-        let handle = lock(&self.thread).take();
-        if let Some(t) = handle {
-            let _ = t.join();
-        }
+        let mut slot = lock(&self.thread);
+        self.wait_ended(&mut slot);
         if self.sh.state.load(Ordering::SeqCst) != State::Idle as u32 {
             self.sh.set_state(State::Stopped);
         }
@@ -272,7 +343,7 @@ impl Client {
         // The receiver lives in `Shared` as long as the sender: this cannot fail.
         let _ = self.sh.tx.send(Outgoing { data, binary });
         if self.sh.want_wake.swap(false, Ordering::SeqCst) {
-            self.sh.waker.wake();
+            self.sh.wake();
         }
         Ok(())
     }
@@ -304,7 +375,8 @@ impl Client {
         self.sh.detached.store(true, Ordering::SeqCst);
     }
 
-    /// True when the caller is this client's I/O thread (inside a callback).
+    /// True when the caller is on the I/O thread that drives this client
+    /// (inside a callback).
     pub fn in_callback(&self) -> bool {
         self.sh.on_io_thread()
     }
@@ -312,9 +384,9 @@ impl Client {
 
 impl Drop for Client {
     fn drop(&mut self) {
-        if self.sh.on_io_thread() {
-            // Dropped from inside a callback: the thread cannot join itself.
-            // It finishes on its own, without calling back again.
+        if self.sh.must_not_wait() {
+            // Dropped from inside a callback: the thread cannot wait for
+            // itself. The session finishes on its own, without calling back.
             self.detach_callbacks();
         }
         let _ = self.stop();

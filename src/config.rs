@@ -238,6 +238,11 @@ pub struct Config {
     pub log_level: LogLevel,
     /// Log sink (default: stderr).
     pub log_sink: Option<LogSink>,
+    /// Run on the process's shared I/O threads (epoll, one fd per client)
+    /// instead of a thread of its own (default false). For many clients in
+    /// one process; callbacks of clients on one shared thread run one after
+    /// another, so they must not block.
+    pub shared_io: bool,
 }
 
 impl Default for Config {
@@ -263,6 +268,7 @@ impl Default for Config {
             subprotocols: Vec::new(),
             log_level: LogLevel::from_env(),
             log_sink: None,
+            shared_io: false,
         }
     }
 }

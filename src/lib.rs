@@ -13,6 +13,7 @@ pub mod event;
 pub mod handshake;
 pub mod heartbeat;
 pub mod log;
+mod pool;
 mod session;
 mod sys;
 pub mod tls;

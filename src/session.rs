@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,6 +36,16 @@ use crate::transport::Transport;
 const OUT_HIGH_WATER: usize = 256 * 1024;
 /// Messages read in one pass before the loop looks at timers and sends.
 const READ_BATCH: usize = 1024;
+
+/// What a session waits for: its socket (fd, also for writing?), its next
+/// timer, or nothing at all (`immediate`). `generation` changes with every
+/// new socket, so a driver can tell a reused fd number from the old one.
+pub(crate) struct Wait {
+    pub fd: Option<(RawFd, bool)>,
+    pub deadline: Option<Instant>,
+    pub immediate: bool,
+    pub generation: u64,
+}
 
 pub(crate) fn logger(cfg: &Config) -> Logger {
     Logger::new(cfg.log_level, cfg.log_sink.clone())
@@ -166,7 +176,7 @@ enum Phase {
     Done,
 }
 
-struct Session {
+pub(crate) struct Session {
     sh: Arc<Shared>,
     cfg: Config,
     log: Logger,
@@ -181,9 +191,11 @@ struct Session {
     read_more: bool,
     stopping: bool,
     tls_warned: bool,
+    /// Counts sockets created (see [`Wait::generation`]).
+    generation: u64,
 }
 
-/// The I/O thread's body.
+/// The body of a client's own I/O thread.
 pub(crate) fn run(sh: Arc<Shared>) {
     *lock(&sh.io_thread) = Some(std::thread::current().id());
     Session::new(sh).run();
@@ -226,7 +238,7 @@ pub fn fuzz_server_stream(data: &[u8]) {
 }
 
 impl Session {
-    fn new(sh: Arc<Shared>) -> Session {
+    pub(crate) fn new(sh: Arc<Shared>) -> Session {
         let cfg = lock(&sh.config).clone();
         let log = logger(&cfg);
         let clock = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
@@ -245,10 +257,13 @@ impl Session {
             read_more: false,
             stopping: false,
             tls_warned: false,
+            generation: 0,
         }
     }
 
-    fn run(&mut self) {
+    /// Sets up TLS and starts the first attempt (or ends at once when the
+    /// TLS configuration cannot be built).
+    pub(crate) fn begin(&mut self) {
         if self.sh.endpoint.secure {
             match tls::client_config(&self.cfg.tls) {
                 Ok((c, insecure)) => {
@@ -263,38 +278,71 @@ impl Session {
                 }
                 Err(e) => {
                     self.error(e);
-                    self.finish();
+                    self.phase = Phase::Done;
                     return;
                 }
             }
         }
         self.begin_attempt(Instant::now());
-        loop {
-            if self.sh.stop.load(Ordering::SeqCst) && !self.stopping {
-                self.begin_stop(Instant::now());
+    }
+
+    pub(crate) fn done(&self) -> bool {
+        matches!(self.phase, Phase::Done)
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.sh
+    }
+
+    /// What to wait for next. Arms the send wake-up when the session can
+    /// take new messages; `immediate` means: step again without waiting.
+    pub(crate) fn prepare(&mut self, now: Instant) -> Wait {
+        let (fd, deadline) = self.interest();
+        let accepts_sends = self.accepts_sends();
+        let stop_pending = self.sh.stop.load(Ordering::SeqCst) && !self.stopping;
+        let mut immediate = stop_pending
+            || self.read_more
+            || (accepts_sends && (!self.sh.rx.is_empty() || !self.pending.is_empty()))
+            || deadline.is_some_and(|d| d <= now);
+        if !immediate && accepts_sends {
+            self.sh.want_wake.store(true, Ordering::SeqCst);
+            // A send may have slipped in between the check and the store.
+            immediate = !self.sh.rx.is_empty();
+        }
+        Wait { fd, deadline, immediate, generation: self.generation }
+    }
+
+    /// One turn of the state machine: honour a stop request, then advance.
+    pub(crate) fn turn(&mut self, now: Instant, ready: sys::Ready) {
+        self.sh.want_wake.store(false, Ordering::SeqCst);
+        if self.sh.stop.load(Ordering::SeqCst) && !self.stopping {
+            self.begin_stop(now);
+        }
+        if !self.done() {
+            self.step(now, ready);
+        }
+    }
+
+    /// The thread-per-client driver: poll(2) on the socket and an eventfd.
+    fn run(&mut self) {
+        let waker = match sys::Waker::new() {
+            Ok(w) => Arc::new(w),
+            Err(e) => {
+                self.error(Error::new(ErrorKind::Io, format!("cannot create the wake-up fd: {e}")));
+                self.finish();
+                return;
             }
-            if matches!(self.phase, Phase::Done) {
-                break;
-            }
-            let (sock, deadline) = self.interest();
+        };
+        *lock(&self.sh.wake_target) = Some(waker.clone());
+        self.begin();
+        while !self.done() {
             let now = Instant::now();
-            let accepts_sends = self.accepts_sends();
-            let mut timeout = deadline.map(|d| d.saturating_duration_since(now));
-            if self.read_more || (accepts_sends && (!self.sh.rx.is_empty() || !self.pending.is_empty())) {
-                timeout = Some(Duration::ZERO);
-            } else if accepts_sends {
-                self.sh.want_wake.store(true, Ordering::SeqCst);
-                // A send may have slipped in between the check and the store.
-                if !self.sh.rx.is_empty() {
-                    timeout = Some(Duration::ZERO);
-                }
-            }
-            let polled = sys::poll2(self.sh.waker.fd(), sock, timeout);
-            self.sh.want_wake.store(false, Ordering::SeqCst);
-            let ready = match polled {
+            let w = self.prepare(now);
+            let timeout = if w.immediate { Some(Duration::ZERO) } else { w.deadline.map(|d| d.saturating_duration_since(now)) };
+            let ready = match sys::poll2(waker.fd(), w.fd, timeout) {
                 Ok((woke, ready)) => {
                     if woke {
-                        self.sh.waker.drain();
+                        waker.drain();
                     }
                     ready
                 }
@@ -304,13 +352,13 @@ impl Session {
                     sys::Ready::default()
                 }
             };
-            self.step(Instant::now(), ready);
+            self.turn(Instant::now(), ready);
         }
         self.finish();
     }
 
     /// The fd to poll (and whether for writing) and the next timer.
-    fn interest(&self) -> (Option<(i32, bool)>, Option<Instant>) {
+    fn interest(&self) -> (Option<(RawFd, bool)>, Option<Instant>) {
         match &self.phase {
             Phase::Waiting { until } => (None, Some(*until)),
             Phase::Resolving { deadline, .. } => (None, Some(*deadline)),
@@ -394,7 +442,7 @@ impl Session {
         let spawned = std::thread::Builder::new().name("mywsclient-dns".into()).spawn(move || {
             let r = (host.as_str(), port).to_socket_addrs().map(|a| a.collect::<Vec<_>>());
             let _ = tx.send(r);
-            sh.waker.wake();
+            sh.wake();
         });
         match spawned {
             Ok(_) => self.phase = Phase::Resolving { rx, deadline },
@@ -409,6 +457,7 @@ impl Session {
             let addr = addrs.remove(0);
             match sys::connect_nonblocking(&addr) {
                 Ok(sock) => {
+                    self.generation += 1;
                     self.phase = Phase::Connecting { sock, addr, rest: addrs, deadline };
                     return;
                 }
@@ -805,7 +854,7 @@ impl Session {
         }
     }
 
-    fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         // What was not written waits for the next start.
         {
             let mut carry = lock(&self.sh.carry);
@@ -815,7 +864,9 @@ impl Session {
         }
         self.sh.set_state(State::Stopped);
         self.emit(Event::Stopped);
+        *lock(&self.sh.wake_target) = None;
         *lock(&self.sh.io_thread) = None;
+        self.sh.set_active(false);
     }
 }
 

@@ -91,6 +91,72 @@ pub fn poll2(waker: RawFd, sock: Option<(RawFd, bool)>, timeout: Option<Duration
     ))
 }
 
+/// An epoll instance (level-triggered) for the shared I/O threads.
+#[derive(Debug)]
+pub struct Epoll {
+    fd: OwnedFd,
+}
+
+impl Epoll {
+    pub fn new() -> io::Result<Epoll> {
+        // SAFETY: epoll_create1 takes no pointers; a negative return is an error.
+        let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a fresh descriptor that nothing else owns.
+        Ok(Epoll { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
+    }
+
+    fn ctl(&self, op: libc::c_int, fd: RawFd, write: bool, token: u64) -> io::Result<()> {
+        let events = libc::EPOLLIN | libc::EPOLLRDHUP | if write { libc::EPOLLOUT } else { 0 };
+        let mut ev = libc::epoll_event { events: events as u32, u64: token };
+        // SAFETY: `ev` is a live epoll_event; the kernel copies it.
+        let rc = unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), op, fd, &mut ev) };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Registers `fd` (readable, and writable when `write`) under `token`.
+    pub fn add(&self, fd: RawFd, write: bool, token: u64) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_ADD, fd, write, token)
+    }
+
+    pub fn modify(&self, fd: RawFd, write: bool, token: u64) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_MOD, fd, write, token)
+    }
+
+    /// Waits for events; returns (token, readiness) pairs in `out`.
+    pub fn wait(&self, out: &mut Vec<(u64, Ready)>, timeout: Option<Duration>) -> io::Result<()> {
+        const MAX: usize = 256;
+        let mut evs = [libc::epoll_event { events: 0, u64: 0 }; MAX];
+        let ms = match timeout {
+            None => -1,
+            Some(t) => t.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int,
+        };
+        // SAFETY: `evs` is a live array of MAX epoll_event; its length is passed.
+        let n = unsafe { libc::epoll_wait(self.fd.as_raw_fd(), evs.as_mut_ptr(), MAX as libc::c_int, ms) };
+        out.clear();
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            return if e.kind() == io::ErrorKind::Interrupted { Ok(()) } else { Err(e) };
+        }
+        for ev in &evs[..n as usize] {
+            let r = ev.events as libc::c_int;
+            out.push((
+                ev.u64,
+                Ready {
+                    writable: r & (libc::EPOLLOUT | libc::EPOLLERR) != 0,
+                    error: r & libc::EPOLLERR != 0,
+                },
+            ));
+        }
+        Ok(())
+    }
+}
+
 fn sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
     // SAFETY: sockaddr_storage is plain old data; all-zero is a valid value.
     let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
