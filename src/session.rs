@@ -195,6 +195,20 @@ pub(crate) struct Session {
     generation: u64,
 }
 
+/// The close code with which we fail a connection after a read error, if
+/// the error is the server's fault at the WebSocket level (not the socket's).
+fn fail_code(e: &tungstenite::Error) -> Option<u16> {
+    use tungstenite::Error as E;
+    match e {
+        E::Utf8(_) => Some(1007),
+        E::Capacity(CapacityError::MessageTooLong { .. }) => Some(1009),
+        E::Capacity(_) => Some(1002),
+        E::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
+        E::Protocol(_) => Some(1002),
+        _ => None,
+    }
+}
+
 /// The body of a client's own I/O thread.
 pub(crate) fn run(sh: Arc<Shared>) {
     *lock(&sh.io_thread) = Some(std::thread::current().id());
@@ -711,7 +725,17 @@ impl Session {
                 return self.step_closing(now, conn, ctx, deadline, opened);
             }
             Err(e) => {
+                let code = fail_code(&e);
                 let err = self.ws_error(&conn, e);
+                if let Some(code) = code {
+                    // RFC 6455 §7.1.7: fail the connection with a close frame,
+                    // after what the application already queued (best effort).
+                    let _ = self.fill(&mut conn, &mut ctx, OUT_HIGH_WATER);
+                    let frame = CloseFrame { code: CloseCode::from(code), reason: "".into() };
+                    let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
+                    let _ = conn.pump();
+                    conn.t.shutdown();
+                }
                 return self.drop_conn(now, conn, Some(opened), err);
             }
         }
