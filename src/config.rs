@@ -198,7 +198,8 @@ pub struct Config {
     /// Reconnect after a failure (default true). When false, the client stops
     /// after its first connection ends or its first attempt fails.
     pub reconnect: bool,
-    /// Give up after this many consecutive failed attempts (0 = never).
+    /// Give up when this many reconnect attempts in a row have failed (the
+    /// first attempt after `start` is not counted; 0 = never give up).
     pub max_reconnect_attempts: u32,
     /// First reconnect delay (100 ms).
     pub backoff_initial: Duration,
@@ -431,8 +432,7 @@ mod tests {
         let mut c = Config::default();
         c.subprotocols.push("a b".into());
         assert!(c.validate().is_err());
-        let mut c = Config::default();
-        c.backoff_factor = 0.5;
+        let c = Config { backoff_factor: 0.5, ..Config::default() };
         assert!(c.validate().is_err());
     }
 }

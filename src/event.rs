@@ -90,7 +90,8 @@ pub struct Stats {
     /// Messages accepted by `send` and not yet written.
     pub queued_messages: u64,
     pub queued_bytes: u64,
-    /// Close code of the last closed connection (1006 when there was none).
+    /// Close code of the last closed connection (1006 when it ended without
+    /// a close frame; 0 before any connection closed).
     pub last_close_code: u16,
     /// The last error's message ("" if none).
     pub last_error: String,

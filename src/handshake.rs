@@ -65,6 +65,9 @@ pub fn parse_response(buf: &[u8], key: &str, requested: &[String]) -> Result<Opt
             }
             return Ok(None);
         }
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(fail(format!("the response has more than {MAX_HEADERS} headers")));
+        }
         Err(e) => {
             let start = String::from_utf8_lossy(&buf[..buf.len().min(40)]).into_owned();
             return Err(fail(format!("the server's response is not HTTP ({e}); it starts with {start:?}")));
@@ -129,9 +132,11 @@ mod tests {
     #[test]
     fn request_has_the_required_headers() {
         let ep = Endpoint::resolve("ws://h:81/p?q", 0, "").unwrap();
-        let mut cfg = Config::default();
-        cfg.subprotocols = vec!["ws".into(), "chat".into()];
-        cfg.headers = vec![("X-Token".into(), "abc".into())];
+        let cfg = Config {
+            subprotocols: vec!["ws".into(), "chat".into()],
+            headers: vec![("X-Token".into(), "abc".into())],
+            ..Config::default()
+        };
         let req = build_request(&ep, &cfg);
         let text = String::from_utf8(req.bytes).unwrap();
         assert!(text.starts_with("GET /p?q HTTP/1.1\r\nHost: h:81\r\n"));

@@ -171,9 +171,19 @@ enum Phase {
     /// Connected.
     Open { conn: Conn, ctx: Box<WebSocketContext>, hb: Heartbeat, opened: Instant },
     /// A close frame went out or came in; waiting for the end of the stream.
-    Closing { conn: Conn, ctx: Box<WebSocketContext>, deadline: Instant, opened: Instant },
+    Closing { conn: Conn, ctx: Box<WebSocketContext>, close: Closing },
     /// The thread is about to exit.
     Done,
+}
+
+/// How a closing connection got there.
+#[derive(Clone, Copy)]
+struct Closing {
+    deadline: Instant,
+    /// How long the connection was open before the close began.
+    healthy: Duration,
+    /// The server sent its close frame first (and we replied).
+    by_peer: bool,
 }
 
 pub(crate) struct Session {
@@ -194,6 +204,10 @@ pub(crate) struct Session {
     /// Counts sockets created (see [`Wait::generation`]).
     generation: u64,
 }
+
+/// The reason tungstenite gives when it replaced a close code that is not
+/// allowed with 1002.
+const INVALID_CLOSE_CODE_REASON: &str = "Protocol violation";
 
 /// The close code with which we fail a connection after a read error, if
 /// the error is the server's fault at the WebSocket level (not the socket's).
@@ -221,12 +235,14 @@ pub(crate) fn run(sh: Arc<Shared>) {
 #[doc(hidden)]
 pub fn fuzz_server_stream(data: &[u8]) {
     let (Some(&mode), Some(&chunk)) = (data.first(), data.get(1)) else { return };
-    let mut cfg = Config::default();
-    cfg.reconnect = false;
-    cfg.heartbeat_interval = Duration::ZERO;
-    cfg.max_message_size = 1 << 20;
-    cfg.log_level = crate::log::LogLevel::Off;
-    cfg.subprotocols = vec!["ws".into()];
+    let cfg = Config {
+        reconnect: false,
+        heartbeat_interval: Duration::ZERO,
+        max_message_size: 1 << 20,
+        log_level: crate::log::LogLevel::Off,
+        subprotocols: vec!["ws".into()],
+        ..Config::default()
+    };
     let client = crate::Client::with_config("ws://127.0.0.1", 9, "/", cfg).expect("valid fuzz config");
     client.set_message_handler(|d, _| assert!(d.len() <= 1 << 20)).expect("not running");
     let mut s = Session::new(client.shared());
@@ -379,7 +395,7 @@ impl Session {
             Phase::Connecting { sock, deadline, .. } => (Some((sock.as_raw_fd(), true)), Some(*deadline)),
             Phase::Handshaking { conn, deadline, .. } => (Some((conn.t.fd(), conn.wants_write())), Some(*deadline)),
             Phase::Open { conn, hb, .. } => (Some((conn.t.fd(), conn.wants_write())), hb.deadline()),
-            Phase::Closing { conn, deadline, .. } => (Some((conn.t.fd(), conn.wants_write())), Some(*deadline)),
+            Phase::Closing { conn, close, .. } => (Some((conn.t.fd(), conn.wants_write())), Some(close.deadline)),
             Phase::Done => (None, None),
         }
     }
@@ -521,7 +537,7 @@ impl Session {
             }
             Phase::Handshaking { conn, key, buf, deadline } => self.step_handshake(now, conn, key, buf, deadline),
             Phase::Open { conn, ctx, hb, opened } => self.step_open(now, conn, ctx, hb, opened),
-            Phase::Closing { conn, ctx, deadline, opened } => self.step_closing(now, conn, ctx, deadline, opened),
+            Phase::Closing { conn, ctx, close } => self.step_closing(now, conn, ctx, close),
             Phase::Done => {}
         }
     }
@@ -693,7 +709,7 @@ impl Session {
                 format!("{url} sent a message of {size} bytes, over the maximum of {max_size}"),
             ),
             E::Capacity(c) => Error::new(ErrorKind::Protocol, format!("{url}: {c}")),
-            E::Utf8(m) => Error::new(ErrorKind::Protocol, format!("{url} sent a text message that is not valid UTF-8 ({m})")),
+            E::Utf8(m) => Error::new(ErrorKind::Protocol, format!("{url} sent invalid UTF-8 in a text message or close reason ({m})")),
             E::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
                 Error::new(ErrorKind::Closed, format!("{url} closed the connection without a close frame"))
             }
@@ -715,14 +731,22 @@ impl Session {
                 let (code, reason) = frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new()));
                 self.sh.counters.last_close_code.store(code as u32, Ordering::SeqCst);
                 self.log.info(format_args!("{} closed the connection: {code} {reason:?}", self.sh.endpoint.url()));
+                if code == 1002 && reason == INVALID_CLOSE_CODE_REASON {
+                    // tungstenite replaced a close code that is not allowed
+                    // (e.g. 999, 1005, 1006, 5000) with 1002 and replied so.
+                    self.error(Error::new(
+                        ErrorKind::Protocol,
+                        format!("{} sent a close frame with a close code that is not allowed; replied 1002", self.sh.endpoint.url()),
+                    ));
+                }
                 self.emit(Event::Closed { code, reason, initiator: CloseInitiator::Server });
                 // tungstenite queued the close reply; let it out, then wait for EOF.
                 let _ = ctx.flush(&mut io_of(&mut conn));
                 let _ = conn.pump();
                 self.settle(&mut conn);
                 self.sh.set_state(State::Closing);
-                let deadline = now + self.cfg.close_timeout;
-                return self.step_closing(now, conn, ctx, deadline, opened);
+                let close = Closing { deadline: now + self.cfg.close_timeout, healthy: now - opened, by_peer: true };
+                return self.step_closing(now, conn, ctx, close);
             }
             Err(e) => {
                 let code = fail_code(&e);
@@ -736,7 +760,7 @@ impl Session {
                     let _ = conn.pump();
                     conn.t.shutdown();
                 }
-                return self.drop_conn(now, conn, Some(opened), err);
+                return self.drop_conn(now, conn, Some(now - opened), err);
             }
         }
         match hb.poll(now) {
@@ -752,56 +776,59 @@ impl Session {
                     self.sh.endpoint.url(),
                     hb.silent_for(now)
                 );
-                return self.drop_conn(now, conn, Some(opened), Error::new(ErrorKind::HeartbeatTimeout, msg));
+                return self.drop_conn(now, conn, Some(now - opened), Error::new(ErrorKind::HeartbeatTimeout, msg));
             }
         }
         if !self.stopping {
             if let Err(e) = self.fill(&mut conn, &mut ctx, OUT_HIGH_WATER) {
                 let err = self.ws_error(&conn, e);
-                return self.drop_conn(now, conn, Some(opened), err);
+                return self.drop_conn(now, conn, Some(now - opened), err);
             }
         }
         if let Err(e) = conn.pump() {
             let err = self.io_error(&conn, "writing to", e);
-            return self.drop_conn(now, conn, Some(opened), err);
+            return self.drop_conn(now, conn, Some(now - opened), err);
         }
         self.settle(&mut conn);
         self.phase = Phase::Open { conn, ctx, hb, opened };
     }
 
-    fn step_closing(&mut self, now: Instant, mut conn: Conn, mut ctx: Box<WebSocketContext>, deadline: Instant, opened: Instant) {
-        let mut finished = false;
-        loop {
+    fn step_closing(&mut self, now: Instant, mut conn: Conn, mut ctx: Box<WebSocketContext>, close: Closing) {
+        // After the server's close and our reply, a stop has nothing to wait for.
+        let mut finished = close.by_peer && self.stopping;
+        let mut reads = 0;
+        while !finished && reads < READ_BATCH {
+            reads += 1;
             match ctx.read(&mut io_of(&mut conn)) {
-                Ok(Message::Close(f)) if self.stopping => {
-                    // The server's reply to our close: done.
+                Ok(Message::Close(f)) => {
+                    // The server's reply to our close.
                     let code = f.map(|f| u16::from(f.code)).unwrap_or(1005);
                     self.sh.counters.last_close_code.store(code as u32, Ordering::SeqCst);
                     finished = true;
-                    break;
                 }
-                Ok(_) => continue,
+                // Data the server sent before it saw our close: dropped.
+                Ok(_) => {}
                 Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(_) => {
-                    finished = true;
-                    break;
-                }
+                Err(_) => finished = true,
             }
         }
+        self.read_more = reads >= READ_BATCH;
         let _ = conn.pump();
         self.settle(&mut conn);
-        if finished || now >= deadline {
+        if finished || now >= close.deadline {
             conn.t.shutdown();
             self.requeue(conn);
-            if self.stopping {
-                self.emit(Event::Closed { code: 1000, reason: String::new(), initiator: CloseInitiator::Client });
-                self.phase = Phase::Done;
-            } else {
-                self.schedule_reconnect(now, Some(opened));
+            if !self.stopping {
+                self.schedule_reconnect(now, Some(close.healthy));
+                return;
             }
+            if !close.by_peer {
+                self.emit(Event::Closed { code: 1000, reason: String::new(), initiator: CloseInitiator::Client });
+            }
+            self.phase = Phase::Done;
             return;
         }
-        self.phase = Phase::Closing { conn, ctx, deadline, opened };
+        self.phase = Phase::Closing { conn, ctx, close };
     }
 
     /// Puts messages that did not fully reach the kernel back in front of the queue.
@@ -813,13 +840,13 @@ impl Session {
     }
 
     /// A connection failed: report, keep its unsent messages, reconnect.
-    fn drop_conn(&mut self, now: Instant, conn: Conn, opened: Option<Instant>, err: Error) {
+    fn drop_conn(&mut self, now: Instant, conn: Conn, healthy: Option<Duration>, err: Error) {
         self.requeue(conn);
         self.sh.counters.last_close_code.store(1006, Ordering::SeqCst);
         let reason = err.message.clone();
         self.error(err);
         self.emit(Event::Closed { code: 1006, reason, initiator: CloseInitiator::Abnormal });
-        self.schedule_reconnect(now, opened);
+        self.schedule_reconnect(now, healthy);
     }
 
     /// An attempt failed before a connection opened.
@@ -831,9 +858,11 @@ impl Session {
         self.schedule_reconnect(now, None);
     }
 
-    fn schedule_reconnect(&mut self, now: Instant, opened: Option<Instant>) {
-        if let Some(t) = opened {
-            if now.saturating_duration_since(t) >= self.cfg.backoff_reset_after {
+    /// `healthy`: how long the connection that just ended was open (`None`
+    /// when the attempt never opened); long enough resets the backoff.
+    fn schedule_reconnect(&mut self, now: Instant, healthy: Option<Duration>) {
+        if let Some(healthy) = healthy {
+            if healthy >= self.cfg.backoff_reset_after {
                 self.backoff.reset();
                 self.attempt = 0;
             }
@@ -864,11 +893,12 @@ impl Session {
                 let _ = self.fill(&mut conn, &mut ctx, usize::MAX);
                 let frame = CloseFrame { code: CloseCode::Normal, reason: "".into() };
                 let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
-                let deadline = now + self.cfg.close_timeout;
-                self.step_closing(now, conn, ctx, deadline, opened);
+                let close = Closing { deadline: now + self.cfg.close_timeout, healthy: now - opened, by_peer: false };
+                self.step_closing(now, conn, ctx, close);
             }
-            Phase::Closing { conn, ctx, deadline, opened } => {
-                self.step_closing(now, conn, ctx, deadline.min(now + self.cfg.close_timeout), opened)
+            Phase::Closing { conn, ctx, close } => {
+                let close = Closing { deadline: close.deadline.min(now + self.cfg.close_timeout), ..close };
+                self.step_closing(now, conn, ctx, close)
             }
             Phase::Handshaking { conn, .. } => {
                 self.requeue(conn);

@@ -131,12 +131,28 @@ pub fn map_tls_error(host: &str, e: &rustls::Error) -> Error {
         rustls::Error::InvalidCertificate(cert) => Error::new(
             ErrorKind::TlsVerify,
             format!(
-                "TLS certificate verification failed for {host}: {cert:?}. To trust this server, give its CA \
+                "TLS certificate verification failed for {host}: {}. To trust this server, give its CA \
                  certificate (PEM) with mywsclient_set_ca_file() / MyWSClient::setCaFile(); to skip verification \
                  knowingly (dangerous), call mywsclient_set_dangerous_disable_tls_verification() / \
-                 MyWSClient::setDangerousDisableTlsVerification(true) or set the environment variable {INSECURE_ENV}=1"
+                 MyWSClient::setDangerousDisableTlsVerification(true) or set the environment variable {INSECURE_ENV}=1",
+                describe_cert_error(host, cert)
             ),
         ),
         other => Error::new(ErrorKind::Tls, format!("TLS error with {host}: {other}")),
+    }
+}
+
+/// A certificate problem in plain words.
+fn describe_cert_error(host: &str, e: &rustls::CertificateError) -> String {
+    use rustls::CertificateError as C;
+    match e {
+        C::Expired | C::ExpiredContext { .. } => "the server's certificate has expired".into(),
+        C::NotValidYet | C::NotValidYetContext { .. } => "the server's certificate is not valid yet".into(),
+        C::NotValidForName | C::NotValidForNameContext { .. } => format!("the server's certificate is not valid for the name {host}"),
+        C::UnknownIssuer => "the server's certificate is signed by an unknown issuer (not in the trusted roots)".into(),
+        C::Revoked => "the server's certificate has been revoked".into(),
+        C::BadSignature => "the server's certificate has a bad signature".into(),
+        C::BadEncoding => "the server's certificate is malformed".into(),
+        other => format!("{other:?}"),
     }
 }

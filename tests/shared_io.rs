@@ -47,7 +47,7 @@ fn many_clients_echo_on_shared_threads() {
             c
         })
         .collect();
-    let mut seen = vec![false; N];
+    let mut seen = [false; N];
     for _ in 0..N {
         let (i, d, bin) = rx.recv_timeout(Duration::from_secs(30)).expect("every client gets its echo");
         assert_eq!(d, format!("hello {i}").into_bytes());

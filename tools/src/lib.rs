@@ -1,0 +1,9 @@
+//! Test and benchmark servers for mywsclient: a WebSocket echo server, a
+//! fault-injection TCP proxy, and a throw-away PKI. The modules are
+//! self-contained (std + external crates + `sock`) so that the core's
+//! integration tests can compile them in with `#[path]`.
+
+pub mod echo;
+pub mod pki;
+pub mod proxy;
+pub mod sock;

@@ -1,0 +1,290 @@
+//! The CLI contract of the tool binaries: `LISTENING <port>` first, echo
+//! with kinds, pings answered, TLS (self-signed and from files),
+//! subprotocol selection, exit on stdin EOF and on SIGTERM; the proxy's
+//! commands and their `OK <cmd>` acknowledgements.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use mywsclient::{Client, Config, Event};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Proc {
+    child: Option<Child>,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    port: u16,
+}
+
+impl Proc {
+    fn spawn(bin: &str, args: &[&str]) -> Proc {
+        let mut child = Command::new(bin)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn the tool");
+        let stdin = child.stdin.take();
+        let stdout: ChildStdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for l in BufReader::new(stdout).lines() {
+                let Ok(l) = l else { break };
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        let first = lines.recv_timeout(WAIT).expect("a first line");
+        let port = first.strip_prefix("LISTENING ").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("first line {first:?}"));
+        Proc { child: Some(child), stdin, lines, port }
+    }
+
+    fn send(&mut self, line: &str) -> String {
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+        self.lines.recv_timeout(WAIT).expect("a reply line")
+    }
+
+    /// Waits (bounded) for the process to exit; returns its status code.
+    fn wait_exit(&mut self) -> Option<i32> {
+        let mut child = self.child.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let pid = child.id();
+        let t = std::thread::spawn(move || {
+            let st = child.wait();
+            let _ = tx.send(st.map(|s| s.code()));
+        });
+        match rx.recv_timeout(WAIT) {
+            Ok(st) => {
+                let _ = t.join();
+                st.unwrap()
+            }
+            Err(_) => {
+                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+                panic!("process {pid} did not exit");
+            }
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+type Events = Arc<(Mutex<Vec<Event>>, Condvar)>;
+
+struct Rec {
+    events: Events,
+    msgs: mpsc::Receiver<(Vec<u8>, bool)>,
+}
+
+impl Rec {
+    fn events(&self) -> Vec<Event> {
+        self.events.0.lock().unwrap().clone()
+    }
+
+    /// Waits until `f` holds for the events seen so far (bounded).
+    fn wait<T>(&self, mut f: impl FnMut(&[Event]) -> Option<T>) -> T {
+        let deadline = Instant::now() + WAIT;
+        let mut g = self.events.0.lock().unwrap();
+        loop {
+            if let Some(v) = f(&g) {
+                return v;
+            }
+            let now = Instant::now();
+            assert!(now < deadline, "condition not met; events: {:?}", *g);
+            g = self.events.1.wait_timeout(g, deadline - now).unwrap().0;
+        }
+    }
+
+    fn wait_opens(&self, n: usize) {
+        self.wait(|ev| (ev.iter().filter(|e| matches!(e, Event::Open { .. })).count() >= n).then_some(()))
+    }
+}
+
+fn client(url: &str, cfg: Config) -> (Client, Rec) {
+    let c = Client::with_config(url, 0, "", cfg).unwrap();
+    let (tx, msgs) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    c.set_message_handler(move |d, b| {
+        let _ = tx.lock().unwrap().send((d.to_vec(), b));
+    })
+    .unwrap();
+    let events: Events = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
+    let e = events.clone();
+    c.set_event_handler(move |ev| {
+        e.0.lock().unwrap().push(ev.clone());
+        e.1.notify_all();
+    })
+    .unwrap();
+    (c, Rec { events, msgs })
+}
+
+fn config() -> Config {
+    Config {
+        backoff_initial: Duration::from_millis(20),
+        backoff_max: Duration::from_millis(100),
+        log_level: mywsclient::LogLevel::Off,
+        ..Config::default()
+    }
+}
+
+fn wait_event(r: &Rec, pred: impl Fn(&Event) -> bool) -> Event {
+    r.wait(|ev| ev.iter().find(|e| pred(e)).cloned())
+}
+
+fn echo_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_mywsclient-echo-server")
+}
+
+fn proxy_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_mywsclient-fault-proxy")
+}
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("mywsclient-tools-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    p
+}
+
+#[test]
+fn echo_server_echoes_with_kinds_and_exits_on_stdin_eof() {
+    let mut p = Proc::spawn(echo_bin(), &[]);
+    let (c, r) = client(&format!("ws://127.0.0.1:{}/", p.port), config());
+    c.send_text("héllo".as_bytes()).unwrap();
+    c.send_binary(&[0, 159, 255]).unwrap();
+    c.send_binary(&vec![7; 8 << 20]).unwrap();
+    c.start().unwrap();
+    assert_eq!(r.msgs.recv_timeout(WAIT).unwrap(), ("héllo".as_bytes().to_vec(), false));
+    assert_eq!(r.msgs.recv_timeout(WAIT).unwrap(), (vec![0, 159, 255], true));
+    let big = r.msgs.recv_timeout(WAIT).unwrap();
+    assert_eq!((big.0.len(), big.1), (8 << 20, true));
+    // Many small messages, pipelined.
+    let t = Instant::now();
+    for i in 0..10_000u32 {
+        c.send_binary(&i.to_be_bytes()).unwrap();
+    }
+    for i in 0..10_000u32 {
+        assert_eq!(r.msgs.recv_timeout(WAIT).unwrap().0, i.to_be_bytes());
+    }
+    eprintln!("10000 pipelined echoes (debug client) in {:?}", t.elapsed());
+    c.stop().unwrap();
+    drop(p.stdin.take());
+    assert_eq!(p.wait_exit(), Some(0));
+}
+
+#[test]
+fn echo_server_answers_pings() {
+    let p = Proc::spawn(echo_bin(), &["--threads", "2"]);
+    let mut cfg = config();
+    cfg.heartbeat_interval = Duration::from_millis(100);
+    cfg.heartbeat_timeout = Duration::from_millis(2000);
+    let (c, r) = client(&format!("ws://127.0.0.1:{}/", p.port), cfg);
+    c.start().unwrap();
+    wait_event(&r, |e| matches!(e, Event::Open { .. }));
+    // Quiet for several heartbeat periods: every ping must be answered.
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(!r.events().iter().any(|e| matches!(e, Event::Error { .. })), "{:?}", r.events());
+    c.stop().unwrap();
+}
+
+#[test]
+fn echo_server_exits_on_sigterm() {
+    let mut p = Proc::spawn(echo_bin(), &[]);
+    let pid = p.child.as_ref().unwrap().id();
+    assert!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    assert_eq!(p.wait_exit(), None, "ended by the signal");
+}
+
+#[test]
+fn echo_server_tls_self_signed_and_from_files_with_subprotocol() {
+    let dir = temp_dir("tls");
+    let mut p = Proc::spawn(echo_bin(), &["--tls-self-signed", dir.to_str().unwrap(), "--subprotocol", "ws"]);
+    for f in ["ca.pem", "server.pem", "server.key"] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let mut cfg = config();
+    cfg.tls.ca_file = Some(dir.join("ca.pem"));
+    cfg.tls.no_system_roots = true;
+    cfg.subprotocols = vec!["ws".into()];
+    for host in ["localhost", "127.0.0.1"] {
+        let (c, r) = client(&format!("wss://{host}:{}/", p.port), cfg.clone());
+        c.start().unwrap();
+        let open = wait_event(&r, |e| matches!(e, Event::Open { .. } | Event::Error { .. }));
+        assert_eq!(open, Event::Open { protocol: Some("ws".into()) });
+        c.send_text(b"secure").unwrap();
+        assert_eq!(r.msgs.recv_timeout(WAIT).unwrap(), (b"secure".to_vec(), false));
+        c.stop().unwrap();
+    }
+    drop(p.stdin.take());
+    assert_eq!(p.wait_exit(), Some(0));
+
+    // The same files, given explicitly; no subprotocol selected.
+    let (cert, key) = (dir.join("server.pem"), dir.join("server.key"));
+    let p = Proc::spawn(echo_bin(), &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()]);
+    let (c, r) = client(&format!("wss://localhost:{}/", p.port), cfg);
+    c.start().unwrap();
+    assert_eq!(wait_event(&r, |e| matches!(e, Event::Open { .. } | Event::Error { .. })), Event::Open { protocol: None });
+    c.stop().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn echo_server_rejects_bad_arguments() {
+    for args in [&["--bogus"][..], &["--threads", "0"], &["--addr", "nowhere"], &["--tls-cert", "x"]] {
+        let out = Command::new(echo_bin()).args(args).stdin(Stdio::null()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}: no LISTENING line");
+    }
+}
+
+#[test]
+fn fault_proxy_commands() {
+    let mut echo = Proc::spawn(echo_bin(), &[]);
+    let target = format!("127.0.0.1:{}", echo.port);
+    let mut proxy = Proc::spawn(proxy_bin(), &["--listen", "127.0.0.1:0", "--target", &target]);
+    let mut cfg = config();
+    cfg.heartbeat_interval = Duration::from_millis(200);
+    cfg.heartbeat_timeout = Duration::from_millis(300);
+    let (c, r) = client(&format!("ws://127.0.0.1:{}/", proxy.port), cfg);
+    c.start().unwrap();
+    wait_event(&r, |e| matches!(e, Event::Open { .. }));
+
+    // cut: RST, the client reconnects.
+    assert_eq!(proxy.send("cut"), "OK cut");
+    wait_event(&r, |e| matches!(e, Event::Error { kind: mywsclient::ErrorKind::Io, .. }));
+    r.wait_opens(2);
+
+    // refuse, then cut: reconnects are refused until accept.
+    assert_eq!(proxy.send("refuse"), "OK refuse");
+    assert_eq!(proxy.send("cut"), "OK cut");
+    wait_event(&r, |e| matches!(e, Event::Error { kind: mywsclient::ErrorKind::Connect, .. }));
+    assert_eq!(proxy.send("accept"), "OK accept");
+    r.wait_opens(3);
+
+    // blackhole: the heartbeat declares the connection dead; forward heals.
+    assert_eq!(proxy.send("blackhole"), "OK blackhole");
+    wait_event(&r, |e| matches!(e, Event::Error { kind: mywsclient::ErrorKind::HeartbeatTimeout, .. }));
+    assert_eq!(proxy.send("forward"), "OK forward");
+    r.wait_opens(4);
+    c.send_text(b"through the proxy").unwrap();
+    assert_eq!(r.msgs.recv_timeout(WAIT).unwrap().0, b"through the proxy");
+
+    assert!(proxy.send("explode").starts_with("ERR "));
+    c.stop().unwrap();
+    drop(proxy.stdin.take());
+    assert_eq!(proxy.wait_exit(), Some(0));
+    drop(echo.stdin.take());
+    assert_eq!(echo.wait_exit(), Some(0));
+}
