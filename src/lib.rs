@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod ffi;
 pub mod handshake;
 pub mod heartbeat;
 pub mod log;

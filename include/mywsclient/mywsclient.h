@@ -1,0 +1,885 @@
+/*
+ * mywsclient: a WebSocket client that stays connected — the C API.
+ *
+ * generated — do not edit: written by cbindgen from src/ffi/ (see build.rs
+ * and cbindgen.toml); a test fails when this file is stale.
+ *
+ * Rules for the whole API:
+ * - Every function may be called from any thread. A `mywsclient *` may be
+ *   used by several threads at once; only mywsclient_free() must be the last
+ *   call on it, with no other call on it in progress.
+ * - Callbacks (message, event, log) run on the client's own I/O thread,
+ *   never concurrently with each other. Inside them every function may be
+ *   called for the same client: sends are queued, mywsclient_stop() returns
+ *   at once, mywsclient_free() is deferred and safe; setters return
+ *   MYWSCLIENT_RESULT_INVALID_STATE (the client is running).
+ * - Data handed to a callback is borrowed for the duration of the call.
+ *   Strings and buffers passed in are borrowed for the call only (copied
+ *   when kept). Callbacks must not unwind (C++ exceptions, longjmp).
+ * - NULL or invalid arguments give an error code (and NULL from
+ *   mywsclient_new()), never a crash; mywsclient_last_error() gives details.
+ * - No panic crosses this boundary: an internal error becomes
+ *   MYWSCLIENT_RESULT_PANIC.
+ */
+
+#ifndef MYWSCLIENT_C_H
+#define MYWSCLIENT_C_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** The version of this header (the library reports its own in mywsclient_version()). */
+#define MYWSCLIENT_VERSION_MAJOR 0
+#define MYWSCLIENT_VERSION_MINOR 1
+#define MYWSCLIENT_VERSION_PATCH 0
+/** The version as a string, "0.1.0". */
+#define MYWSCLIENT_VERSION_STRING "0.1.0"
+
+/**
+ * The result of every fallible call. `MYWSCLIENT_RESULT_OK` (0) is success;
+ * `mywsclient_result_str()` names a code and `mywsclient_last_error()`
+ * gives the details of the last failure on the calling thread.
+ */
+enum mywsclient_result
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Success.
+   */
+  MYWSCLIENT_RESULT_OK = 0,
+  /**
+   * A pointer argument that must not be NULL was NULL.
+   */
+  MYWSCLIENT_RESULT_NULL_ARGUMENT = 1,
+  /**
+   * An argument is invalid: a bad URL, an option out of range, an unknown
+   * enum value, a header or subprotocol that is not a valid token.
+   */
+  MYWSCLIENT_RESULT_INVALID_ARGUMENT = 2,
+  /**
+   * The call is not possible in the client's current state (a setter
+   * after `mywsclient_start()`, a restart from inside a callback).
+   */
+  MYWSCLIENT_RESULT_INVALID_STATE = 3,
+  /**
+   * Text to send is not valid UTF-8 (use `mywsclient_send_binary()` for bytes).
+   */
+  MYWSCLIENT_RESULT_INVALID_UTF8 = 4,
+  /**
+   * The message is larger than the maximum message size.
+   */
+  MYWSCLIENT_RESULT_MESSAGE_TOO_LARGE = 5,
+  /**
+   * The send queue is full (its byte or message limit would be exceeded);
+   * the message was not accepted.
+   */
+  MYWSCLIENT_RESULT_QUEUE_FULL = 6,
+  /**
+   * A CA, certificate or key file cannot be read or holds no usable PEM data.
+   */
+  MYWSCLIENT_RESULT_CONFIG = 7,
+  /**
+   * The operating system refused a resource (a thread, a file descriptor).
+   */
+  MYWSCLIENT_RESULT_IO = 8,
+  /**
+   * An internal error (a Rust panic) was caught at the boundary. The
+   * client may be in an unexpected state; free it.
+   */
+  MYWSCLIENT_RESULT_PANIC = 9,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_result mywsclient_result;
+#else
+typedef uint32_t mywsclient_result;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The connection state: the values returned by `mywsclient_state()`
+ * (a `uint32_t`; this type is named `mywsclient_connection_state` because
+ * the function has the name `mywsclient_state`).
+ */
+enum mywsclient_connection_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Created, never started.
+   */
+  MYWSCLIENT_STATE_IDLE = 0,
+  /**
+   * Resolving, connecting, or in the TLS or WebSocket handshake.
+   */
+  MYWSCLIENT_STATE_CONNECTING = 1,
+  /**
+   * Connected: the WebSocket handshake completed.
+   */
+  MYWSCLIENT_STATE_OPEN = 2,
+  /**
+   * A close handshake is in progress.
+   */
+  MYWSCLIENT_STATE_CLOSING = 3,
+  /**
+   * Waiting for the backoff delay before the next attempt.
+   */
+  MYWSCLIENT_STATE_RECONNECTING = 4,
+  /**
+   * Stopped: by `mywsclient_stop()`, or because reconnecting is off or gave up.
+   */
+  MYWSCLIENT_STATE_STOPPED = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_connection_state mywsclient_connection_state;
+#else
+typedef uint32_t mywsclient_connection_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a `mywsclient_event` reports (its `type` field).
+ */
+enum mywsclient_event_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A connection attempt starts. `attempt` is 1 for the first attempt
+   * after start or after a healthy connection.
+   */
+  MYWSCLIENT_EVENT_TYPE_CONNECTING = 1,
+  /**
+   * The WebSocket handshake completed. `text` is the subprotocol the
+   * server selected ("" when none).
+   */
+  MYWSCLIENT_EVENT_TYPE_OPEN = 2,
+  /**
+   * A connection ended. `close_code`, `close_initiator`; `text` is the
+   * close reason (or what broke the connection).
+   */
+  MYWSCLIENT_EVENT_TYPE_CLOSED = 3,
+  /**
+   * Something failed. `error_kind`; `text` is the message.
+   */
+  MYWSCLIENT_EVENT_TYPE_ERROR = 4,
+  /**
+   * The next attempt starts after `delay_ms`. `attempt` is its number.
+   */
+  MYWSCLIENT_EVENT_TYPE_RECONNECT_SCHEDULED = 5,
+  /**
+   * The I/O thread has stopped (after `mywsclient_stop()`, or because
+   * reconnecting is off or gave up). The last event of a run.
+   */
+  MYWSCLIENT_EVENT_TYPE_STOPPED = 6,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_event_type mywsclient_event_type;
+#else
+typedef uint32_t mywsclient_event_type;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What went wrong (the `error_kind` field of an `ERROR` event). The values
+ * are those of the Rust `ErrorKind`; 0 means none.
+ */
+enum mywsclient_error_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No error (events other than `MYWSCLIENT_EVENT_TYPE_ERROR`).
+   */
+  MYWSCLIENT_ERROR_KIND_NONE = 0,
+  /**
+   * An argument given by the caller is invalid.
+   */
+  MYWSCLIENT_ERROR_KIND_INVALID_ARGUMENT = 1,
+  /**
+   * The call is not valid in the client's current state.
+   */
+  MYWSCLIENT_ERROR_KIND_INVALID_STATE = 2,
+  /**
+   * Text to send is not valid UTF-8.
+   */
+  MYWSCLIENT_ERROR_KIND_INVALID_UTF8 = 3,
+  /**
+   * A message is larger than the configured maximum (sent or received).
+   */
+  MYWSCLIENT_ERROR_KIND_MESSAGE_TOO_LARGE = 4,
+  /**
+   * The send queue is full.
+   */
+  MYWSCLIENT_ERROR_KIND_QUEUE_FULL = 5,
+  /**
+   * The host name could not be resolved.
+   */
+  MYWSCLIENT_ERROR_KIND_DNS = 6,
+  /**
+   * The TCP connection could not be established (refused, unreachable).
+   */
+  MYWSCLIENT_ERROR_KIND_CONNECT = 7,
+  /**
+   * The TCP connection did not complete within the connect timeout.
+   */
+  MYWSCLIENT_ERROR_KIND_CONNECT_TIMEOUT = 8,
+  /**
+   * The TLS layer failed (handshake, alert, bad record).
+   */
+  MYWSCLIENT_ERROR_KIND_TLS = 9,
+  /**
+   * The server's certificate was not trusted.
+   */
+  MYWSCLIENT_ERROR_KIND_TLS_VERIFY = 10,
+  /**
+   * The server's HTTP upgrade response was not a valid WebSocket handshake.
+   */
+  MYWSCLIENT_ERROR_KIND_HANDSHAKE = 11,
+  /**
+   * The TLS and WebSocket handshakes did not complete within the handshake timeout.
+   */
+  MYWSCLIENT_ERROR_KIND_HANDSHAKE_TIMEOUT = 12,
+  /**
+   * The server broke the WebSocket protocol.
+   */
+  MYWSCLIENT_ERROR_KIND_PROTOCOL = 13,
+  /**
+   * Reading or writing the socket failed (reset, broken pipe).
+   */
+  MYWSCLIENT_ERROR_KIND_IO = 14,
+  /**
+   * Nothing arrived from the server within the heartbeat timeout (half-open connection).
+   */
+  MYWSCLIENT_ERROR_KIND_HEARTBEAT_TIMEOUT = 15,
+  /**
+   * The server closed the connection (close frame or end of stream).
+   */
+  MYWSCLIENT_ERROR_KIND_CLOSED = 16,
+  /**
+   * A user callback failed.
+   */
+  MYWSCLIENT_ERROR_KIND_CALLBACK = 17,
+  /**
+   * A CA, certificate or key file could not be used.
+   */
+  MYWSCLIENT_ERROR_KIND_CONFIG = 18,
+  /**
+   * Reconnecting gave up after the configured number of attempts.
+   */
+  MYWSCLIENT_ERROR_KIND_GAVE_UP = 19,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_error_kind mywsclient_error_kind;
+#else
+typedef uint32_t mywsclient_error_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Who ended a connection (the `close_initiator` field of a `CLOSED` event).
+ */
+enum mywsclient_close_initiator
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * This client (`mywsclient_stop()`).
+   */
+  MYWSCLIENT_CLOSE_INITIATOR_CLIENT = 0,
+  /**
+   * The server sent a close frame.
+   */
+  MYWSCLIENT_CLOSE_INITIATOR_SERVER = 1,
+  /**
+   * No close handshake: reset, end of stream, protocol or heartbeat failure.
+   */
+  MYWSCLIENT_CLOSE_INITIATOR_ABNORMAL = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_close_initiator mywsclient_close_initiator;
+#else
+typedef uint32_t mywsclient_close_initiator;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Log levels, for `mywsclient_set_log_level()` and the log callback.
+ */
+enum mywsclient_log_level
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Nothing is logged.
+   */
+  MYWSCLIENT_LOG_LEVEL_OFF = 0,
+  /**
+   * Errors only.
+   */
+  MYWSCLIENT_LOG_LEVEL_ERROR = 1,
+  /**
+   * Warnings and errors (the default, unless `MYWSCLIENT_LOG` says otherwise).
+   */
+  MYWSCLIENT_LOG_LEVEL_WARN = 2,
+  /**
+   * Connections, disconnections and reconnections too.
+   */
+  MYWSCLIENT_LOG_LEVEL_INFO = 3,
+  /**
+   * Everything.
+   */
+  MYWSCLIENT_LOG_LEVEL_DEBUG = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_log_level mywsclient_log_level;
+#else
+typedef uint32_t mywsclient_log_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A WebSocket client (opaque). Created by `mywsclient_new()`, released by
+ * `mywsclient_free()`. Every function may be called on it from any thread,
+ * concurrently, except `mywsclient_free()`, which must be the last call.
+ */
+typedef struct mywsclient mywsclient;
+
+/**
+ * Receives each whole message. Runs on the client's I/O thread, never
+ * concurrently with another callback of the same client.
+ *
+ * - `user_data`: the pointer given with the callback, passed through untouched.
+ * - `data`, `len`: the payload, borrowed for the duration of the call only
+ *   (copy it to keep it). Not NUL-terminated; never NULL, also when `len` is 0.
+ * - `is_binary`: true for a binary message, false for text (then `data` is
+ *   valid UTF-8).
+ *
+ * Inside it, every `mywsclient_*` function may be called for this client,
+ * including `mywsclient_send*()`, `mywsclient_stop()` (returns at once; the
+ * I/O thread ends after the callback returns) and `mywsclient_free()`
+ * (deferred: no callback runs after it). The callback must not unwind
+ * (C++ exceptions, longjmp) out of itself.
+ */
+typedef void (*mywsclient_message_cb)(void *user_data,
+                                      const uint8_t *data,
+                                      size_t len,
+                                      bool is_binary);
+
+/**
+ * An event, passed to the event callback. Borrowed: valid only during the
+ * callback; copy what you need to keep (including `text`).
+ */
+typedef struct mywsclient_event {
+  /**
+   * A `mywsclient_event_type` value.
+   */
+  uint32_t type;
+  /**
+   * `CONNECTING`, `RECONNECT_SCHEDULED`: the attempt number (else 0).
+   */
+  uint32_t attempt;
+  /**
+   * `RECONNECT_SCHEDULED`: the delay before the attempt, in milliseconds (else 0).
+   */
+  uint64_t delay_ms;
+  /**
+   * `CLOSED`: the close code (1000 normal, 1006 abnormal: no close frame) (else 0).
+   */
+  uint16_t close_code;
+  /**
+   * `CLOSED`: a `mywsclient_close_initiator` value (else 0).
+   */
+  uint32_t close_initiator;
+  /**
+   * `ERROR`: a `mywsclient_error_kind` value (else `MYWSCLIENT_ERROR_KIND_NONE`).
+   */
+  uint32_t error_kind;
+  /**
+   * NUL-terminated UTF-8, never NULL ("" when there is nothing to say).
+   * `ERROR`: the message; `CLOSED`: the reason; `OPEN`: the selected
+   * subprotocol. Borrowed for the duration of the callback.
+   */
+  const char *text;
+} mywsclient_event;
+
+/**
+ * Receives each event (see `mywsclient_event`). Same thread and rules as
+ * `mywsclient_message_cb`: the I/O thread, serialised with the other
+ * callbacks; `event` and its `text` are borrowed for the call only.
+ */
+typedef void (*mywsclient_event_cb)(void *user_data, const struct mywsclient_event *event);
+
+/**
+ * Receives each log line at or above the configured level: `level` is a
+ * `mywsclient_log_level` value, `line` NUL-terminated UTF-8 without a
+ * trailing newline, borrowed for the call only. Runs on the I/O thread,
+ * serialised with the other callbacks; a warning about discarded messages
+ * may also come from the thread that calls `mywsclient_free()`, during that
+ * call. Must not unwind.
+ */
+typedef void (*mywsclient_log_cb)(void *user_data, uint32_t level, const char *line);
+
+/**
+ * Counters of one client since it was created (`mywsclient_get_stats()`).
+ */
+typedef struct mywsclient_stats {
+  /**
+   * Messages written to the socket.
+   */
+  uint64_t messages_sent;
+  /**
+   * Payload bytes of the messages written.
+   */
+  uint64_t bytes_sent;
+  /**
+   * Messages received and delivered.
+   */
+  uint64_t messages_received;
+  /**
+   * Payload bytes of the messages received.
+   */
+  uint64_t bytes_received;
+  /**
+   * Connections opened (handshake completed).
+   */
+  uint64_t connections;
+  /**
+   * Connections opened after the first one.
+   */
+  uint64_t reconnects;
+  /**
+   * Messages accepted by a send and not yet written.
+   */
+  uint64_t queued_messages;
+  /**
+   * Bytes of the messages accepted and not yet written.
+   */
+  uint64_t queued_bytes;
+  /**
+   * Close code of the last closed connection (1006 when there was no
+   * close frame; 0 before the first close).
+   */
+  uint16_t last_close_code;
+} mywsclient_stats;
+
+#ifdef __cplusplus
+extern "C" {
+#endif // __cplusplus
+
+/**
+ * Creates a client for `url` (a bare host such as `example.com`,
+ * `127.0.0.1` or `[::1]`, which means `wss://`, or a full `ws://` /
+ * `wss://` URL), `port` (> 0 overrides the URL's port, 0 keeps it or the
+ * scheme's default) and `path` (non-empty overrides the URL's path and
+ * query; NULL means ""). `on_message` (may be NULL) receives each message
+ * with `user_data`. Nothing connects until `mywsclient_start()`.
+ *
+ * Returns the new client, owned by the caller, to be released with
+ * `mywsclient_free()`; or NULL on error (`mywsclient_last_error()` says
+ * why: NULL or non-UTF-8 `url`, an invalid URL, port or path, or no file
+ * descriptor available). The strings are borrowed for the call only.
+ * Thread-safe; may be called from a callback.
+ *
+ * # Safety
+ * `url` and `path` are NULL or NUL-terminated strings; `on_message` is NULL
+ * or a function of the documented type.
+ */
+struct mywsclient *mywsclient_new(const char *url,
+                                  int32_t port,
+                                  const char *path,
+                                  mywsclient_message_cb on_message,
+                                  void *user_data);
+
+/**
+ * Starts the client's I/O thread, which connects, reconnects and delivers
+ * callbacks; returns at once. Idempotent while running; after
+ * `mywsclient_stop()` it starts again, sending what is still queued.
+ *
+ * Returns `MYWSCLIENT_RESULT_IO` when no thread can be created, and
+ * `MYWSCLIENT_RESULT_INVALID_STATE` for a restart (after stop) requested
+ * from inside one of this client's callbacks. Thread-safe.
+ *
+ * # Safety
+ * `c` is NULL or a handle from `mywsclient_new()` not yet freed.
+ */
+mywsclient_result mywsclient_start(struct mywsclient *c);
+
+/**
+ * Stops the client: a connected client sends a close frame and waits for
+ * the reply (bounded by the close timeout, 1 s by default); a client that is
+ * connecting or waiting to retry stops at once. Idempotent; a client that
+ * was never started stays idle.
+ *
+ * Joins the I/O thread, so that no callback runs after it returns — except
+ * when called from inside one of this client's callbacks: then it returns
+ * at once, and the thread ends after the callback returns (the last
+ * callback being the `STOPPED` event). Messages not yet written stay queued
+ * for the next `mywsclient_start()`. Thread-safe.
+ *
+ * # Safety
+ * `c` is NULL or a handle from `mywsclient_new()` not yet freed.
+ */
+mywsclient_result mywsclient_stop(struct mywsclient *c);
+
+/**
+ * Queues a text message: `len` bytes at `data`, which must be valid UTF-8
+ * (not NUL-terminated; NUL bytes are sent as they are). NULL `data` is
+ * accepted when `len` is 0 (an empty message). Sends before the first
+ * connection and during reconnects are queued and written in order, each
+ * once, on the next connection.
+ *
+ * Returns `MYWSCLIENT_RESULT_OK` when the message was accepted (copied:
+ * `data` may be reused at once), `..._INVALID_UTF8`, `..._MESSAGE_TOO_LARGE`
+ * (over the maximum message size) or `..._QUEUE_FULL` (over a queue limit)
+ * when it was not. Thread-safe; may be called from a callback.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `data` is NULL or points to `len` readable bytes.
+ */
+mywsclient_result mywsclient_send(struct mywsclient *c, const char *data, size_t len);
+
+/**
+ * Queues a binary message of `len` bytes at `data` (NULL is accepted when
+ * `len` is 0). Results and rules as for `mywsclient_send()`, without the
+ * UTF-8 check. Thread-safe; may be called from a callback.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `data` is NULL or points to `len` readable bytes.
+ */
+mywsclient_result mywsclient_send_binary(struct mywsclient *c, const uint8_t *data, size_t len);
+
+/**
+ * Stops the client (as `mywsclient_stop()`) and releases it. NULL is a
+ * no-op. The handle must not be used afterwards, by any thread: this must
+ * be the last call on it, with no other call on it in progress.
+ *
+ * From another thread: joins the I/O thread; no callback runs after it
+ * returns, and `user_data` may then be released. From inside one of this
+ * client's own callbacks: deferred and safe — it returns at once, no
+ * further callback of this client runs (not even `STOPPED`), and the I/O
+ * thread closes the connection and ends by itself after the callback
+ * returns. Messages still queued are discarded (logged as a warning).
+ *
+ * # Safety
+ * `c` is NULL or a handle from `mywsclient_new()` not yet freed.
+ */
+void mywsclient_free(struct mywsclient *c);
+
+/**
+ * Sets the message callback (NULL: messages are dropped) and its
+ * `user_data`, replacing the one given to `mywsclient_new()`. Only before
+ * `mywsclient_start()` or after `mywsclient_stop()`, else
+ * `MYWSCLIENT_RESULT_INVALID_STATE` (so also from inside a callback).
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `cb` is NULL or a function of the documented type.
+ */
+mywsclient_result mywsclient_set_message_callback(struct mywsclient *c,
+                                                  mywsclient_message_cb cb,
+                                                  void *user_data);
+
+/**
+ * Sets the event callback (NULL: none) and its `user_data`: connecting,
+ * open, closed (code, initiator, reason), error (kind, message), reconnect
+ * scheduled (attempt, delay) and stopped. Only before `mywsclient_start()`
+ * or after `mywsclient_stop()`, else `MYWSCLIENT_RESULT_INVALID_STATE`.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `cb` is NULL or a function of the documented type.
+ */
+mywsclient_result mywsclient_set_event_callback(struct mywsclient *c,
+                                                mywsclient_event_cb cb,
+                                                void *user_data);
+
+/**
+ * Sets the log callback (NULL: log lines go to stderr, the default) and its
+ * `user_data`. Only before start or after stop, else `..._INVALID_STATE`.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `cb` is NULL or a function of the documented type.
+ */
+mywsclient_result mywsclient_set_log_callback(struct mywsclient *c,
+                                              mywsclient_log_cb cb,
+                                              void *user_data);
+
+/**
+ * Sets the log level, a `mywsclient_log_level` value (default: the
+ * environment variable `MYWSCLIENT_LOG` = off|error|warn|info|debug, else
+ * warn). An unknown value gives `MYWSCLIENT_RESULT_INVALID_ARGUMENT`. Only
+ * before start or after stop, else `..._INVALID_STATE`.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_log_level(struct mywsclient *c, uint32_t level);
+
+/**
+ * Reconnect policy: `enabled` (default true) reconnects after every failure;
+ * when false the client stops after its first connection ends or its first
+ * attempt fails. `max_attempts`: give up after this many consecutive failed
+ * attempts (an `ERROR` event of kind `GAVE_UP`, then `STOPPED`); 0 (the
+ * default) = never. Only before start or after stop, else `..._INVALID_STATE`.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_reconnect(struct mywsclient *c,
+                                           bool enabled,
+                                           uint32_t max_attempts);
+
+/**
+ * Reconnect backoff: the first delay `initial_ms` (default 100, > 0), the
+ * largest `max_ms` (default 5000, >= initial), growing by `factor` per
+ * failed attempt (default 2.0, 1 to 100), each delay drawn from
+ * `[d * (1 - jitter), d]` (`jitter` default 0.5, 0 to 1). Out of range:
+ * `..._INVALID_ARGUMENT`. Only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_backoff(struct mywsclient *c,
+                                         uint32_t initial_ms,
+                                         uint32_t max_ms,
+                                         double factor,
+                                         double jitter);
+
+/**
+ * A connection that stayed open for `after_ms` milliseconds (default 1000) resets
+ * the backoff to its initial delay. Only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_backoff_reset(struct mywsclient *c, uint32_t after_ms);
+
+/**
+ * Runs the client on the process's shared I/O threads (`shared` true)
+ * instead of an I/O thread of its own (the default). A shared thread serves
+ * many clients with epoll and costs one file descriptor per client (its
+ * socket) instead of two and no thread per client: for thousands of clients
+ * in one process. The number of shared threads is the number of CPUs, or
+ * the environment variable `MYWSCLIENT_IO_THREADS`. Callbacks of clients on
+ * one shared thread run one after another on it, so a callback that blocks
+ * delays the other clients of that thread. Only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_shared_io(struct mywsclient *c, bool shared);
+
+/**
+ * Half-open detection: when nothing has arrived for `interval_ms` (default
+ * 3000; 0 = off) a ping is sent, and when still nothing has arrived
+ * `timeout_ms` later (default 3000, > 0 when on) the connection is declared
+ * dead and replaced. Only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_heartbeat(struct mywsclient *c,
+                                           uint32_t interval_ms,
+                                           uint32_t timeout_ms);
+
+/**
+ * Timeouts: TCP connect (`connect_ms`, default 10000, > 0), TLS + WebSocket
+ * handshake (`handshake_ms`, default 10000, > 0), and how long a stop waits
+ * for the server's close reply (`close_ms`, default 1000; 0 = no wait).
+ * Only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_timeouts(struct mywsclient *c,
+                                          uint32_t connect_ms,
+                                          uint32_t handshake_ms,
+                                          uint32_t close_ms);
+
+/**
+ * Send queue limits: `max_bytes` (default 64 MiB, > 0) and `max_messages`
+ * (default 0 = no limit). A send over a limit is refused with
+ * `..._QUEUE_FULL`. Only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_queue_limits(struct mywsclient *c,
+                                              size_t max_bytes,
+                                              size_t max_messages);
+
+/**
+ * The largest message, sent or received (default 64 MiB, > 0). A larger
+ * send is refused with `..._MESSAGE_TOO_LARGE`; a larger incoming message
+ * ends the connection (an `ERROR` event of kind `MESSAGE_TOO_LARGE`). Only
+ * before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_max_message_size(struct mywsclient *c, size_t max_bytes);
+
+/**
+ * Trusts the CA certificates of the PEM file at `pem_path`, in addition to
+ * the system's roots (see `mywsclient_set_system_roots()`); NULL clears it.
+ * The file is read now to check it: `..._CONFIG` when it cannot be read or
+ * holds no certificate; it is read again at each start. Only before start
+ * or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `pem_path` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_set_ca_file(struct mywsclient *c, const char *pem_path);
+
+/**
+ * Whether to trust the system's root certificates (default true). With
+ * false, only the CA file of `mywsclient_set_ca_file()` is trusted. Only
+ * before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_system_roots(struct mywsclient *c, bool use_system_roots);
+
+/**
+ * A client certificate chain and its private key (PEM files) for mutual
+ * TLS; both NULL clear them, one NULL is `..._NULL_ARGUMENT`. The files are
+ * read now to check them (`..._CONFIG` when unusable) and again at each
+ * start. Only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; the paths are NULL or NUL-terminated strings.
+ */
+mywsclient_result mywsclient_set_client_cert(struct mywsclient *c,
+                                             const char *cert_pem_path,
+                                             const char *key_pem_path);
+
+/**
+ * DANGEROUS: with `disable` true, any server certificate is accepted, as
+ * the original libwebsockets class did (a warning is logged at each start).
+ * Prefer `mywsclient_set_ca_file()`. The environment variable
+ * `MYWSCLIENT_TLS_INSECURE=1` has the same effect. Only before start or
+ * after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_dangerous_disable_tls_verification(struct mywsclient *c,
+                                                                    bool disable);
+
+/**
+ * Adds an HTTP header to the upgrade request. `name` must be a token and
+ * not one the client sets itself (Host, Upgrade, Connection, Sec-WebSocket-*,
+ * ...); `value` must hold no control character: else `..._INVALID_ARGUMENT`.
+ * Strings are copied. Only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `name` and `value` are NULL or NUL-terminated strings.
+ */
+mywsclient_result mywsclient_add_header(struct mywsclient *c, const char *name, const char *value);
+
+/**
+ * Removes every header added by `mywsclient_add_header()`. Only before
+ * start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_clear_headers(struct mywsclient *c);
+
+/**
+ * Requests a subprotocol (`Sec-WebSocket-Protocol`); call once per
+ * protocol, in order of preference. `protocol` must be a token, else
+ * `..._INVALID_ARGUMENT`. A server that selects none is accepted; one that
+ * selects another is refused. Only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `protocol` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_add_subprotocol(struct mywsclient *c, const char *protocol);
+
+/**
+ * Removes every subprotocol added by `mywsclient_add_subprotocol()`. Only
+ * before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_clear_subprotocols(struct mywsclient *c);
+
+/**
+ * The client's state, a `MYWSCLIENT_STATE_*` value; `MYWSCLIENT_STATE_IDLE`
+ * for NULL. Thread-safe; may be called from a callback.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+uint32_t mywsclient_state(const struct mywsclient *c);
+
+/**
+ * Copies the client's counters into `*out` (written only on success).
+ * `..._NULL_ARGUMENT` when `c` or `out` is NULL. Thread-safe; may be called
+ * from a callback.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `out` is NULL or points to writable memory
+ * for one `mywsclient_stats`.
+ */
+mywsclient_result mywsclient_get_stats(const struct mywsclient *c, struct mywsclient_stats *out);
+
+/**
+ * A static, NUL-terminated description of a `mywsclient_result` code;
+ * "unknown result" for any other value. Never NULL; do not free.
+ * Thread-safe; may be called from a callback.
+ */
+const char *mywsclient_result_str(int32_t result);
+
+/**
+ * The details of the last failed `mywsclient_*` call on the calling thread
+ * ("" if none failed yet): NUL-terminated UTF-8, owned by the library and
+ * valid until the next `mywsclient_*` call on this thread. Successful calls
+ * leave it unchanged. Never NULL; do not free. May be called from a
+ * callback (it then reports the I/O thread's own calls).
+ */
+const char *mywsclient_last_error(void);
+
+/**
+ * A static, NUL-terminated name of a `mywsclient_error_kind` value
+ * ("none" for 0, "unknown error kind" for values out of range). Never NULL;
+ * do not free. Thread-safe; may be called from a callback.
+ */
+const char *mywsclient_error_kind_str(uint32_t kind);
+
+/**
+ * A static, NUL-terminated name of a `MYWSCLIENT_STATE_*` value ("idle",
+ * "connecting", "open", "closing", "reconnecting", "stopped"; "unknown
+ * state" for other values). Never NULL; do not free. Thread-safe; may be
+ * called from a callback.
+ */
+const char *mywsclient_state_str(uint32_t state);
+
+/**
+ * A static, NUL-terminated string naming the library's version and its
+ * key dependencies, e.g. "mywsclient 0.1.0 (tungstenite 0.30, rustls 0.23)".
+ * Its version equals `MYWSCLIENT_VERSION_MAJOR.MINOR.PATCH` of the header
+ * the library was built with. Never NULL; do not free. Thread-safe.
+ */
+const char *mywsclient_version(void);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif  // __cplusplus
+
+#endif  /* MYWSCLIENT_C_H */

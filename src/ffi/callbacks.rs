@@ -1,0 +1,121 @@
+//! The C callback types and the Rust closures (trampolines) that call them
+//! from the I/O thread.
+//!
+//! Every trampoline checks the handle's `detached` flag first (set when the
+//! handle is freed from inside a callback: no callback runs after that) and
+//! runs the C call, with the conversions around it, inside
+//! [`call_user`](crate::ffi::boundary::call_user).
+
+use std::os::raw::{c_char, c_void};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use crate::event::Event;
+use crate::ffi::boundary::{call_user, to_cstring};
+use crate::ffi::types::{event_fields, mywsclient_event};
+use crate::log::{LogLevel, LogSink};
+
+/// Receives each whole message. Runs on the client's I/O thread, never
+/// concurrently with another callback of the same client.
+///
+/// - `user_data`: the pointer given with the callback, passed through untouched.
+/// - `data`, `len`: the payload, borrowed for the duration of the call only
+///   (copy it to keep it). Not NUL-terminated; never NULL, also when `len` is 0.
+/// - `is_binary`: true for a binary message, false for text (then `data` is
+///   valid UTF-8).
+///
+/// Inside it, every `mywsclient_*` function may be called for this client,
+/// including `mywsclient_send*()`, `mywsclient_stop()` (returns at once; the
+/// I/O thread ends after the callback returns) and `mywsclient_free()`
+/// (deferred: no callback runs after it). The callback must not unwind
+/// (C++ exceptions, longjmp) out of itself.
+pub type mywsclient_message_cb = Option<unsafe extern "C" fn(user_data: *mut c_void, data: *const u8, len: usize, is_binary: bool)>;
+
+/// Receives each event (see `mywsclient_event`). Same thread and rules as
+/// `mywsclient_message_cb`: the I/O thread, serialised with the other
+/// callbacks; `event` and its `text` are borrowed for the call only.
+pub type mywsclient_event_cb = Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const mywsclient_event)>;
+
+/// Receives each log line at or above the configured level: `level` is a
+/// `mywsclient_log_level` value, `line` NUL-terminated UTF-8 without a
+/// trailing newline, borrowed for the call only. Runs on the I/O thread,
+/// serialised with the other callbacks; a warning about discarded messages
+/// may also come from the thread that calls `mywsclient_free()`, during that
+/// call. Must not unwind.
+pub type mywsclient_log_cb = Option<unsafe extern "C" fn(user_data: *mut c_void, level: u32, line: *const c_char)>;
+
+/// The application's `user_data` pointer, carried to the I/O thread.
+#[derive(Clone, Copy)]
+pub(crate) struct UserData(*mut c_void);
+
+// SAFETY: the pointer is never dereferenced by the library, only handed back
+// to the application's callbacks; the C API documents that callbacks (and so
+// their user_data) are used from the client's I/O thread.
+unsafe impl Send for UserData {}
+// SAFETY: as above; the library never accesses what it points to.
+unsafe impl Sync for UserData {}
+
+impl UserData {
+    pub fn new(p: *mut c_void) -> UserData {
+        UserData(p)
+    }
+
+    /// A method (not a field access) so that closures capture the whole,
+    /// `Send` wrapper rather than the raw pointer field.
+    fn get(self) -> *mut c_void {
+        self.0
+    }
+}
+
+/// A valid pointer for empty payloads (C code may not want a dangling one).
+static EMPTY: [u8; 1] = [0];
+
+/// The message handler for `cb` (a no-op when `cb` is NULL).
+pub(crate) fn message_handler(cb: mywsclient_message_cb, ud: UserData, detached: Arc<AtomicBool>) -> impl FnMut(&[u8], bool) + Send + 'static {
+    move |data: &[u8], binary: bool| {
+        let Some(f) = cb else { return };
+        if detached.load(Ordering::SeqCst) {
+            return;
+        }
+        call_user(|| {
+            let ptr = if data.is_empty() { EMPTY.as_ptr() } else { data.as_ptr() };
+            // SAFETY: `f` is the application's callback, called with the
+            // documented arguments; `ptr` points to `data.len()` bytes valid
+            // for the duration of the call.
+            unsafe { f(ud.get(), ptr, data.len(), binary) }
+        });
+    }
+}
+
+/// The event handler for `cb` (a no-op when `cb` is NULL).
+pub(crate) fn event_handler(cb: mywsclient_event_cb, ud: UserData, detached: Arc<AtomicBool>) -> impl FnMut(&Event) + Send + 'static {
+    move |ev: &Event| {
+        let Some(f) = cb else { return };
+        if detached.load(Ordering::SeqCst) {
+            return;
+        }
+        call_user(|| {
+            let (mut e, text) = event_fields(ev);
+            let text = to_cstring(text);
+            e.text = text.as_ptr();
+            // SAFETY: `f` is the application's callback; `e` and `text` live
+            // until after it returns.
+            unsafe { f(ud.get(), &e) }
+        });
+    }
+}
+
+/// The log sink for `cb` (None when `cb` is NULL: logging goes to stderr).
+pub(crate) fn log_sink(cb: mywsclient_log_cb, ud: UserData, detached: Arc<AtomicBool>) -> Option<LogSink> {
+    let f = cb?;
+    Some(Arc::new(move |level: LogLevel, line: &str| {
+        if detached.load(Ordering::SeqCst) {
+            return;
+        }
+        call_user(|| {
+            let line = to_cstring(line);
+            // SAFETY: `f` is the application's callback; `line` lives until it returns.
+            unsafe { f(ud.get(), level as u32, line.as_ptr()) }
+        });
+    }))
+}

@@ -1,0 +1,446 @@
+//! The types C sees: the result code, the enums whose values travel as
+//! `uint32_t`, and the event and statistics structs.
+//!
+//! Every enum here is `#[repr(u32)]` with explicit discriminants that are
+//! part of the ABI: never reorder or reuse them. Values coming in from C are
+//! taken as integers and converted with checked functions.
+
+use std::os::raw::c_char;
+
+use crate::error::ErrorKind;
+use crate::event::{CloseInitiator, Event, State, Stats};
+use crate::log::LogLevel;
+
+/// The result of every fallible call. `MYWSCLIENT_RESULT_OK` (0) is success;
+/// `mywsclient_result_str()` names a code and `mywsclient_last_error()`
+/// gives the details of the last failure on the calling thread.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum mywsclient_result {
+    /// Success.
+    Ok = 0,
+    /// A pointer argument that must not be NULL was NULL.
+    NullArgument = 1,
+    /// An argument is invalid: a bad URL, an option out of range, an unknown
+    /// enum value, a header or subprotocol that is not a valid token.
+    InvalidArgument = 2,
+    /// The call is not possible in the client's current state (a setter
+    /// after `mywsclient_start()`, a restart from inside a callback).
+    InvalidState = 3,
+    /// Text to send is not valid UTF-8 (use `mywsclient_send_binary()` for bytes).
+    InvalidUtf8 = 4,
+    /// The message is larger than the maximum message size.
+    MessageTooLarge = 5,
+    /// The send queue is full (its byte or message limit would be exceeded);
+    /// the message was not accepted.
+    QueueFull = 6,
+    /// A CA, certificate or key file cannot be read or holds no usable PEM data.
+    Config = 7,
+    /// The operating system refused a resource (a thread, a file descriptor).
+    Io = 8,
+    /// An internal error (a Rust panic) was caught at the boundary. The
+    /// client may be in an unexpected state; free it.
+    Panic = 9,
+}
+
+/// cbindgen:prefix-with-name=false
+/// cbindgen:rename-all=prefix:MYWSCLIENT_STATE_
+/// The connection state: the values returned by `mywsclient_state()`
+/// (a `uint32_t`; this type is named `mywsclient_connection_state` because
+/// the function has the name `mywsclient_state`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum mywsclient_connection_state {
+    /// Created, never started.
+    IDLE = 0,
+    /// Resolving, connecting, or in the TLS or WebSocket handshake.
+    CONNECTING = 1,
+    /// Connected: the WebSocket handshake completed.
+    OPEN = 2,
+    /// A close handshake is in progress.
+    CLOSING = 3,
+    /// Waiting for the backoff delay before the next attempt.
+    RECONNECTING = 4,
+    /// Stopped: by `mywsclient_stop()`, or because reconnecting is off or gave up.
+    STOPPED = 5,
+}
+
+/// What a `mywsclient_event` reports (its `type` field).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum mywsclient_event_type {
+    /// A connection attempt starts. `attempt` is 1 for the first attempt
+    /// after start or after a healthy connection.
+    Connecting = 1,
+    /// The WebSocket handshake completed. `text` is the subprotocol the
+    /// server selected ("" when none).
+    Open = 2,
+    /// A connection ended. `close_code`, `close_initiator`; `text` is the
+    /// close reason (or what broke the connection).
+    Closed = 3,
+    /// Something failed. `error_kind`; `text` is the message.
+    Error = 4,
+    /// The next attempt starts after `delay_ms`. `attempt` is its number.
+    ReconnectScheduled = 5,
+    /// The I/O thread has stopped (after `mywsclient_stop()`, or because
+    /// reconnecting is off or gave up). The last event of a run.
+    Stopped = 6,
+}
+
+/// What went wrong (the `error_kind` field of an `ERROR` event). The values
+/// are those of the Rust `ErrorKind`; 0 means none.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum mywsclient_error_kind {
+    /// No error (events other than `MYWSCLIENT_EVENT_TYPE_ERROR`).
+    None = 0,
+    /// An argument given by the caller is invalid.
+    InvalidArgument = 1,
+    /// The call is not valid in the client's current state.
+    InvalidState = 2,
+    /// Text to send is not valid UTF-8.
+    InvalidUtf8 = 3,
+    /// A message is larger than the configured maximum (sent or received).
+    MessageTooLarge = 4,
+    /// The send queue is full.
+    QueueFull = 5,
+    /// The host name could not be resolved.
+    Dns = 6,
+    /// The TCP connection could not be established (refused, unreachable).
+    Connect = 7,
+    /// The TCP connection did not complete within the connect timeout.
+    ConnectTimeout = 8,
+    /// The TLS layer failed (handshake, alert, bad record).
+    Tls = 9,
+    /// The server's certificate was not trusted.
+    TlsVerify = 10,
+    /// The server's HTTP upgrade response was not a valid WebSocket handshake.
+    Handshake = 11,
+    /// The TLS and WebSocket handshakes did not complete within the handshake timeout.
+    HandshakeTimeout = 12,
+    /// The server broke the WebSocket protocol.
+    Protocol = 13,
+    /// Reading or writing the socket failed (reset, broken pipe).
+    Io = 14,
+    /// Nothing arrived from the server within the heartbeat timeout (half-open connection).
+    HeartbeatTimeout = 15,
+    /// The server closed the connection (close frame or end of stream).
+    Closed = 16,
+    /// A user callback failed.
+    Callback = 17,
+    /// A CA, certificate or key file could not be used.
+    Config = 18,
+    /// Reconnecting gave up after the configured number of attempts.
+    GaveUp = 19,
+}
+
+/// Who ended a connection (the `close_initiator` field of a `CLOSED` event).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum mywsclient_close_initiator {
+    /// This client (`mywsclient_stop()`).
+    Client = 0,
+    /// The server sent a close frame.
+    Server = 1,
+    /// No close handshake: reset, end of stream, protocol or heartbeat failure.
+    Abnormal = 2,
+}
+
+/// Log levels, for `mywsclient_set_log_level()` and the log callback.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum mywsclient_log_level {
+    /// Nothing is logged.
+    Off = 0,
+    /// Errors only.
+    Error = 1,
+    /// Warnings and errors (the default, unless `MYWSCLIENT_LOG` says otherwise).
+    Warn = 2,
+    /// Connections, disconnections and reconnections too.
+    Info = 3,
+    /// Everything.
+    Debug = 4,
+}
+
+/// An event, passed to the event callback. Borrowed: valid only during the
+/// callback; copy what you need to keep (including `text`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct mywsclient_event {
+    /// A `mywsclient_event_type` value.
+    pub r#type: u32,
+    /// `CONNECTING`, `RECONNECT_SCHEDULED`: the attempt number (else 0).
+    pub attempt: u32,
+    /// `RECONNECT_SCHEDULED`: the delay before the attempt, in milliseconds (else 0).
+    pub delay_ms: u64,
+    /// `CLOSED`: the close code (1000 normal, 1006 abnormal: no close frame) (else 0).
+    pub close_code: u16,
+    /// `CLOSED`: a `mywsclient_close_initiator` value (else 0).
+    pub close_initiator: u32,
+    /// `ERROR`: a `mywsclient_error_kind` value (else `MYWSCLIENT_ERROR_KIND_NONE`).
+    pub error_kind: u32,
+    /// NUL-terminated UTF-8, never NULL ("" when there is nothing to say).
+    /// `ERROR`: the message; `CLOSED`: the reason; `OPEN`: the selected
+    /// subprotocol. Borrowed for the duration of the callback.
+    pub text: *const c_char,
+}
+
+/// Counters of one client since it was created (`mywsclient_get_stats()`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct mywsclient_stats {
+    /// Messages written to the socket.
+    pub messages_sent: u64,
+    /// Payload bytes of the messages written.
+    pub bytes_sent: u64,
+    /// Messages received and delivered.
+    pub messages_received: u64,
+    /// Payload bytes of the messages received.
+    pub bytes_received: u64,
+    /// Connections opened (handshake completed).
+    pub connections: u64,
+    /// Connections opened after the first one.
+    pub reconnects: u64,
+    /// Messages accepted by a send and not yet written.
+    pub queued_messages: u64,
+    /// Bytes of the messages accepted and not yet written.
+    pub queued_bytes: u64,
+    /// Close code of the last closed connection (1006 when there was no
+    /// close frame; 0 before the first close).
+    pub last_close_code: u16,
+}
+
+impl From<&Stats> for mywsclient_stats {
+    fn from(s: &Stats) -> Self {
+        mywsclient_stats {
+            messages_sent: s.messages_sent,
+            bytes_sent: s.bytes_sent,
+            messages_received: s.messages_received,
+            bytes_received: s.bytes_received,
+            connections: s.connections,
+            reconnects: s.reconnects,
+            queued_messages: s.queued_messages,
+            queued_bytes: s.queued_bytes,
+            last_close_code: s.last_close_code,
+        }
+    }
+}
+
+impl mywsclient_result {
+    /// All codes, in order.
+    pub const ALL: [mywsclient_result; 10] = [
+        mywsclient_result::Ok,
+        mywsclient_result::NullArgument,
+        mywsclient_result::InvalidArgument,
+        mywsclient_result::InvalidState,
+        mywsclient_result::InvalidUtf8,
+        mywsclient_result::MessageTooLarge,
+        mywsclient_result::QueueFull,
+        mywsclient_result::Config,
+        mywsclient_result::Io,
+        mywsclient_result::Panic,
+    ];
+
+    /// The code with this value, if any (checked: unknown values are `None`).
+    pub fn from_i32(v: i32) -> Option<mywsclient_result> {
+        usize::try_from(v).ok().and_then(|i| Self::ALL.get(i).copied())
+    }
+
+    /// A static, NUL-terminated description.
+    pub fn as_cstr(self) -> &'static std::ffi::CStr {
+        match self {
+            mywsclient_result::Ok => c"ok",
+            mywsclient_result::NullArgument => c"NULL argument",
+            mywsclient_result::InvalidArgument => c"invalid argument",
+            mywsclient_result::InvalidState => c"invalid state",
+            mywsclient_result::InvalidUtf8 => c"invalid UTF-8",
+            mywsclient_result::MessageTooLarge => c"message too large",
+            mywsclient_result::QueueFull => c"send queue full",
+            mywsclient_result::Config => c"configuration file unusable",
+            mywsclient_result::Io => c"operating system resource error",
+            mywsclient_result::Panic => c"internal error (panic caught)",
+        }
+    }
+}
+
+impl From<ErrorKind> for mywsclient_result {
+    /// The result code for an error returned by a core call. Kinds that only
+    /// the I/O thread reports (DNS, TLS, ...) never come back from a call;
+    /// they map to `Io` should that change.
+    fn from(k: ErrorKind) -> Self {
+        match k {
+            ErrorKind::InvalidArgument => mywsclient_result::InvalidArgument,
+            ErrorKind::InvalidState => mywsclient_result::InvalidState,
+            ErrorKind::InvalidUtf8 => mywsclient_result::InvalidUtf8,
+            ErrorKind::MessageTooLarge => mywsclient_result::MessageTooLarge,
+            ErrorKind::QueueFull => mywsclient_result::QueueFull,
+            ErrorKind::Config => mywsclient_result::Config,
+            _ => mywsclient_result::Io,
+        }
+    }
+}
+
+/// The value of an error kind as C sees it (same number as the Rust enum).
+pub fn error_kind_value(k: ErrorKind) -> u32 {
+    k as u32
+}
+
+/// The Rust error kind with this value (checked).
+pub fn error_kind_from_u32(v: u32) -> Option<ErrorKind> {
+    use ErrorKind::*;
+    const ALL: [ErrorKind; 19] = [
+        InvalidArgument,
+        InvalidState,
+        InvalidUtf8,
+        MessageTooLarge,
+        QueueFull,
+        Dns,
+        Connect,
+        ConnectTimeout,
+        Tls,
+        TlsVerify,
+        Handshake,
+        HandshakeTimeout,
+        Protocol,
+        Io,
+        HeartbeatTimeout,
+        Closed,
+        Callback,
+        Config,
+        GaveUp,
+    ];
+    ALL.iter().copied().find(|k| *k as u32 == v)
+}
+
+/// The state with this value (checked).
+pub fn state_from_u32(v: u32) -> Option<State> {
+    (v <= State::Stopped as u32).then(|| State::from_u32(v))
+}
+
+/// The log level with this value (checked).
+pub fn log_level_from_u32(v: u32) -> Option<LogLevel> {
+    LogLevel::from_u32(v)
+}
+
+/// An event's fixed fields, and its text (which the caller turns into a C
+/// string that outlives the callback).
+pub fn event_fields(ev: &Event) -> (mywsclient_event, &str) {
+    let mut out = mywsclient_event {
+        r#type: 0,
+        attempt: 0,
+        delay_ms: 0,
+        close_code: 0,
+        close_initiator: 0,
+        error_kind: mywsclient_error_kind::None as u32,
+        text: std::ptr::null(),
+    };
+    let text: &str = match ev {
+        Event::Connecting { attempt } => {
+            out.r#type = mywsclient_event_type::Connecting as u32;
+            out.attempt = *attempt;
+            ""
+        }
+        Event::Open { protocol } => {
+            out.r#type = mywsclient_event_type::Open as u32;
+            protocol.as_deref().unwrap_or("")
+        }
+        Event::Closed { code, reason, initiator } => {
+            out.r#type = mywsclient_event_type::Closed as u32;
+            out.close_code = *code;
+            out.close_initiator = match initiator {
+                CloseInitiator::Client => mywsclient_close_initiator::Client,
+                CloseInitiator::Server => mywsclient_close_initiator::Server,
+                CloseInitiator::Abnormal => mywsclient_close_initiator::Abnormal,
+            } as u32;
+            reason
+        }
+        Event::Error { kind, message } => {
+            out.r#type = mywsclient_event_type::Error as u32;
+            out.error_kind = error_kind_value(*kind);
+            message
+        }
+        Event::ReconnectScheduled { attempt, delay } => {
+            out.r#type = mywsclient_event_type::ReconnectScheduled as u32;
+            out.attempt = *attempt;
+            out.delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+            ""
+        }
+        Event::Stopped => {
+            out.r#type = mywsclient_event_type::Stopped as u32;
+            ""
+        }
+    };
+    (out, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn result_codes_round_trip() {
+        for (i, r) in mywsclient_result::ALL.iter().enumerate() {
+            assert_eq!(*r as usize, i);
+            assert_eq!(mywsclient_result::from_i32(i as i32), Some(*r));
+            assert!(!r.as_cstr().to_bytes().is_empty());
+        }
+        assert_eq!(mywsclient_result::from_i32(-1), None);
+        assert_eq!(mywsclient_result::from_i32(10), None);
+        assert_eq!(mywsclient_result::from_i32(i32::MAX), None);
+    }
+
+    #[test]
+    fn enums_match_the_core() {
+        for v in 0..=5u32 {
+            assert_eq!(state_from_u32(v).map(|s| s as u32), Some(v));
+        }
+        assert_eq!(state_from_u32(6), None);
+        assert_eq!(mywsclient_connection_state::IDLE as u32, State::Idle as u32);
+        assert_eq!(mywsclient_connection_state::CONNECTING as u32, State::Connecting as u32);
+        assert_eq!(mywsclient_connection_state::OPEN as u32, State::Open as u32);
+        assert_eq!(mywsclient_connection_state::CLOSING as u32, State::Closing as u32);
+        assert_eq!(mywsclient_connection_state::RECONNECTING as u32, State::Reconnecting as u32);
+        assert_eq!(mywsclient_connection_state::STOPPED as u32, State::Stopped as u32);
+        for v in 1..=19u32 {
+            let k = error_kind_from_u32(v).expect("every value 1..=19 is a kind");
+            assert_eq!(k as u32, v);
+        }
+        assert_eq!(error_kind_from_u32(0), None);
+        assert_eq!(error_kind_from_u32(20), None);
+        assert_eq!(mywsclient_error_kind::GaveUp as u32, ErrorKind::GaveUp as u32);
+        assert_eq!(mywsclient_error_kind::TlsVerify as u32, ErrorKind::TlsVerify as u32);
+        assert_eq!(mywsclient_close_initiator::Abnormal as u32, CloseInitiator::Abnormal as u32);
+        for v in 0..=4u32 {
+            assert_eq!(log_level_from_u32(v).map(|l| l as u32), Some(v));
+        }
+        assert_eq!(mywsclient_log_level::Debug as u32, LogLevel::Debug as u32);
+        assert_eq!(log_level_from_u32(5), None);
+    }
+
+    #[test]
+    fn events_fill_their_fields() {
+        let ev = Event::ReconnectScheduled { attempt: 3, delay: Duration::from_millis(250) };
+        let (e, t) = event_fields(&ev);
+        assert_eq!((e.r#type, e.attempt, e.delay_ms, t), (5, 3, 250, ""));
+        let ev = Event::Closed { code: 1001, reason: "bye".into(), initiator: CloseInitiator::Server };
+        let (e, t) = event_fields(&ev);
+        assert_eq!((e.r#type, e.close_code, e.close_initiator, t), (3, 1001, 1, "bye"));
+        let ev = Event::Error { kind: ErrorKind::Dns, message: "nope".into() };
+        let (e, t) = event_fields(&ev);
+        assert_eq!((e.r#type, e.error_kind, t), (4, 6, "nope"));
+        let (e, t) = event_fields(&Event::Open { protocol: None });
+        assert_eq!((e.r#type, e.error_kind, t), (2, 0, ""));
+        let (e, _) = event_fields(&Event::Stopped);
+        assert_eq!(e.r#type, 6);
+    }
+
+    #[test]
+    fn error_kinds_map_to_results() {
+        assert_eq!(mywsclient_result::from(ErrorKind::QueueFull), mywsclient_result::QueueFull);
+        assert_eq!(mywsclient_result::from(ErrorKind::InvalidState), mywsclient_result::InvalidState);
+        assert_eq!(mywsclient_result::from(ErrorKind::Config), mywsclient_result::Config);
+        assert_eq!(mywsclient_result::from(ErrorKind::Dns), mywsclient_result::Io);
+    }
+}
