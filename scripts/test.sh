@@ -13,8 +13,10 @@ stage() { echo; echo "== $* ($(( $(date +%s) - start )) s)"; }
 stage "dependencies"
 bash scripts/deps.sh
 
-stage "cargo build (release: library and test servers)"
-cargo build --release --lib -p mywsclient -p mywsclient-tools 2>&1
+# The same two invocations the CMake build makes, so nothing is built twice.
+stage "cargo build (release: library, then test servers)"
+cargo build --release --lib 2>&1
+cargo build --release -p mywsclient-tools 2>&1
 
 stage "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings 2>&1

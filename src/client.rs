@@ -242,12 +242,12 @@ impl Client {
             }
             Err(std::sync::TryLockError::WouldBlock) => lock(&self.thread),
         };
-        if self.sh.is_active() {
-            if !ending() {
-                return Ok(());
-            }
-            self.wait_ended(&mut slot);
+        if self.sh.is_active() && !ending() {
+            return Ok(());
         }
+        // Reap the previous session (also one stopped from its own callback,
+        // whose thread nobody joined yet).
+        self.wait_ended(&mut slot);
         self.sh.stop.store(false, Ordering::SeqCst);
         self.sh.set_state(State::Connecting);
         self.sh.set_active(true);

@@ -1,0 +1,842 @@
+/*
+ * MyWSClient: the header-only C++17 class over the mywsclient C API.
+ *
+ * A drop-in replacement for the libwebsockets-based class of the same name:
+ * code written against the original (constructor, start, stop, sendMessage,
+ * MessageCallback) compiles unchanged and gets a client that queues sends
+ * while disconnected, reconnects by itself, detects half-open connections
+ * and verifies TLS certificates. Everything else below is an addition.
+ *
+ * Depends only on the C header "mywsclient/mywsclient.h" and the standard
+ * library; link the mywsclient library (CMake: MyWSClient::MyWSClient).
+ *
+ * Threading and callbacks
+ * - One I/O thread per started client. Every callback (message, open,
+ *   close, error, reconnect, stopped, log) runs on it, never two at once.
+ * - Inside a callback you may call sendMessage/sendBinary/trySend* (queued),
+ *   stop() (returns at once; the I/O thread ends after the callback
+ *   returns), state(), stats(), and even destroy the MyWSClient (deferred
+ *   and safe: no callback runs after that). Setters there return false: the
+ *   client is running.
+ * - A callback may throw: the exception is caught before it reaches the
+ *   library and reported to onError() as ErrorKind::Callback (an exception
+ *   thrown by onError itself, or any exception when no onError is set, is
+ *   written to std::cerr). The client keeps running.
+ * - start, stop, state, stats, lastError and every send may be called from
+ *   any thread, concurrently. Setters (options and callbacks) are accepted
+ *   only before start() or after stop(); they return false otherwise.
+ *   Construction, destruction and moves are not concurrent with other calls
+ *   on the same object (as for any C++ object).
+ *
+ * Copies and moves
+ * - Not copyable (it owns a connection and an I/O thread).
+ * - Movable. The callbacks and the library handle live on the heap and do
+ *   not point into the MyWSClient object, so moving a running client is
+ *   safe: callbacks keep running and now belong to the moved-to object.
+ *   A moved-from object is inert: start/send log a line to std::cerr and do
+ *   nothing, trySend* return false, state() is Idle. Move-assigning onto a
+ *   client first stops and destroys the client that was there.
+ *   (Your own lambdas that captured the old object's address still point
+ *   to it: capture what you need, not the MyWSClient.)
+ *
+ * Errors are not thrown (the original class did not throw either; only
+ * std::bad_alloc can escape, from building strings). Calls that can fail
+ * return bool, describe the failure in `*why` when asked and remember it
+ * for lastError(); the void forms (start, sendMessage, sendBinary) and the
+ * setters also write one line to std::cerr, as the original did for a
+ * message it could not send. sendMessage, sendBinary and stop are noexcept.
+ */
+#pragma once
+#ifndef MYWSCLIENT_CXX_WRAPPER_H
+#define MYWSCLIENT_CXX_WRAPPER_H
+
+/* The original's standard includes, kept so that code leaning on them still builds. */
+#include <iostream>
+#include <thread>
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <condition_variable>
+#include <string>
+#include <vector>
+/* What this header itself uses. */
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <utility>
+
+#include "mywsclient/mywsclient.h"
+
+#if __cplusplus < 201703L && (!defined(_MSVC_LANG) || _MSVC_LANG < 201703L)
+#error "MyWSClient.h needs C++17 or newer"
+#endif
+
+class MyWSClient
+{
+public:
+  /// Receives each message (text, and binary unless onBinaryMessage is set),
+  /// on the I/O thread. As in the original.
+  using MessageCallback = std::function<void(const std::string &)>;
+
+  /// Connection state (state()).
+  enum class State : std::uint32_t
+  {
+    Idle = MYWSCLIENT_STATE_IDLE,                 ///< created, never started
+    Connecting = MYWSCLIENT_STATE_CONNECTING,     ///< connecting or handshaking
+    Open = MYWSCLIENT_STATE_OPEN,                 ///< connected
+    Closing = MYWSCLIENT_STATE_CLOSING,           ///< close handshake in progress
+    Reconnecting = MYWSCLIENT_STATE_RECONNECTING, ///< waiting before the next attempt
+    Stopped = MYWSCLIENT_STATE_STOPPED,           ///< stopped (stop(), reconnect off, or gave up)
+  };
+
+  /// Log levels (setLogLevel, LogCallback).
+  enum class LogLevel : std::uint32_t
+  {
+    Off = MYWSCLIENT_LOG_LEVEL_OFF,
+    Error = MYWSCLIENT_LOG_LEVEL_ERROR,
+    Warn = MYWSCLIENT_LOG_LEVEL_WARN,
+    Info = MYWSCLIENT_LOG_LEVEL_INFO,
+    Debug = MYWSCLIENT_LOG_LEVEL_DEBUG,
+  };
+
+  /// Who ended a connection (CloseCallback).
+  enum class CloseInitiator : std::uint32_t
+  {
+    Client = MYWSCLIENT_CLOSE_INITIATOR_CLIENT,     ///< this client (stop)
+    Server = MYWSCLIENT_CLOSE_INITIATOR_SERVER,     ///< the server sent a close frame
+    Abnormal = MYWSCLIENT_CLOSE_INITIATOR_ABNORMAL, ///< reset, EOF, protocol or heartbeat failure
+  };
+
+  /// What went wrong (ErrorCallback). Same values as mywsclient_error_kind.
+  enum class ErrorKind : std::uint32_t
+  {
+    None = MYWSCLIENT_ERROR_KIND_NONE,
+    InvalidArgument = MYWSCLIENT_ERROR_KIND_INVALID_ARGUMENT,
+    InvalidState = MYWSCLIENT_ERROR_KIND_INVALID_STATE,
+    InvalidUtf8 = MYWSCLIENT_ERROR_KIND_INVALID_UTF8,
+    MessageTooLarge = MYWSCLIENT_ERROR_KIND_MESSAGE_TOO_LARGE,
+    QueueFull = MYWSCLIENT_ERROR_KIND_QUEUE_FULL,
+    Dns = MYWSCLIENT_ERROR_KIND_DNS,
+    Connect = MYWSCLIENT_ERROR_KIND_CONNECT,
+    ConnectTimeout = MYWSCLIENT_ERROR_KIND_CONNECT_TIMEOUT,
+    Tls = MYWSCLIENT_ERROR_KIND_TLS,
+    TlsVerify = MYWSCLIENT_ERROR_KIND_TLS_VERIFY,
+    Handshake = MYWSCLIENT_ERROR_KIND_HANDSHAKE,
+    HandshakeTimeout = MYWSCLIENT_ERROR_KIND_HANDSHAKE_TIMEOUT,
+    Protocol = MYWSCLIENT_ERROR_KIND_PROTOCOL,
+    Io = MYWSCLIENT_ERROR_KIND_IO,
+    HeartbeatTimeout = MYWSCLIENT_ERROR_KIND_HEARTBEAT_TIMEOUT,
+    Closed = MYWSCLIENT_ERROR_KIND_CLOSED,
+    Callback = MYWSCLIENT_ERROR_KIND_CALLBACK, ///< a callback threw (reported by this class)
+    Config = MYWSCLIENT_ERROR_KIND_CONFIG,
+    GaveUp = MYWSCLIENT_ERROR_KIND_GAVE_UP,
+  };
+
+  /// Counters since the client was created (stats()).
+  struct Stats
+  {
+    std::uint64_t messagesSent = 0;     ///< messages written to the socket
+    std::uint64_t bytesSent = 0;        ///< their payload bytes
+    std::uint64_t messagesReceived = 0; ///< messages received and delivered
+    std::uint64_t bytesReceived = 0;    ///< their payload bytes
+    std::uint64_t connections = 0;      ///< connections opened
+    std::uint64_t reconnects = 0;       ///< connections opened after the first
+    std::uint64_t queuedMessages = 0;   ///< accepted, not yet written
+    std::uint64_t queuedBytes = 0;      ///< their bytes
+    std::uint16_t lastCloseCode = 0;    ///< close code of the last closed connection
+    std::string lastError{};            ///< as lastError()
+  };
+
+  /// The connection is open; the argument is the subprotocol the server selected ("" if none).
+  using OpenCallback = std::function<void(const std::string &subprotocol)>;
+  /// A connection ended: close code (1006 when there was no close frame), reason, who ended it.
+  using CloseCallback = std::function<void(int code, const std::string &reason, CloseInitiator initiator)>;
+  /// Something failed (connect, TLS, handshake, I/O, heartbeat, a callback threw, ...).
+  using ErrorCallback = std::function<void(ErrorKind kind, const std::string &message)>;
+  /// The next connection attempt (number `attempt`) starts after `delay`.
+  using ReconnectCallback = std::function<void(unsigned attempt, std::chrono::milliseconds delay)>;
+  /// The I/O thread has stopped (after stop(), or reconnect off, or gave up): the last callback of a run.
+  using StoppedCallback = std::function<void()>;
+  /// One log line of the library (without newline), at or above the log level.
+  using LogCallback = std::function<void(LogLevel level, const std::string &line)>;
+
+  /// As the original: `url` is a host name or address (meaning wss://, as the
+  /// original always used TLS) or a ws:// / wss:// URL; `port` > 0 overrides
+  /// the URL's port (0 keeps it, or the scheme's default); a non-empty
+  /// `path` overrides the URL's path. Nothing connects before start().
+  /// Requests the subprotocol "ws" like the original (setSubprotocols to
+  /// change); a server that selects none is accepted. An invalid URL is
+  /// reported on std::cerr and by lastError(); the object is then inert.
+  MyWSClient(const std::string &url, int port, const std::string &path, MessageCallback onMessage = nullptr)
+      : cb_(new Callbacks), handle_()
+  {
+    cb_->onMessage = std::move(onMessage);
+    mywsclient *h = mywsclient_new(url.c_str(), static_cast<std::int32_t>(port), path.c_str(), &messageTrampoline, cb_.get());
+    if (!h)
+    {
+      const char *detail = mywsclient_last_error();
+      std::string why = (detail && *detail) ? detail : "mywsclient_new failed";
+      cb_->setLastError(why);
+      logLine("", "cannot create a client for url \"" + url + "\", port " + std::to_string(port) +
+                                ", path \"" + path + "\": " + why);
+      return;
+    }
+    handle_.reset(h);
+    mywsclient_result r = mywsclient_set_event_callback(h, &eventTrampoline, cb_.get());
+    if (r == MYWSCLIENT_RESULT_OK)
+      r = mywsclient_add_subprotocol(h, "ws");
+    if (r != MYWSCLIENT_RESULT_OK)
+      logLine("", "cannot configure the new client: " + describe(r));
+    cb_->subprotocols.push_back("ws");
+  }
+
+  /// Stops (as the original) and releases everything. Also allowed inside
+  /// one of this client's callbacks (then the release is deferred).
+  ~MyWSClient() { destroy(); }
+
+  MyWSClient(const MyWSClient &) = delete;
+  MyWSClient &operator=(const MyWSClient &) = delete;
+
+  /// Takes over the other client, running or not; `other` becomes inert.
+  MyWSClient(MyWSClient &&other) noexcept : cb_(std::move(other.cb_)), handle_(std::move(other.handle_)) {}
+
+  /// Destroys this client (stop + release), then takes over `other`.
+  MyWSClient &operator=(MyWSClient &&other) noexcept
+  {
+    if (this != &other)
+    {
+      destroy();
+      cb_ = std::move(other.cb_);
+      handle_ = std::move(other.handle_);
+    }
+    return *this;
+  }
+
+  // ---------------------------------------------------------------- the original API
+
+  /// Starts the I/O thread and returns at once; it connects, and reconnects
+  /// whenever the connection fails. Idempotent; after stop() it starts again.
+  /// A failure (e.g. an unreadable CA file) is written to std::cerr.
+  void start()
+  {
+    std::string why;
+    if (!tryStart(&why))
+      logLine("start", why);
+  }
+
+  /// Stops: closes the connection (bounded wait for the server's reply) and
+  /// joins the I/O thread; from inside a callback it returns at once.
+  /// Idempotent. Messages still queued stay queued for a later start().
+  void stop() noexcept
+  {
+    if (handle_)
+      mywsclient_stop(handle_.get());
+  }
+
+  /// Queues a text message (UTF-8); it is written on the current connection
+  /// or, while disconnected, on the next one. A message the library refuses
+  /// (invalid UTF-8, too large, queue full) is reported on std::cerr, as
+  /// the original did. Never throws.
+  void sendMessage(const std::string &message) noexcept
+  {
+    mywsclient_result r = handle_ ? mywsclient_send(handle_.get(), message.data(), message.size()) : MYWSCLIENT_RESULT_NULL_ARGUMENT;
+    if (r != MYWSCLIENT_RESULT_OK)
+      reportRefusedSend("sendMessage", message.size(), r);
+  }
+
+  // ---------------------------------------------------------------- sending, with results
+
+  /// Queues a text message; true when accepted. On refusal returns false and
+  /// sets `*why` (when given) to the reason, e.g. "queue full: ...".
+  bool trySendMessage(const std::string &message, std::string *why = nullptr)
+  {
+    if (!handle_)
+      return fail(why, notUsable());
+    return check(mywsclient_send(handle_.get(), message.data(), message.size()), why);
+  }
+
+  /// Queues a binary message; true when accepted (see trySendMessage).
+  bool trySendBinary(const void *data, std::size_t len, std::string *why = nullptr)
+  {
+    if (!handle_)
+      return fail(why, notUsable());
+    if (!data && len == 0)
+      data = "";
+    return check(mywsclient_send_binary(handle_.get(), static_cast<const std::uint8_t *>(data), len), why);
+  }
+  bool trySendBinary(const std::string &data, std::string *why = nullptr) { return trySendBinary(data.data(), data.size(), why); }
+  bool trySendBinary(const std::vector<std::uint8_t> &data, std::string *why = nullptr) { return trySendBinary(data.data(), data.size(), why); }
+
+  /// Queues a binary message; a refusal is reported on std::cerr (as sendMessage).
+  void sendBinary(const void *data, std::size_t len) noexcept
+  {
+    if (!data && len == 0)
+      data = "";
+    mywsclient_result r = handle_ ? mywsclient_send_binary(handle_.get(), static_cast<const std::uint8_t *>(data), len)
+                                  : MYWSCLIENT_RESULT_NULL_ARGUMENT;
+    if (r != MYWSCLIENT_RESULT_OK)
+      reportRefusedSend("sendBinary", len, r);
+  }
+  void sendBinary(const std::string &data) noexcept { sendBinary(data.data(), data.size()); }
+  void sendBinary(const std::vector<std::uint8_t> &data) noexcept { sendBinary(data.data(), data.size()); }
+
+  /// start() that reports a failure instead of logging it.
+  bool tryStart(std::string *why = nullptr)
+  {
+    if (!handle_)
+      return fail(why, notUsable());
+    return check(mywsclient_start(handle_.get()), why);
+  }
+
+  // ---------------------------------------------------------------- state
+
+  State state() const noexcept
+  {
+    return handle_ ? static_cast<State>(mywsclient_state(handle_.get())) : State::Idle;
+  }
+
+  /// True while connected (state() == State::Open).
+  bool isOpen() const noexcept { return state() == State::Open; }
+
+  /// True unless the constructor failed (invalid URL) or this object was moved from.
+  bool valid() const noexcept { return static_cast<bool>(handle_); }
+
+  Stats stats() const
+  {
+    Stats s;
+    if (cb_)
+      s.lastError = cb_->getLastError();
+    mywsclient_stats c{};
+    if (handle_ && mywsclient_get_stats(handle_.get(), &c) == MYWSCLIENT_RESULT_OK)
+    {
+      s.messagesSent = c.messages_sent;
+      s.bytesSent = c.bytes_sent;
+      s.messagesReceived = c.messages_received;
+      s.bytesReceived = c.bytes_received;
+      s.connections = c.connections;
+      s.reconnects = c.reconnects;
+      s.queuedMessages = c.queued_messages;
+      s.queuedBytes = c.queued_bytes;
+      s.lastCloseCode = c.last_close_code;
+    }
+    return s;
+  }
+
+  /// The last failure of a call on this object or the last error event ("" if none).
+  std::string lastError() const { return cb_ ? cb_->getLastError() : notUsable(); }
+
+  /// "mywsclient 0.1.0 (tungstenite ..., rustls ...)".
+  static std::string version() { return mywsclient_version(); }
+
+  /// "idle", "connecting", "open", "closing", "reconnecting", "stopped".
+  static const char *stateName(State s) noexcept { return mywsclient_state_str(static_cast<std::uint32_t>(s)); }
+
+  /// A short name of an error kind, e.g. "tls verify".
+  static const char *errorKindName(ErrorKind k) noexcept
+  {
+    return mywsclient_error_kind_str(static_cast<std::uint32_t>(k));
+  }
+
+  /// The C handle, for the C API (owned by this object; do not free it).
+  mywsclient *nativeHandle() const noexcept { return handle_.get(); }
+
+  // ---------------------------------------------------------------- callbacks
+  // Accepted only before start() or after stop(); false otherwise.
+  // nullptr removes a callback.
+
+  /// Replaces the constructor's message callback.
+  bool onMessage(MessageCallback f) { return setCallback(&Callbacks::onMessage, std::move(f), true, "onMessage"); }
+  /// Binary messages go here when set (otherwise to the message callback, as in the original).
+  bool onBinaryMessage(MessageCallback f) { return setCallback(&Callbacks::onBinary, std::move(f), true, "onBinaryMessage"); }
+  bool onOpen(OpenCallback f) { return setCallback(&Callbacks::onOpen, std::move(f), false, "onOpen"); }
+  bool onClose(CloseCallback f) { return setCallback(&Callbacks::onClose, std::move(f), false, "onClose"); }
+  bool onError(ErrorCallback f) { return setCallback(&Callbacks::onError, std::move(f), false, "onError"); }
+  bool onReconnect(ReconnectCallback f) { return setCallback(&Callbacks::onReconnect, std::move(f), false, "onReconnect"); }
+  bool onStopped(StoppedCallback f) { return setCallback(&Callbacks::onStopped, std::move(f), false, "onStopped"); }
+
+  /// Sends the library's log lines (at or above the log level) to `f`
+  /// instead of stderr; nullptr restores stderr.
+  bool setLogCallback(LogCallback f)
+  {
+    if (!handle_)
+      return fail(nullptr, notUsable(), "setLogCallback");
+    mywsclient_result r = f ? mywsclient_set_log_callback(handle_.get(), &logTrampoline, cb_.get())
+                            : mywsclient_set_log_callback(handle_.get(), nullptr, nullptr);
+    if (!check(r, nullptr, "setLogCallback"))
+      return false;
+    cb_->onLog = std::move(f);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- options
+  // Accepted only before start() or after stop(). On failure: false, one
+  // line on std::cerr, and lastError() says why. Defaults in parentheses.
+
+  /// Default: warnings and errors (or MYWSCLIENT_LOG=off|error|warn|info|debug).
+  bool setLogLevel(LogLevel level)
+  {
+    return handle_ ? check(mywsclient_set_log_level(handle_.get(), static_cast<std::uint32_t>(level)), nullptr, "setLogLevel")
+                   : fail(nullptr, notUsable(), "setLogLevel");
+  }
+
+  /// Reconnect after failures (true), giving up after `maxAttempts`
+  /// consecutive failed attempts (0 = never).
+  bool setReconnect(bool enabled, unsigned maxAttempts = 0)
+  {
+    return handle_ ? check(mywsclient_set_reconnect(handle_.get(), enabled, maxAttempts), nullptr, "setReconnect")
+                   : fail(nullptr, notUsable(), "setReconnect");
+  }
+
+  /// Delay before reconnecting: starts at `initial` (100 ms), times `factor`
+  /// (2.0) per failed attempt, at most `max` (5 s), minus up to `jitter`
+  /// (0.5) of it at random.
+  bool setBackoff(std::chrono::milliseconds initial, std::chrono::milliseconds max, double factor = 2.0, double jitter = 0.5)
+  {
+    return handle_ ? check(mywsclient_set_backoff(handle_.get(), ms(initial), ms(max), factor, jitter), nullptr, "setBackoff")
+                   : fail(nullptr, notUsable(), "setBackoff");
+  }
+
+  /// A connection that stayed open this long (1 s) resets the backoff to its initial delay.
+  bool setBackoffReset(std::chrono::milliseconds after)
+  {
+    return handle_ ? check(mywsclient_set_backoff_reset(handle_.get(), ms(after)), nullptr, "setBackoffReset")
+                   : fail(nullptr, notUsable(), "setBackoffReset");
+  }
+
+  /// Ping when nothing arrived for `interval` (3 s; 0 = off); the connection
+  /// is declared dead (and replaced) when still nothing arrived `timeout` (3 s) later.
+  bool setHeartbeat(std::chrono::milliseconds interval, std::chrono::milliseconds timeout = std::chrono::seconds(3))
+  {
+    return handle_ ? check(mywsclient_set_heartbeat(handle_.get(), ms(interval), ms(timeout)), nullptr, "setHeartbeat")
+                   : fail(nullptr, notUsable(), "setHeartbeat");
+  }
+
+  /// TCP connect (10 s), TLS + WebSocket handshake (10 s), and how long
+  /// stop() waits for the server's close reply (1 s).
+  bool setTimeouts(std::chrono::milliseconds connect, std::chrono::milliseconds handshake,
+                   std::chrono::milliseconds close = std::chrono::seconds(1))
+  {
+    return handle_ ? check(mywsclient_set_timeouts(handle_.get(), ms(connect), ms(handshake), ms(close)), nullptr, "setTimeouts")
+                   : fail(nullptr, notUsable(), "setTimeouts");
+  }
+
+  /// Limits of the send queue: bytes (64 MiB) and messages (0 = no limit).
+  bool setQueueLimits(std::size_t maxBytes, std::size_t maxMessages = 0)
+  {
+    return handle_ ? check(mywsclient_set_queue_limits(handle_.get(), maxBytes, maxMessages), nullptr, "setQueueLimits")
+                   : fail(nullptr, notUsable(), "setQueueLimits");
+  }
+
+  /// Largest message sent or received (64 MiB).
+  bool setMaxMessageSize(std::size_t maxBytes)
+  {
+    return handle_ ? check(mywsclient_set_max_message_size(handle_.get(), maxBytes), nullptr, "setMaxMessageSize")
+                   : fail(nullptr, notUsable(), "setMaxMessageSize");
+  }
+
+  /// Runs this client on the process's shared I/O threads instead of a
+  /// thread of its own (default false): one file descriptor and no thread per
+  /// client, for thousands of clients in one process. Callbacks of clients on
+  /// one shared thread run one after another, so they must not block.
+  bool setSharedIo(bool shared)
+  {
+    return handle_ ? check(mywsclient_set_shared_io(handle_.get(), shared), nullptr, "setSharedIo")
+                   : fail(nullptr, notUsable(), "setSharedIo");
+  }
+
+  /// Trusts the CA certificate(s) in this PEM file in addition to the system
+  /// roots: the right way to talk to a server with a private or self-signed
+  /// certificate. "" clears it.
+  bool setCaFile(const std::string &pemPath)
+  {
+    if (!handle_)
+      return fail(nullptr, notUsable(), "setCaFile");
+    return check(mywsclient_set_ca_file(handle_.get(), pemPath.empty() ? nullptr : pemPath.c_str()), nullptr, "setCaFile");
+  }
+
+  /// Whether to trust the system's root certificates (true); with false
+  /// only the setCaFile() certificates are trusted.
+  bool setUseSystemRoots(bool use)
+  {
+    return handle_ ? check(mywsclient_set_system_roots(handle_.get(), use), nullptr, "setUseSystemRoots")
+                   : fail(nullptr, notUsable(), "setUseSystemRoots");
+  }
+
+  /// Client certificate chain and private key (PEM files) for mutual TLS;
+  /// both "" clear them. The files are checked now and read at each start.
+  bool setClientCertificate(const std::string &certPemPath, const std::string &keyPemPath)
+  {
+    if (!handle_)
+      return fail(nullptr, notUsable(), "setClientCertificate");
+    bool clear = certPemPath.empty() && keyPemPath.empty();
+    return check(mywsclient_set_client_cert(handle_.get(), clear ? nullptr : certPemPath.c_str(), clear ? nullptr : keyPemPath.c_str()),
+                 nullptr, "setClientCertificate");
+  }
+
+  /// DANGEROUS: accept any server certificate (what the original did).
+  /// Default false. The environment variable MYWSCLIENT_TLS_INSECURE=1 does
+  /// the same without code changes. Prefer setCaFile().
+  bool setDangerousDisableTlsVerification(bool disable)
+  {
+    return handle_ ? check(mywsclient_set_dangerous_disable_tls_verification(handle_.get(), disable), nullptr,
+                           "setDangerousDisableTlsVerification")
+                   : fail(nullptr, notUsable(), "setDangerousDisableTlsVerification");
+  }
+
+  /// Adds an HTTP header to the upgrade request (none by default).
+  bool addHeader(const std::string &name, const std::string &value)
+  {
+    return handle_ ? check(mywsclient_add_header(handle_.get(), name.c_str(), value.c_str()), nullptr, "addHeader")
+                   : fail(nullptr, notUsable(), "addHeader");
+  }
+
+  bool clearHeaders()
+  {
+    return handle_ ? check(mywsclient_clear_headers(handle_.get()), nullptr, "clearHeaders") : fail(nullptr, notUsable(), "clearHeaders");
+  }
+
+  /// The subprotocols to request ({"ws"}, as the original); {} requests
+  /// none. A server that selects none is accepted. All or nothing: on
+  /// failure the previous list stays.
+  bool setSubprotocols(const std::vector<std::string> &protocols)
+  {
+    if (!handle_)
+      return fail(nullptr, notUsable(), "setSubprotocols");
+    if (!check(mywsclient_clear_subprotocols(handle_.get()), nullptr, "setSubprotocols"))
+      return false;
+    for (const std::string &p : protocols)
+    {
+      mywsclient_result r = mywsclient_add_subprotocol(handle_.get(), p.c_str());
+      if (r != MYWSCLIENT_RESULT_OK)
+      {
+        std::string why = describe(r);
+        mywsclient_clear_subprotocols(handle_.get());
+        for (const std::string &old : cb_->subprotocols)
+          mywsclient_add_subprotocol(handle_.get(), old.c_str());
+        return fail(nullptr, why, "setSubprotocols");
+      }
+    }
+    cb_->subprotocols = protocols;
+    return true;
+  }
+
+private:
+  /// Everything the I/O thread touches, on the heap so that moving the
+  /// MyWSClient does not move it. The std::function members are written
+  /// only while the client is not running (the library enforces it).
+  struct Callbacks
+  {
+    MessageCallback onMessage{};
+    MessageCallback onBinary{};
+    OpenCallback onOpen{};
+    CloseCallback onClose{};
+    ErrorCallback onError{};
+    ReconnectCallback onReconnect{};
+    StoppedCallback onStopped{};
+    LogCallback onLog{};
+    std::vector<std::string> subprotocols{};
+
+    /// The thread running one of our callbacks (none when idle), and how
+    /// deeply. Only the thread running callbacks touches `depth` and
+    /// `orphaned`; they are atomics (uncontended, so cheap) so that tools
+    /// like ThreadSanitizer, which cannot see the library's own
+    /// synchronisation between successive I/O threads, see it here.
+    std::atomic<std::thread::id> callbackThread{std::thread::id()};
+    std::atomic<int> depth{0};
+    /// The MyWSClient was destroyed inside a callback: the outermost
+    /// callback frame deletes this object when it returns.
+    std::atomic<bool> orphaned{false};
+
+    mutable std::mutex errorMutex{};
+    std::string lastError{};
+
+    void setLastError(const std::string &e)
+    {
+      std::lock_guard<std::mutex> lock(errorMutex);
+      lastError = e;
+    }
+    std::string getLastError() const
+    {
+      std::lock_guard<std::mutex> lock(errorMutex);
+      return lastError;
+    }
+  };
+
+  struct HandleDeleter
+  {
+    void operator()(mywsclient *h) const noexcept { mywsclient_free(h); }
+  };
+
+  /// Marks the current thread as inside a callback for its lifetime; deletes
+  /// an orphaned Callbacks when the outermost frame ends.
+  class CallbackScope
+  {
+  public:
+    explicit CallbackScope(Callbacks *cb) noexcept : cb_(cb)
+    {
+      if (cb_->depth.fetch_add(1, std::memory_order_acq_rel) == 0)
+        cb_->callbackThread.store(std::this_thread::get_id());
+    }
+    ~CallbackScope()
+    {
+      if (cb_->depth.fetch_sub(1, std::memory_order_acq_rel) == 1)
+      {
+        cb_->callbackThread.store(std::thread::id());
+        if (cb_->orphaned.load(std::memory_order_acquire))
+          delete cb_;
+      }
+    }
+    CallbackScope(const CallbackScope &) = delete;
+    CallbackScope &operator=(const CallbackScope &) = delete;
+
+  private:
+    Callbacks *cb_;
+  };
+
+  // Declared before handle_: destroyed after it (the library stops calling
+  // back before the callbacks go away).
+  std::unique_ptr<Callbacks> cb_{};
+  std::unique_ptr<mywsclient, HandleDeleter> handle_{};
+
+  void destroy() noexcept
+  {
+    if (cb_ && cb_->callbackThread.load() == std::this_thread::get_id())
+    {
+      // Inside one of this client's own callbacks: the library defers the
+      // release and calls nothing more; the running callback frame frees
+      // the Callbacks when it returns.
+      cb_->orphaned.store(true, std::memory_order_release);
+      handle_.reset();
+      cb_.release();
+      return;
+    }
+    if (handle_)
+      mywsclient_stop(handle_.get());
+    handle_.reset();
+    cb_.reset();
+  }
+
+  template <class Member, class F>
+  bool setCallback(Member member, F f, bool message, const char *what)
+  {
+    if (!handle_)
+      return fail(nullptr, notUsable(), what);
+    // Re-registering the trampoline is how we ask the library whether the
+    // client is running (then it answers MYWSCLIENT_RESULT_INVALID_STATE).
+    mywsclient_result r = message ? mywsclient_set_message_callback(handle_.get(), &messageTrampoline, cb_.get())
+                                  : mywsclient_set_event_callback(handle_.get(), &eventTrampoline, cb_.get());
+    if (!check(r, nullptr, what))
+      return false;
+    (*cb_).*member = std::move(f);
+    return true;
+  }
+
+  static std::uint32_t ms(std::chrono::milliseconds d) noexcept
+  {
+    if (d.count() <= 0)
+      return 0;
+    if (d.count() >= static_cast<std::chrono::milliseconds::rep>(std::numeric_limits<std::uint32_t>::max()))
+      return std::numeric_limits<std::uint32_t>::max();
+    return static_cast<std::uint32_t>(d.count());
+  }
+
+  /// "<result name>: <details>", built right after the failed call (the
+  /// details are thread-local in the library).
+  static std::string describe(mywsclient_result r)
+  {
+    std::string name = mywsclient_result_str(static_cast<std::int32_t>(r));
+    const char *detail = mywsclient_last_error();
+    if (!detail || !*detail)
+      return name;
+    std::string d = detail;
+    // The details usually start with the result's name already.
+    return d.compare(0, name.size(), name) == 0 ? d : name + ": " + d;
+  }
+
+  std::string notUsable() const
+  {
+    if (cb_)
+      return "this MyWSClient could not be created: " + cb_->getLastError();
+    return "this MyWSClient was moved from";
+  }
+
+  /// One line on std::cerr: "[MyWSClient::<where>] <what>".
+  static void logLine(const char *where, const std::string &what) noexcept
+  {
+    try
+    {
+      std::cerr << "[MyWSClient" << (*where ? "::" : "") << where << "] " << what << std::endl;
+    }
+    catch (...)
+    {
+    }
+  }
+
+  bool fail(std::string *why, const std::string &reason, const char *where = nullptr)
+  {
+    if (why)
+      *why = reason;
+    if (where)
+      logLine(where, reason);
+    if (cb_ && handle_)
+      cb_->setLastError(reason);
+    return false;
+  }
+
+  bool check(mywsclient_result r, std::string *why, const char *where = nullptr)
+  {
+    if (r == MYWSCLIENT_RESULT_OK)
+      return true;
+    return fail(why, describe(r), where);
+  }
+
+  void reportRefusedSend(const char *where, std::size_t len, mywsclient_result r) noexcept
+  {
+    try
+    {
+      std::string why = handle_ ? describe(r) : notUsable();
+      if (handle_)
+        cb_->setLastError(why);
+      logLine(where, "error send, message of " + std::to_string(len) + " bytes not queued: " + why);
+    }
+    catch (...)
+    {
+    }
+  }
+
+  // ---------------------------------------------------------------- trampolines
+  // Called by the library on the I/O thread. noexcept, and every user
+  // callback runs inside guarded(): no exception ever unwinds into the library.
+
+  template <class F>
+  static void guarded(Callbacks *cb, const char *which, F &&f) noexcept
+  {
+    try
+    {
+      f();
+      return;
+    }
+    catch (const std::exception &e)
+    {
+      reportCallbackException(cb, which, e.what());
+    }
+    catch (...)
+    {
+      reportCallbackException(cb, which, "an exception not derived from std::exception");
+    }
+  }
+
+  static void reportCallbackException(Callbacks *cb, const char *which, const char *what) noexcept
+  {
+    std::string message;
+    try
+    {
+      message = std::string("the ") + which + " callback threw: " + (what ? what : "");
+      cb->setLastError(message);
+    }
+    catch (...)
+    {
+      logLine("", "a callback threw, and reporting it failed");
+      return;
+    }
+    // The error callback's own exceptions, and everything after the client
+    // was destroyed inside its callback, go to std::cerr only.
+    bool fromOnError = std::strcmp(which, "onError") == 0;
+    if (fromOnError || cb->orphaned.load(std::memory_order_acquire) || !cb->onError)
+    {
+      logLine("", message);
+      return;
+    }
+    try
+    {
+      try
+      {
+        cb->onError(ErrorKind::Callback, message);
+      }
+      catch (const std::exception &e)
+      {
+        logLine("", message + "; then onError threw: " + e.what());
+      }
+      catch (...)
+      {
+        logLine("", message + "; then onError threw");
+      }
+    }
+    catch (...)
+    {
+      // Building the line above failed (out of memory): nothing more to do.
+    }
+  }
+
+  static void messageTrampoline(void *userData, const std::uint8_t *data, std::size_t len, bool isBinary) noexcept
+  {
+    Callbacks *cb = static_cast<Callbacks *>(userData);
+    CallbackScope scope(cb);
+    const MessageCallback &f = (isBinary && cb->onBinary) ? cb->onBinary : cb->onMessage;
+    if (!f)
+      return;
+    guarded(cb, isBinary && cb->onBinary ? "onBinaryMessage" : "onMessage",
+            [&] { f(std::string(reinterpret_cast<const char *>(data), len)); });
+  }
+
+  static void eventTrampoline(void *userData, const mywsclient_event *ev) noexcept
+  {
+    Callbacks *cb = static_cast<Callbacks *>(userData);
+    CallbackScope scope(cb);
+    const char *text = ev->text ? ev->text : "";
+    switch (ev->type)
+    {
+    case MYWSCLIENT_EVENT_TYPE_OPEN:
+      if (cb->onOpen)
+        guarded(cb, "onOpen", [&] { cb->onOpen(std::string(text)); });
+      break;
+    case MYWSCLIENT_EVENT_TYPE_CLOSED:
+      if (cb->onClose)
+        guarded(cb, "onClose", [&] {
+          cb->onClose(static_cast<int>(ev->close_code), std::string(text), static_cast<CloseInitiator>(ev->close_initiator));
+        });
+      break;
+    case MYWSCLIENT_EVENT_TYPE_ERROR:
+      try
+      {
+        cb->setLastError(text);
+      }
+      catch (...)
+      {
+      }
+      if (cb->onError)
+        guarded(cb, "onError", [&] { cb->onError(static_cast<ErrorKind>(ev->error_kind), std::string(text)); });
+      break;
+    case MYWSCLIENT_EVENT_TYPE_RECONNECT_SCHEDULED:
+      if (cb->onReconnect)
+        guarded(cb, "onReconnect", [&] {
+          auto delay = ev->delay_ms > static_cast<std::uint64_t>(std::numeric_limits<std::chrono::milliseconds::rep>::max())
+                           ? std::chrono::milliseconds::max()
+                           : std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(ev->delay_ms));
+          cb->onReconnect(ev->attempt, delay);
+        });
+      break;
+    case MYWSCLIENT_EVENT_TYPE_STOPPED:
+      if (cb->onStopped)
+        guarded(cb, "onStopped", [&] { cb->onStopped(); });
+      break;
+    default:
+      break;
+    }
+  }
+
+  static void logTrampoline(void *userData, std::uint32_t level, const char *line) noexcept
+  {
+    Callbacks *cb = static_cast<Callbacks *>(userData);
+    CallbackScope scope(cb);
+    if (!cb->onLog)
+      return;
+    guarded(cb, "log", [&] { cb->onLog(static_cast<LogLevel>(level), std::string(line ? line : "")); });
+  }
+};
+
+#endif /* MYWSCLIENT_CXX_WRAPPER_H */
