@@ -34,6 +34,8 @@ use crate::transport::Transport;
 /// waits in the queue (so a server that stops reading cannot grow memory
 /// past the queue limit).
 const OUT_HIGH_WATER: usize = 256 * 1024;
+/// Bytes asked of the socket per read once connected.
+const READ_CHUNK: usize = 16 * 1024;
 /// Messages read in one pass before the loop looks at timers and sends.
 const READ_BATCH: usize = 1024;
 
@@ -623,7 +625,11 @@ impl Session {
     }
 
     fn opened(&mut self, now: Instant, conn: Conn, rest: Vec<u8>, protocol: Option<String>) {
+        // tungstenite zero-fills up to `read_buffer_size` bytes before every
+        // read and keeps them for the connection's life: 16 KiB (not its
+        // 128 KiB default) keeps small reads cheap and a client small.
         let ws_cfg = WebSocketConfig::default()
+            .read_buffer_size(READ_CHUNK)
             .write_buffer_size(0)
             .max_message_size(Some(self.cfg.max_message_size))
             .max_frame_size(Some(self.cfg.max_message_size));
