@@ -265,7 +265,7 @@ pub fn fuzz_server_stream(data: &[u8]) {
         if matches!(s.phase, Phase::Done | Phase::Waiting { .. }) {
             break;
         }
-        s.step(now, sys::Ready { writable: true, error: false });
+        s.step(now, sys::Ready { readable: true, writable: true, error: false });
     }
 }
 
@@ -538,7 +538,7 @@ impl Session {
                 }
             }
             Phase::Handshaking { conn, key, buf, deadline } => self.step_handshake(now, conn, key, buf, deadline),
-            Phase::Open { conn, ctx, hb, opened } => self.step_open(now, conn, ctx, hb, opened),
+            Phase::Open { conn, ctx, hb, opened } => self.step_open(now, ready, conn, ctx, hb, opened),
             Phase::Closing { conn, ctx, close } => self.step_closing(now, conn, ctx, close),
             Phase::Done => {}
         }
@@ -641,7 +641,7 @@ impl Session {
         self.emit(Event::Open { protocol });
         self.read_more = true;
         let hb = Heartbeat::new(self.cfg.heartbeat_interval, self.cfg.heartbeat_timeout, now);
-        self.step_open(now, conn, ctx, hb, now);
+        self.step_open(now, sys::Ready::default(), conn, ctx, hb, now);
     }
 
     /// Moves queued messages into the connection's output buffer.
@@ -725,9 +725,11 @@ impl Session {
         }
     }
 
-    fn step_open(&mut self, now: Instant, mut conn: Conn, mut ctx: Box<WebSocketContext>, mut hb: Heartbeat, opened: Instant) {
+    fn step_open(&mut self, now: Instant, ready: sys::Ready, mut conn: Conn, mut ctx: Box<WebSocketContext>, mut hb: Heartbeat, opened: Instant) {
         conn.got_data = false;
-        let closed = self.read_pass(&mut conn, &mut ctx);
+        // Read only when the socket says so, or when a previous pass stopped
+        // early: a wake-up for a send or a timer costs no read syscall.
+        let closed = if ready.readable || self.read_more { self.read_pass(&mut conn, &mut ctx) } else { Ok(None) };
         if conn.got_data {
             hb.on_receive(now);
         }

@@ -51,6 +51,8 @@ impl Waker {
 /// Readiness of one polled fd.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Ready {
+    /// Readable, or hung up / in error (a read will tell).
+    pub readable: bool,
     pub writable: bool,
     /// Error or hang-up.
     pub error: bool,
@@ -85,6 +87,7 @@ pub fn poll2(waker: RawFd, sock: Option<(RawFd, bool)>, timeout: Option<Duration
     Ok((
         fds[0].revents & libc::POLLIN != 0,
         Ready {
+            readable: r & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0,
             writable: r & (libc::POLLOUT | libc::POLLERR) != 0,
             error: r & (libc::POLLERR | libc::POLLNVAL) != 0,
         },
@@ -148,6 +151,7 @@ impl Epoll {
             out.push((
                 ev.u64,
                 Ready {
+                    readable: r & (libc::EPOLLIN | libc::EPOLLHUP | libc::EPOLLRDHUP | libc::EPOLLERR) != 0,
                     writable: r & (libc::EPOLLOUT | libc::EPOLLERR) != 0,
                     error: r & libc::EPOLLERR != 0,
                 },
