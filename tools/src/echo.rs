@@ -149,6 +149,7 @@ impl EchoServer {
     /// Listens on `addr` (port 0 picks one).
     pub fn start(addr: SocketAddr, cfg: EchoConfig) -> io::Result<EchoServer> {
         let listener = TcpListener::bind(addr)?;
+        sock::deepen_backlog(&listener);
         let addr = listener.local_addr()?;
         let inner = Arc::new(Inner {
             cfg,
@@ -271,7 +272,10 @@ impl EchoServer {
         let deadline = Instant::now() + Duration::from_secs(10);
         let listener = loop {
             match TcpListener::bind(self.inner.addr) {
-                Ok(l) => break l,
+                Ok(l) => {
+                    sock::deepen_backlog(&l);
+                    break l;
+                }
                 Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
                 Err(e) => return Err(e),
             }

@@ -34,3 +34,15 @@ pub fn abort(s: &TcpStream) {
     let _ = set_linger_zero(s);
     let _ = s.shutdown(std::net::Shutdown::Read);
 }
+
+/// Raises the accept backlog of a listening socket to the system's maximum
+/// (std listens with 128): a burst of thousands of connects (the benchmark's
+/// many-clients scenario) would otherwise overflow the queue and wait out the
+/// clients' 1 s SYN retransmission.
+pub fn deepen_backlog(l: &std::net::TcpListener) {
+    // SAFETY: `l` owns a live listening socket for the duration of the call;
+    // listen() on a listening socket only changes its backlog.
+    unsafe {
+        libc::listen(l.as_raw_fd(), libc::SOMAXCONN.max(4096));
+    }
+}
