@@ -98,11 +98,14 @@ struct Conn {
     inflight: VecDeque<(u64, Outgoing)>,
     /// Something arrived during the last read pass.
     got_data: bool,
+    /// A plain socket returned less than asked during this read pass: it is
+    /// drained, and another read would only fail with EAGAIN.
+    drained: bool,
 }
 
 impl Conn {
     fn new(t: Transport) -> Conn {
-        Conn { t, out: OutBuf::default(), accepted: 0, confirmed: 0, inflight: VecDeque::new(), got_data: false }
+        Conn { t, out: OutBuf::default(), accepted: 0, confirmed: 0, inflight: VecDeque::new(), got_data: false, drained: false }
     }
 
     fn wants_write(&self) -> bool {
@@ -133,13 +136,20 @@ struct Io<'a> {
     t: &'a mut Transport,
     out: &'a mut OutBuf,
     got_data: &'a mut bool,
+    drained: &'a mut bool,
 }
 
 impl Read for Io<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if *self.drained {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
         let n = self.t.read(buf)?;
         if n > 0 {
             *self.got_data = true;
+            // A short read from a TCP socket took all there was (TLS may
+            // still hold decrypted data, so only for plain sockets).
+            *self.drained = n < buf.len() && matches!(self.t, Transport::Plain(_));
         }
         Ok(n)
     }
@@ -158,7 +168,7 @@ impl Write for Io<'_> {
 }
 
 fn io_of(c: &mut Conn) -> Io<'_> {
-    Io { t: &mut c.t, out: &mut c.out, got_data: &mut c.got_data }
+    Io { t: &mut c.t, out: &mut c.out, got_data: &mut c.got_data, drained: &mut c.drained }
 }
 
 enum Phase {
@@ -686,6 +696,7 @@ impl Session {
     /// Reads and dispatches messages. Returns a close frame if one arrived.
     fn read_pass(&mut self, conn: &mut Conn, ctx: &mut WebSocketContext) -> Result<Option<Option<CloseFrame>>, tungstenite::Error> {
         self.read_more = false;
+        conn.drained = false;
         for _ in 0..READ_BATCH {
             let msg = ctx.read(&mut io_of(conn));
             match msg {
@@ -802,6 +813,7 @@ impl Session {
     }
 
     fn step_closing(&mut self, now: Instant, mut conn: Conn, mut ctx: Box<WebSocketContext>, close: Closing) {
+        conn.drained = false;
         // After the server's close and our reply, a stop has nothing to wait for.
         let mut finished = close.by_peer && self.stopping;
         let mut reads = 0;
