@@ -16,19 +16,31 @@ pub const HEADER_PATH: &str = "include/mywsclient/mywsclient.h";
 
 fn main() {
     let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    for p in ["build.rs", "cbindgen.toml", "Cargo.toml", "src/ffi", "src/lib.rs"] {
+    for p in [
+        "build.rs",
+        "cbindgen.toml",
+        "Cargo.toml",
+        "src/ffi",
+        "src/lib.rs",
+    ] {
         println!("cargo:rerun-if-changed={p}");
     }
     println!("cargo:rerun-if-env-changed=CI");
     println!("cargo:rerun-if-env-changed=MYWSCLIENT_NO_HEADER_WRITE");
 
     let manifest = fs::read_to_string(dir.join("Cargo.toml")).expect("read Cargo.toml");
-    println!("cargo:rustc-env=MYWSCLIENT_DEP_VERSIONS={}", dep_versions(&manifest));
+    println!(
+        "cargo:rustc-env=MYWSCLIENT_DEP_VERSIONS={}",
+        dep_versions(&manifest)
+    );
 
     link_args(&dir);
 
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("mywsclient.h");
-    println!("cargo:rustc-env=MYWSCLIENT_GENERATED_HEADER={}", out.display());
+    println!(
+        "cargo:rustc-env=MYWSCLIENT_GENERATED_HEADER={}",
+        out.display()
+    );
     let version = env::var("CARGO_PKG_VERSION").expect("CARGO_PKG_VERSION");
     match generate_header(&dir, &version) {
         Ok(text) => {
@@ -37,7 +49,8 @@ fn main() {
             let no_write = env::var_os("MYWSCLIENT_NO_HEADER_WRITE").is_some_and(|v| v == "1");
             let committed = dir.join(HEADER_PATH);
             if !ci && !no_write && fs::read(&committed).ok().as_deref() != Some(text.as_bytes()) {
-                fs::create_dir_all(committed.parent().expect("parent")).expect("create include/mywsclient");
+                fs::create_dir_all(committed.parent().expect("parent"))
+                    .expect("create include/mywsclient");
                 fs::write(&committed, &text).expect("write the header");
             }
         }
@@ -57,12 +70,24 @@ fn link_args(dir: &Path) {
     if os == "macos" || os == "ios" || os == "windows" {
         return;
     }
-    let major: u64 = env::var("CARGO_PKG_VERSION_MAJOR").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
-    let minor: u64 = env::var("CARGO_PKG_VERSION_MINOR").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let major: u64 = env::var("CARGO_PKG_VERSION_MAJOR")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let minor: u64 = env::var("CARGO_PKG_VERSION_MINOR")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let map = dir.join("src/ffi/mywsclient.map");
     println!("cargo:rerun-if-changed=src/ffi/mywsclient.map");
-    println!("cargo:rustc-cdylib-link-arg=-Wl,--version-script={}", map.display());
-    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libmywsclient.so.{}", soversion(major, minor));
+    println!(
+        "cargo:rustc-cdylib-link-arg=-Wl,--version-script={}",
+        map.display()
+    );
+    println!(
+        "cargo:rustc-cdylib-link-arg=-Wl,-soname,libmywsclient.so.{}",
+        soversion(major, minor)
+    );
 }
 
 /// cargo-c's soversion: `0.<minor>` before 1.0, else `<major>`.
@@ -89,8 +114,12 @@ pub fn dep_versions(manifest: &str) -> String {
             continue;
         }
         for name in ["tungstenite", "rustls"] {
-            let Some(rest) = line.strip_prefix(name) else { continue };
-            let Some(rest) = rest.trim_start().strip_prefix('=') else { continue };
+            let Some(rest) = line.strip_prefix(name) else {
+                continue;
+            };
+            let Some(rest) = rest.trim_start().strip_prefix('=') else {
+                continue;
+            };
             let rest = rest.trim();
             let spec = match rest.find("version") {
                 Some(i) if rest.starts_with('{') => &rest[i..],
@@ -112,9 +141,16 @@ pub fn dep_versions(manifest: &str) -> String {
 
 /// The header text for the crate at `dir`, version `version` ("X.Y.Z").
 pub fn generate_header(dir: &Path, version: &str) -> Result<String, String> {
-    let mut config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).map_err(|e| e.to_string())?;
-    let mut nums = version.split(['.', '-', '+']).map(|p| p.parse::<u64>().unwrap_or(0));
-    let (major, minor, patch) = (nums.next().unwrap_or(0), nums.next().unwrap_or(0), nums.next().unwrap_or(0));
+    let mut config =
+        cbindgen::Config::from_file(dir.join("cbindgen.toml")).map_err(|e| e.to_string())?;
+    let mut nums = version
+        .split(['.', '-', '+'])
+        .map(|p| p.parse::<u64>().unwrap_or(0));
+    let (major, minor, patch) = (
+        nums.next().unwrap_or(0),
+        nums.next().unwrap_or(0),
+        nums.next().unwrap_or(0),
+    );
     config.after_includes = Some(format!(
         "\n/** The version of this header (the library reports its own in mywsclient_version()). */\n\
          #define MYWSCLIENT_VERSION_MAJOR {major}\n\
@@ -123,7 +159,11 @@ pub fn generate_header(dir: &Path, version: &str) -> Result<String, String> {
          /** The version as a string, \"{major}.{minor}.{patch}\". */\n\
          #define MYWSCLIENT_VERSION_STRING \"{major}.{minor}.{patch}\""
     ));
-    let bindings = cbindgen::Builder::new().with_crate(dir).with_config(config).generate().map_err(|e| e.to_string())?;
+    let bindings = cbindgen::Builder::new()
+        .with_crate(dir)
+        .with_config(config)
+        .generate()
+        .map_err(|e| e.to_string())?;
     let mut buf = Vec::new();
     bindings.write(&mut buf);
     String::from_utf8(buf).map_err(|e| e.to_string())

@@ -39,7 +39,9 @@ fn stop_handshake_blackholed() -> Duration {
     proxy.blackhole();
     let (c, rec) = client(&ws_url(proxy.port()), defaults());
     c.start().unwrap();
-    rec.expect_event(0, WAIT, "Connecting", |e| matches!(e, Event::Connecting { .. }));
+    rec.expect_event(0, WAIT, "Connecting", |e| {
+        matches!(e, Event::Connecting { .. })
+    });
     let deadline = Instant::now() + WAIT;
     while proxy.active() == 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(1));
@@ -77,9 +79,16 @@ fn half_open_detection() -> Vec<Duration> {
                 let mark = rec.mark();
                 let t = Instant::now();
                 proxy.blackhole();
-                let (_, _, at) = rec.expect_event_at(mark, Duration::from_secs(30), "HeartbeatTimeout", |e| {
-                    matches!(e, Event::Error { kind: ErrorKind::HeartbeatTimeout, .. })
-                });
+                let (_, _, at) =
+                    rec.expect_event_at(mark, Duration::from_secs(30), "HeartbeatTimeout", |e| {
+                        matches!(
+                            e,
+                            Event::Error {
+                                kind: ErrorKind::HeartbeatTimeout,
+                                ..
+                            }
+                        )
+                    });
                 c.stop().unwrap();
                 at.duration_since(t)
             })
@@ -115,9 +124,24 @@ fn main() {
         d.close_timeout
     );
     report("stop latency: connected", runs(stop_connected));
-    report("stop latency: TCP connect unanswered", runs(stop_tcp_connect_unanswered));
-    report("stop latency: handshake blackholed", runs(stop_handshake_blackholed));
-    report("stop latency: waiting to retry", runs(stop_waiting_to_retry));
-    report("reconnect after a cut (cut -> Open)", runs(reconnect_after_cut));
-    report("half-open detection (blackhole -> error)", half_open_detection());
+    report(
+        "stop latency: TCP connect unanswered",
+        runs(stop_tcp_connect_unanswered),
+    );
+    report(
+        "stop latency: handshake blackholed",
+        runs(stop_handshake_blackholed),
+    );
+    report(
+        "stop latency: waiting to retry",
+        runs(stop_waiting_to_retry),
+    );
+    report(
+        "reconnect after a cut (cut -> Open)",
+        runs(reconnect_after_cut),
+    );
+    report(
+        "half-open detection (blackhole -> error)",
+        half_open_detection(),
+    );
 }

@@ -20,7 +20,14 @@ impl Backoff {
         let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        Backoff { initial, max, factor, jitter, failures: 0, rng: (z ^ (z >> 31)) | 1 }
+        Backoff {
+            initial,
+            max,
+            factor,
+            jitter,
+            failures: 0,
+            rng: (z ^ (z >> 31)) | 1,
+        }
     }
 
     /// Consecutive failed attempts so far.
@@ -82,7 +89,11 @@ mod tests {
             assert!(d >= ms(500) && d <= ms(1000), "{d:?}");
             seen.insert(d.as_micros());
         }
-        assert!(seen.len() > 100, "jitter should spread delays, got {} distinct", seen.len());
+        assert!(
+            seen.len() > 100,
+            "jitter should spread delays, got {} distinct",
+            seen.len()
+        );
     }
 
     #[test]

@@ -164,7 +164,10 @@ impl Client {
             last_error: Mutex::new(String::new()),
             io_thread: Mutex::new(None),
         };
-        Ok(Client { sh: Arc::new(sh), thread: Mutex::new(None) })
+        Ok(Client {
+            sh: Arc::new(sh),
+            thread: Mutex::new(None),
+        })
     }
 
     pub(crate) fn shared(&self) -> Arc<Shared> {
@@ -182,7 +185,10 @@ impl Client {
 
     fn require_not_running(&self, what: &str) -> Result<()> {
         if self.running() {
-            return Err(Error::new(ErrorKind::InvalidState, format!("{what} is only possible before start() or after stop()")));
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                format!("{what} is only possible before start() or after stop()"),
+            ));
         }
         Ok(())
     }
@@ -194,9 +200,15 @@ impl Client {
         let mut cfg = lock(&self.sh.config).clone();
         f(&mut cfg);
         cfg.validate()?;
-        self.sh.max_message_size.store(cfg.max_message_size, Ordering::SeqCst);
-        self.sh.max_queue_bytes.store(cfg.max_queue_bytes, Ordering::SeqCst);
-        self.sh.max_queue_messages.store(cfg.max_queue_messages, Ordering::SeqCst);
+        self.sh
+            .max_message_size
+            .store(cfg.max_message_size, Ordering::SeqCst);
+        self.sh
+            .max_queue_bytes
+            .store(cfg.max_queue_bytes, Ordering::SeqCst);
+        self.sh
+            .max_queue_messages
+            .store(cfg.max_queue_messages, Ordering::SeqCst);
         *lock(&self.sh.config) = cfg;
         Ok(())
     }
@@ -231,14 +243,20 @@ impl Client {
                 return Ok(());
             }
             if self.sh.is_active() {
-                return Err(Error::new(ErrorKind::InvalidState, "start() after stop() is not possible from inside a callback"));
+                return Err(Error::new(
+                    ErrorKind::InvalidState,
+                    "start() after stop() is not possible from inside a callback",
+                ));
             }
         }
         let mut slot = match self.thread.try_lock() {
             Ok(g) => g,
             Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
             Err(std::sync::TryLockError::WouldBlock) if self.sh.must_not_wait() => {
-                return Err(Error::new(ErrorKind::InvalidState, "start() is not possible from a callback while stop() runs"))
+                return Err(Error::new(
+                    ErrorKind::InvalidState,
+                    "start() is not possible from a callback while stop() runs",
+                ))
             }
             Err(std::sync::TryLockError::WouldBlock) => lock(&self.thread),
         };
@@ -276,7 +294,11 @@ impl Client {
         }
         let mut active = lock(&self.sh.active);
         while *active {
-            active = self.sh.ended.wait(active).unwrap_or_else(|p| p.into_inner());
+            active = self
+                .sh
+                .ended
+                .wait(active)
+                .unwrap_or_else(|p| p.into_inner());
         }
     }
 
@@ -301,7 +323,10 @@ impl Client {
     /// Queues a text message; `text` must be UTF-8.
     pub fn send_text(&self, text: &[u8]) -> Result<()> {
         if let Err(e) = std::str::from_utf8(text) {
-            return Err(Error::new(ErrorKind::InvalidUtf8, format!("text message is not valid UTF-8: {e}")));
+            return Err(Error::new(
+                ErrorKind::InvalidUtf8,
+                format!("text message is not valid UTF-8: {e}"),
+            ));
         }
         self.enqueue(Bytes::copy_from_slice(text), false)
     }
@@ -315,7 +340,10 @@ impl Client {
     pub fn send_owned(&self, data: Vec<u8>, binary: bool) -> Result<()> {
         if !binary {
             if let Err(e) = std::str::from_utf8(&data) {
-                return Err(Error::new(ErrorKind::InvalidUtf8, format!("text message is not valid UTF-8: {e}")));
+                return Err(Error::new(
+                    ErrorKind::InvalidUtf8,
+                    format!("text message is not valid UTF-8: {e}"),
+                ));
             }
         }
         self.enqueue(Bytes::from(data), binary)
@@ -327,7 +355,10 @@ impl Client {
         let max_msgs = self.sh.max_queue_messages.load(Ordering::Relaxed);
         let len = data.len();
         if len > max_msg {
-            return Err(Error::new(ErrorKind::MessageTooLarge, format!("message of {len} bytes exceeds the maximum of {max_msg} bytes")));
+            return Err(Error::new(
+                ErrorKind::MessageTooLarge,
+                format!("message of {len} bytes exceeds the maximum of {max_msg} bytes"),
+            ));
         }
         let c = &self.sh.counters;
         let before = c.queued_bytes.fetch_add(len as u64, Ordering::SeqCst);
@@ -393,7 +424,10 @@ impl Drop for Client {
         let discarded = self.sh.counters.queued_messages.load(Ordering::SeqCst);
         if discarded > 0 {
             let log = session::logger(&lock(&self.sh.config));
-            log.warn(format_args!("client for {} dropped with {discarded} unsent message(s)", self.sh.endpoint.url()));
+            log.warn(format_args!(
+                "client for {} dropped with {discarded} unsent message(s)",
+                self.sh.endpoint.url()
+            ));
         }
     }
 }

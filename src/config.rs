@@ -31,13 +31,19 @@ impl Endpoint {
     pub fn resolve(url: &str, port: i32, path: &str) -> Result<Endpoint> {
         let bad = |msg: String| Error::new(ErrorKind::InvalidArgument, msg);
         if url.is_empty() {
-            return Err(bad("empty URL: expected a host or a ws:// or wss:// URL".into()));
+            return Err(bad(
+                "empty URL: expected a host or a ws:// or wss:// URL".into()
+            ));
         }
         if let Some(c) = url.chars().find(|c| c.is_whitespace() || c.is_control()) {
-            return Err(bad(format!("URL {url:?} contains a space or control character ({c:?})")));
+            return Err(bad(format!(
+                "URL {url:?} contains a space or control character ({c:?})"
+            )));
         }
         if !(0..=65535).contains(&port) {
-            return Err(bad(format!("port {port} is out of range (0 keeps the URL's port, 1-65535 override it)")));
+            return Err(bad(format!(
+                "port {port} is out of range (0 keeps the URL's port, 1-65535 override it)"
+            )));
         }
         let (secure, rest) = match url.find("://") {
             Some(i) => {
@@ -45,7 +51,12 @@ impl Endpoint {
                 let secure = match scheme.as_str() {
                     "ws" => false,
                     "wss" => true,
-                    _ => return Err(bad(format!("unsupported URL scheme {:?}: use ws:// or wss://", &url[..i]))),
+                    _ => {
+                        return Err(bad(format!(
+                            "unsupported URL scheme {:?}: use ws:// or wss://",
+                            &url[..i]
+                        )))
+                    }
                 };
                 (secure, &url[i + 3..])
             }
@@ -54,23 +65,42 @@ impl Endpoint {
             None => (true, url),
         };
         if rest.contains('#') {
-            return Err(bad(format!("URL {url:?} has a fragment ('#'), which WebSocket URLs may not have")));
+            return Err(bad(format!(
+                "URL {url:?} has a fragment ('#'), which WebSocket URLs may not have"
+            )));
         }
         // A bare IPv6 literal has no path; keep it whole.
-        let split = if rest.parse::<Ipv6Addr>().is_ok() { rest.len() } else { rest.find(['/', '?']).unwrap_or(rest.len()) };
+        let split = if rest.parse::<Ipv6Addr>().is_ok() {
+            rest.len()
+        } else {
+            rest.find(['/', '?']).unwrap_or(rest.len())
+        };
         let (authority, resource) = rest.split_at(split);
         if authority.contains('@') {
-            return Err(bad(format!("URL {url:?} has user information ('@'), which is not supported")));
+            return Err(bad(format!(
+                "URL {url:?} has user information ('@'), which is not supported"
+            )));
         }
-        let (host, url_port) = split_host_port(authority).map_err(|m| bad(format!("URL {url:?}: {m}")))?;
+        let (host, url_port) =
+            split_host_port(authority).map_err(|m| bad(format!("URL {url:?}: {m}")))?;
         let ip = host.parse::<IpAddr>().ok();
         if ip.is_none() {
             validate_hostname(&host).map_err(|m| bad(format!("URL {url:?}: {m}")))?;
         }
-        let port = if port > 0 { port as u16 } else { url_port.unwrap_or(if secure { 443 } else { 80 }) };
+        let port = if port > 0 {
+            port as u16
+        } else {
+            url_port.unwrap_or(if secure { 443 } else { 80 })
+        };
         let resource = if !path.is_empty() { path } else { resource };
         let resource = normalize_resource(resource).map_err(bad)?;
-        Ok(Endpoint { secure, host, port, resource, ip })
+        Ok(Endpoint {
+            secure,
+            host,
+            port,
+            resource,
+            ip,
+        })
     }
 
     /// The value of the `Host` header: the port is omitted when it is the
@@ -95,7 +125,12 @@ impl Endpoint {
     /// The full URL, e.g. `wss://example.com:443/path?q`.
     pub fn url(&self) -> String {
         let scheme = if self.secure { "wss" } else { "ws" };
-        format!("{scheme}://{}:{}{}", self.bracketed_host(), self.port, self.resource)
+        format!(
+            "{scheme}://{}:{}{}",
+            self.bracketed_host(),
+            self.port,
+            self.resource
+        )
     }
 }
 
@@ -109,7 +144,9 @@ fn split_host_port(authority: &str) -> std::result::Result<(String, Option<u16>)
     let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
         let end = inner.find(']').ok_or("unterminated '[' in IPv6 literal")?;
         let v6 = &inner[..end];
-        let v6: Ipv6Addr = v6.parse().map_err(|_| format!("{v6:?} is not an IPv6 address"))?;
+        let v6: Ipv6Addr = v6
+            .parse()
+            .map_err(|_| format!("{v6:?} is not an IPv6 address"))?;
         let after = &inner[end + 1..];
         let port = match after {
             "" => None,
@@ -132,7 +169,9 @@ fn split_host_port(authority: &str) -> std::result::Result<(String, Option<u16>)
     let port = match port {
         None => None,
         Some(p) => {
-            let n: u32 = p.parse().map_err(|_| format!("port {p:?} is not a number"))?;
+            let n: u32 = p
+                .parse()
+                .map_err(|_| format!("port {p:?} is not a number"))?;
             if n == 0 || n > 65535 {
                 return Err(format!("port {n} is out of range 1-65535"));
             }
@@ -144,20 +183,38 @@ fn split_host_port(authority: &str) -> std::result::Result<(String, Option<u16>)
 
 fn validate_hostname(host: &str) -> std::result::Result<(), String> {
     if host.len() > 253 {
-        return Err(format!("host name is {} bytes long, longer than 253", host.len()));
+        return Err(format!(
+            "host name is {} bytes long, longer than 253",
+            host.len()
+        ));
     }
-    if let Some(c) = host.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.' || *c == '_')) {
-        return Err(format!("host {host:?} contains {c:?}, which is not allowed in a host name"));
+    if let Some(c) = host
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.' || *c == '_'))
+    {
+        return Err(format!(
+            "host {host:?} contains {c:?}, which is not allowed in a host name"
+        ));
     }
-    if host.strip_suffix('.').unwrap_or(host).split('.').any(str::is_empty) {
+    if host
+        .strip_suffix('.')
+        .unwrap_or(host)
+        .split('.')
+        .any(str::is_empty)
+    {
         return Err(format!("host {host:?} has an empty label"));
     }
     Ok(())
 }
 
 fn normalize_resource(resource: &str) -> std::result::Result<String, String> {
-    if let Some(c) = resource.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("path {resource:?} contains a space or control character ({c:?})"));
+    if let Some(c) = resource
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "path {resource:?} contains a space or control character ({c:?})"
+        ));
     }
     if resource.contains('#') {
         return Err(format!("path {resource:?} contains a fragment ('#')"));
@@ -282,10 +339,16 @@ impl Config {
             return bad("backoff: initial delay must be > 0 and <= the maximum delay".into());
         }
         if !(self.backoff_factor >= 1.0 && self.backoff_factor <= 100.0) {
-            return bad(format!("backoff factor {} must be between 1 and 100", self.backoff_factor));
+            return bad(format!(
+                "backoff factor {} must be between 1 and 100",
+                self.backoff_factor
+            ));
         }
         if !(0.0..=1.0).contains(&self.backoff_jitter) {
-            return bad(format!("backoff jitter {} must be between 0 and 1", self.backoff_jitter));
+            return bad(format!(
+                "backoff jitter {} must be between 0 and 1",
+                self.backoff_jitter
+            ));
         }
         if !self.heartbeat_interval.is_zero() && self.heartbeat_timeout.is_zero() {
             return bad("heartbeat timeout must be > 0 when the heartbeat is on".into());
@@ -339,7 +402,9 @@ pub fn validate_header(name: &str, value: &str) -> std::result::Result<(), Strin
         return Err(format!("header {name:?} is set by the client itself (use the subprotocol option for Sec-WebSocket-Protocol)"));
     }
     if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
-        return Err(format!("value of header {name:?} contains a control character"));
+        return Err(format!(
+            "value of header {name:?} contains a control character"
+        ));
     }
     Ok(())
 }
@@ -356,7 +421,10 @@ mod tests {
     fn bare_host_means_wss() {
         let e = ep("example.com", 0, "");
         assert!(e.secure);
-        assert_eq!((e.host.as_str(), e.port, e.resource.as_str()), ("example.com", 443, "/"));
+        assert_eq!(
+            (e.host.as_str(), e.port, e.resource.as_str()),
+            ("example.com", 443, "/")
+        );
         assert_eq!(e.url(), "wss://example.com:443/");
         assert_eq!(e.host_header(), "example.com");
     }
@@ -364,14 +432,20 @@ mod tests {
     #[test]
     fn full_urls_and_overrides() {
         let e = ep("ws://H:8080/p?q=1", 0, "");
-        assert_eq!((e.secure, e.host.as_str(), e.port, e.resource.as_str()), (false, "h", 8080, "/p?q=1"));
+        assert_eq!(
+            (e.secure, e.host.as_str(), e.port, e.resource.as_str()),
+            (false, "h", 8080, "/p?q=1")
+        );
         assert_eq!(e.host_header(), "h:8080");
         let e = ep("ws://h:8080/p?q=1", 9000, "/other");
         assert_eq!((e.port, e.resource.as_str()), (9000, "/other"));
         let e = ep("wss://h?x", 0, "");
         assert_eq!((e.port, e.resource.as_str()), (443, "/?x"));
         let e = ep("127.0.0.1", 9001, "chat");
-        assert_eq!((e.secure, e.port, e.resource.as_str()), (true, 9001, "/chat"));
+        assert_eq!(
+            (e.secure, e.port, e.resource.as_str()),
+            (true, 9001, "/chat")
+        );
         assert!(e.ip.is_some());
     }
 
@@ -381,7 +455,10 @@ mod tests {
         assert_eq!((e.host.as_str(), e.port), ("::1", 443));
         assert_eq!(e.host_header(), "[::1]");
         let e = ep("ws://[::1]:9000/x", 0, "");
-        assert_eq!((e.host.as_str(), e.port, e.resource.as_str()), ("::1", 9000, "/x"));
+        assert_eq!(
+            (e.host.as_str(), e.port, e.resource.as_str()),
+            ("::1", 9000, "/x")
+        );
         assert_eq!(e.url(), "ws://[::1]:9000/x");
         let e = ep("::1", 7000, "");
         assert_eq!((e.host.as_str(), e.port, e.secure), ("::1", 7000, true));
@@ -411,7 +488,11 @@ mod tests {
         for (url, port, path, want) in cases {
             let err = Endpoint::resolve(url, *port, path).unwrap_err();
             assert_eq!(err.kind, ErrorKind::InvalidArgument);
-            assert!(err.message.contains(want), "{url:?}: {} lacks {want:?}", err.message);
+            assert!(
+                err.message.contains(want),
+                "{url:?}: {} lacks {want:?}",
+                err.message
+            );
         }
     }
 
@@ -432,7 +513,10 @@ mod tests {
         let mut c = Config::default();
         c.subprotocols.push("a b".into());
         assert!(c.validate().is_err());
-        let c = Config { backoff_factor: 0.5, ..Config::default() };
+        let c = Config {
+            backoff_factor: 0.5,
+            ..Config::default()
+        };
         assert!(c.validate().is_err());
     }
 }

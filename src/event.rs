@@ -67,7 +67,11 @@ pub enum Event {
     /// The WebSocket handshake completed.
     Open { protocol: Option<String> },
     /// A connection ended.
-    Closed { code: u16, reason: String, initiator: CloseInitiator },
+    Closed {
+        code: u16,
+        reason: String,
+        initiator: CloseInitiator,
+    },
     /// Something failed.
     Error { kind: ErrorKind, message: String },
     /// The next attempt will start after `delay`.

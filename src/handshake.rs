@@ -28,16 +28,29 @@ pub fn build_request(ep: &Endpoint, cfg: &Config) -> Request {
         key
     );
     if !cfg.subprotocols.is_empty() {
-        r.push_str(&format!("Sec-WebSocket-Protocol: {}\r\n", cfg.subprotocols.join(", ")));
+        r.push_str(&format!(
+            "Sec-WebSocket-Protocol: {}\r\n",
+            cfg.subprotocols.join(", ")
+        ));
     }
-    if !cfg.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("user-agent")) {
-        r.push_str(&format!("User-Agent: mywsclient/{}\r\n", env!("CARGO_PKG_VERSION")));
+    if !cfg
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("user-agent"))
+    {
+        r.push_str(&format!(
+            "User-Agent: mywsclient/{}\r\n",
+            env!("CARGO_PKG_VERSION")
+        ));
     }
     for (name, value) in &cfg.headers {
         r.push_str(&format!("{name}: {value}\r\n"));
     }
     r.push_str("\r\n");
-    Request { bytes: r.into_bytes(), key }
+    Request {
+        bytes: r.into_bytes(),
+        key,
+    }
 }
 
 /// A complete, valid upgrade response.
@@ -61,20 +74,28 @@ pub fn parse_response(buf: &[u8], key: &str, requested: &[String]) -> Result<Opt
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) => {
             if buf.len() > MAX_RESPONSE_HEADER {
-                return Err(fail(format!("the response header block exceeds {MAX_RESPONSE_HEADER} bytes")));
+                return Err(fail(format!(
+                    "the response header block exceeds {MAX_RESPONSE_HEADER} bytes"
+                )));
             }
             return Ok(None);
         }
         Err(httparse::Error::TooManyHeaders) => {
-            return Err(fail(format!("the response has more than {MAX_HEADERS} headers")));
+            return Err(fail(format!(
+                "the response has more than {MAX_HEADERS} headers"
+            )));
         }
         Err(e) => {
             let start = String::from_utf8_lossy(&buf[..buf.len().min(40)]).into_owned();
-            return Err(fail(format!("the server's response is not HTTP ({e}); it starts with {start:?}")));
+            return Err(fail(format!(
+                "the server's response is not HTTP ({e}); it starts with {start:?}"
+            )));
         }
     };
     if consumed > MAX_RESPONSE_HEADER {
-        return Err(fail(format!("the response header block exceeds {MAX_RESPONSE_HEADER} bytes")));
+        return Err(fail(format!(
+            "the response header block exceeds {MAX_RESPONSE_HEADER} bytes"
+        )));
     }
     let code = resp.code.unwrap_or(0);
     if code != 101 {
@@ -91,7 +112,9 @@ pub fn parse_response(buf: &[u8], key: &str, requested: &[String]) -> Result<Opt
             .collect()
     };
     let has_token = |name: &str, token: &str| {
-        header(name).iter().any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        header(name)
+            .iter()
+            .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
     };
     if !has_token("Upgrade", "websocket") {
         return Err(fail("the response lacks 'Upgrade: websocket'".into()));
@@ -102,18 +125,36 @@ pub fn parse_response(buf: &[u8], key: &str, requested: &[String]) -> Result<Opt
     let expected = derive_accept_key(key.as_bytes());
     match header("Sec-WebSocket-Accept").as_slice() {
         [v] if *v == expected => {}
-        [v] => return Err(fail(format!("wrong Sec-WebSocket-Accept {v:?} (expected {expected:?})"))),
+        [v] => {
+            return Err(fail(format!(
+                "wrong Sec-WebSocket-Accept {v:?} (expected {expected:?})"
+            )))
+        }
         [] => return Err(fail("the response lacks Sec-WebSocket-Accept".into())),
-        _ => return Err(fail("the response has several Sec-WebSocket-Accept headers".into())),
+        _ => {
+            return Err(fail(
+                "the response has several Sec-WebSocket-Accept headers".into(),
+            ))
+        }
     }
     if !header("Sec-WebSocket-Extensions").is_empty() {
-        return Err(fail("the server selected an extension, but the client offered none".into()));
+        return Err(fail(
+            "the server selected an extension, but the client offered none".into(),
+        ));
     }
     let protocol = match header("Sec-WebSocket-Protocol").as_slice() {
         [] => None,
         [p] if requested.iter().any(|r| r == p) => Some(p.clone()),
-        [p] => return Err(fail(format!("the server selected subprotocol {p:?}, which the client did not request"))),
-        _ => return Err(fail("the response has several Sec-WebSocket-Protocol headers".into())),
+        [p] => {
+            return Err(fail(format!(
+                "the server selected subprotocol {p:?}, which the client did not request"
+            )))
+        }
+        _ => {
+            return Err(fail(
+                "the response has several Sec-WebSocket-Protocol headers".into(),
+            ))
+        }
     };
     Ok(Some(Accepted { consumed, protocol }))
 }
@@ -153,9 +194,17 @@ mod tests {
         let mut buf = r.clone().into_bytes();
         buf.extend_from_slice(b"\x81\x00");
         let a = parse_response(&buf, &key, &["ws".into()]).unwrap().unwrap();
-        assert_eq!(a, Accepted { consumed: r.len(), protocol: None });
+        assert_eq!(
+            a,
+            Accepted {
+                consumed: r.len(),
+                protocol: None
+            }
+        );
         let r = response(&key, "Sec-WebSocket-Protocol: ws\r\n");
-        let a = parse_response(r.as_bytes(), &key, &["ws".into()]).unwrap().unwrap();
+        let a = parse_response(r.as_bytes(), &key, &["ws".into()])
+            .unwrap()
+            .unwrap();
         assert_eq!(a.protocol.as_deref(), Some("ws"));
     }
 
@@ -163,19 +212,37 @@ mod tests {
     fn incomplete_until_the_blank_line() {
         let key = generate_key();
         let r = response(&key, "");
-        assert_eq!(parse_response(&r.as_bytes()[..r.len() - 2], &key, &[]).unwrap(), None);
+        assert_eq!(
+            parse_response(&r.as_bytes()[..r.len() - 2], &key, &[]).unwrap(),
+            None
+        );
     }
 
     #[test]
     fn rejects_bad_responses_with_a_reason() {
         let key = generate_key();
         let cases: Vec<(String, &str)> = vec![
-            ("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".into(), "HTTP 200"),
+            (
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".into(),
+                "HTTP 200",
+            ),
             (response("other-key", ""), "wrong Sec-WebSocket-Accept"),
-            (response(&key, "Sec-WebSocket-Protocol: chat\r\n"), "did not request"),
-            (response(&key, "Sec-WebSocket-Extensions: permessage-deflate\r\n"), "extension"),
+            (
+                response(&key, "Sec-WebSocket-Protocol: chat\r\n"),
+                "did not request",
+            ),
+            (
+                response(&key, "Sec-WebSocket-Extensions: permessage-deflate\r\n"),
+                "extension",
+            ),
             ("\x00\x01garbage\r\n\r\n".into(), "not HTTP"),
-            (format!("HTTP/1.1 101 OK\r\nX: {}\r\n", "a".repeat(MAX_RESPONSE_HEADER + 10)), "exceeds"),
+            (
+                format!(
+                    "HTTP/1.1 101 OK\r\nX: {}\r\n",
+                    "a".repeat(MAX_RESPONSE_HEADER + 10)
+                ),
+                "exceeds",
+            ),
         ];
         for (resp, want) in cases {
             let err = parse_response(resp.as_bytes(), &key, &["ws".into()]).unwrap_err();

@@ -23,7 +23,12 @@ pub struct Heartbeat {
 impl Heartbeat {
     /// `interval == 0` disables the heartbeat.
     pub fn new(interval: Duration, timeout: Duration, now: Instant) -> Heartbeat {
-        Heartbeat { interval, timeout, last_rx: now, ping_sent: None }
+        Heartbeat {
+            interval,
+            timeout,
+            last_rx: now,
+            ping_sent: None,
+        }
     }
 
     fn enabled(&self) -> bool {

@@ -17,7 +17,10 @@ pub enum LogLevel {
 impl LogLevel {
     /// The level named by `MYWSCLIENT_LOG` (`off|error|warn|info|debug`), else warn.
     pub fn from_env() -> LogLevel {
-        std::env::var("MYWSCLIENT_LOG").ok().and_then(|v| LogLevel::parse(&v)).unwrap_or(LogLevel::Warn)
+        std::env::var("MYWSCLIENT_LOG")
+            .ok()
+            .and_then(|v| LogLevel::parse(&v))
+            .unwrap_or(LogLevel::Warn)
     }
 
     pub fn parse(s: &str) -> Option<LogLevel> {
@@ -80,7 +83,8 @@ impl Logger {
         match &self.sink {
             Some(sink) => {
                 // A panicking sink must not take the I/O thread down.
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sink(level, &line)));
+                let _ =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sink(level, &line)));
             }
             None => eprintln!("[mywsclient] {}: {line}", level.as_str()),
         }
@@ -109,11 +113,22 @@ mod tests {
     fn levels_filter_and_sink_receives() {
         let got = Arc::new(Mutex::new(Vec::new()));
         let g = got.clone();
-        let log = Logger::new(LogLevel::Warn, Some(Arc::new(move |l, s: &str| g.lock().unwrap().push((l, s.to_string())))));
+        let log = Logger::new(
+            LogLevel::Warn,
+            Some(Arc::new(move |l, s: &str| {
+                g.lock().unwrap().push((l, s.to_string()))
+            })),
+        );
         log.debug(format_args!("hidden"));
         log.warn(format_args!("shown {}", 1));
         log.error(format_args!("also"));
-        assert_eq!(*got.lock().unwrap(), vec![(LogLevel::Warn, "shown 1".to_string()), (LogLevel::Error, "also".to_string())]);
+        assert_eq!(
+            *got.lock().unwrap(),
+            vec![
+                (LogLevel::Warn, "shown 1".to_string()),
+                (LogLevel::Error, "also".to_string())
+            ]
+        );
         assert!(!Logger::new(LogLevel::Off, None).enabled(LogLevel::Error));
     }
 

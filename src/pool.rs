@@ -75,19 +75,39 @@ pub(crate) fn global() -> Result<&'static Pool> {
         let n = std::env::var("MYWSCLIENT_IO_THREADS")
             .ok()
             .and_then(|v| v.trim().parse::<usize>().ok())
-            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2)
+            })
             .clamp(1, 64);
         let mut workers = Vec::with_capacity(n);
         for i in 0..n {
-            let io = |e: std::io::Error| Error::new(ErrorKind::Io, format!("cannot start a shared I/O thread: {e}"));
+            let io = |e: std::io::Error| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot start a shared I/O thread: {e}"),
+                )
+            };
             let epoll = Epoll::new().map_err(io)?;
-            let worker = Arc::new(Worker { waker: Waker::new().map_err(io)?, inbox: Mutex::new(Vec::new()) });
-            epoll.add(worker.waker.fd(), false, WAKE_TOKEN).map_err(io)?;
+            let worker = Arc::new(Worker {
+                waker: Waker::new().map_err(io)?,
+                inbox: Mutex::new(Vec::new()),
+            });
+            epoll
+                .add(worker.waker.fd(), false, WAKE_TOKEN)
+                .map_err(io)?;
             let w = worker.clone();
-            std::thread::Builder::new().name(format!("mywsclient-io-{i}")).spawn(move || worker_loop(w, epoll)).map_err(io)?;
+            std::thread::Builder::new()
+                .name(format!("mywsclient-io-{i}"))
+                .spawn(move || worker_loop(w, epoll))
+                .map_err(io)?;
             workers.push(worker);
         }
-        Ok(Pool { workers, next: std::sync::atomic::AtomicU64::new(0) })
+        Ok(Pool {
+            workers,
+            next: std::sync::atomic::AtomicU64::new(0),
+        })
     })
 }
 
@@ -123,7 +143,9 @@ fn worker_loop(worker: Arc<Worker>, epoll: Epoll) {
         let timeout = if !immediate.is_empty() {
             Some(Duration::ZERO)
         } else {
-            timers.peek().map(|Reverse((t, _))| t.saturating_duration_since(now))
+            timers
+                .peek()
+                .map(|Reverse((t, _))| t.saturating_duration_since(now))
         };
         if epoll.wait(&mut events, timeout).is_err() {
             std::thread::sleep(Duration::from_millis(10));
@@ -145,9 +167,19 @@ fn worker_loop(worker: Arc<Worker>, epoll: Epoll) {
                         next_id += 1;
                         let sh = session.shared().clone();
                         *lock(&sh.io_thread) = Some(me);
-                        *lock(&sh.wake_target) = Some(Arc::new(PoolWake { worker: worker.clone(), id }));
+                        *lock(&sh.wake_target) = Some(Arc::new(PoolWake {
+                            worker: worker.clone(),
+                            id,
+                        }));
                         session.begin();
-                        slots.insert(id, Slot { session, reg: None, timer: None });
+                        slots.insert(
+                            id,
+                            Slot {
+                                session,
+                                reg: None,
+                                timer: None,
+                            },
+                        );
                         batch.push((id, Ready::default()));
                     }
                     Cmd::Notify(id) => batch.push((id, Ready::default())),
@@ -167,7 +199,9 @@ fn worker_loop(worker: Arc<Worker>, epoll: Epoll) {
             }
         }
         for &(id, ready) in &batch {
-            let Some(slot) = slots.get_mut(&id) else { continue };
+            let Some(slot) = slots.get_mut(&id) else {
+                continue;
+            };
             if !slot.session.done() {
                 slot.session.turn(now, ready);
             }
@@ -185,7 +219,11 @@ fn worker_loop(worker: Arc<Worker>, epoll: Epoll) {
                     // A new socket (even with a reused fd number) is added;
                     // the same socket with another interest is modified.
                     let same_socket = slot.reg.is_some_and(|(f, _, g)| f == fd && g == generation);
-                    let r = if same_socket { epoll.modify(fd, write, id) } else { epoll.add(fd, write, id) };
+                    let r = if same_socket {
+                        epoll.modify(fd, write, id)
+                    } else {
+                        epoll.add(fd, write, id)
+                    };
                     if r.is_err() {
                         let _ = epoll.modify(fd, write, id);
                     }

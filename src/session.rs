@@ -105,7 +105,15 @@ struct Conn {
 
 impl Conn {
     fn new(t: Transport) -> Conn {
-        Conn { t, out: OutBuf::default(), accepted: 0, confirmed: 0, inflight: VecDeque::new(), got_data: false, drained: false }
+        Conn {
+            t,
+            out: OutBuf::default(),
+            accepted: 0,
+            confirmed: 0,
+            inflight: VecDeque::new(),
+            got_data: false,
+            drained: false,
+        }
     }
 
     fn wants_write(&self) -> bool {
@@ -168,22 +176,49 @@ impl Write for Io<'_> {
 }
 
 fn io_of(c: &mut Conn) -> Io<'_> {
-    Io { t: &mut c.t, out: &mut c.out, got_data: &mut c.got_data, drained: &mut c.drained }
+    Io {
+        t: &mut c.t,
+        out: &mut c.out,
+        got_data: &mut c.got_data,
+        drained: &mut c.drained,
+    }
 }
 
 enum Phase {
     /// Waiting for the backoff delay.
     Waiting { until: Instant },
     /// DNS lookup on a helper thread.
-    Resolving { rx: Receiver<io::Result<Vec<SocketAddr>>>, deadline: Instant },
+    Resolving {
+        rx: Receiver<io::Result<Vec<SocketAddr>>>,
+        deadline: Instant,
+    },
     /// TCP connect in progress.
-    Connecting { sock: TcpStream, addr: SocketAddr, rest: Vec<SocketAddr>, deadline: Instant },
+    Connecting {
+        sock: TcpStream,
+        addr: SocketAddr,
+        rest: Vec<SocketAddr>,
+        deadline: Instant,
+    },
     /// TLS and HTTP upgrade in progress.
-    Handshaking { conn: Conn, key: String, buf: Vec<u8>, deadline: Instant },
+    Handshaking {
+        conn: Conn,
+        key: String,
+        buf: Vec<u8>,
+        deadline: Instant,
+    },
     /// Connected.
-    Open { conn: Conn, ctx: Box<WebSocketContext>, hb: Heartbeat, opened: Instant },
+    Open {
+        conn: Conn,
+        ctx: Box<WebSocketContext>,
+        hb: Heartbeat,
+        opened: Instant,
+    },
     /// A close frame went out or came in; waiting for the end of the stream.
-    Closing { conn: Conn, ctx: Box<WebSocketContext>, close: Closing },
+    Closing {
+        conn: Conn,
+        ctx: Box<WebSocketContext>,
+        close: Closing,
+    },
     /// The thread is about to exit.
     Done,
 }
@@ -246,7 +281,9 @@ pub(crate) fn run(sh: Arc<Shared>) {
 /// response first (so the rest is the frame stream); `data[1]`: read chunk size.
 #[doc(hidden)]
 pub fn fuzz_server_stream(data: &[u8]) {
-    let (Some(&mode), Some(&chunk)) = (data.first(), data.get(1)) else { return };
+    let (Some(&mode), Some(&chunk)) = (data.first(), data.get(1)) else {
+        return;
+    };
     let cfg = Config {
         reconnect: false,
         heartbeat_interval: Duration::ZERO,
@@ -255,8 +292,11 @@ pub fn fuzz_server_stream(data: &[u8]) {
         subprotocols: vec!["ws".into()],
         ..Config::default()
     };
-    let client = crate::Client::with_config("ws://127.0.0.1", 9, "/", cfg).expect("valid fuzz config");
-    client.set_message_handler(|d, _| assert!(d.len() <= 1 << 20)).expect("not running");
+    let client =
+        crate::Client::with_config("ws://127.0.0.1", 9, "/", cfg).expect("valid fuzz config");
+    client
+        .set_message_handler(|d, _| assert!(d.len() <= 1 << 20))
+        .expect("not running");
     let mut s = Session::new(client.shared());
     let stream = crate::transport::MemoryStream {
         input: data[2..].to_vec(),
@@ -270,12 +310,25 @@ pub fn fuzz_server_stream(data: &[u8]) {
     let req = handshake::build_request(&s.sh.endpoint, &s.cfg);
     conn.out.buf.extend_from_slice(&req.bytes);
     conn.out.appended += req.bytes.len() as u64;
-    s.step_handshake(now, conn, req.key, Vec::new(), now + Duration::from_secs(10));
+    s.step_handshake(
+        now,
+        conn,
+        req.key,
+        Vec::new(),
+        now + Duration::from_secs(10),
+    );
     for _ in 0..100_000 {
         if matches!(s.phase, Phase::Done | Phase::Waiting { .. }) {
             break;
         }
-        s.step(now, sys::Ready { readable: true, writable: true, error: false });
+        s.step(
+            now,
+            sys::Ready {
+                readable: true,
+                writable: true,
+                error: false,
+            },
+        );
     }
 }
 
@@ -283,9 +336,18 @@ impl Session {
     pub(crate) fn new(sh: Arc<Shared>) -> Session {
         let cfg = lock(&sh.config).clone();
         let log = logger(&cfg);
-        let clock = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        let clock = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
         let seed = clock ^ (Arc::as_ptr(&sh) as u64) ^ u64::from(std::process::id());
-        let backoff = Backoff::new(cfg.backoff_initial, cfg.backoff_max, cfg.backoff_factor, cfg.backoff_jitter, seed);
+        let backoff = Backoff::new(
+            cfg.backoff_initial,
+            cfg.backoff_max,
+            cfg.backoff_factor,
+            cfg.backoff_jitter,
+            seed,
+        );
         let pending = std::mem::take(&mut *lock(&sh.carry));
         Session {
             sh,
@@ -351,7 +413,12 @@ impl Session {
             // A send may have slipped in between the check and the store.
             immediate = !self.sh.rx.is_empty();
         }
-        Wait { fd, deadline, immediate, generation: self.generation }
+        Wait {
+            fd,
+            deadline,
+            immediate,
+            generation: self.generation,
+        }
     }
 
     /// One turn of the state machine: honour a stop request, then advance.
@@ -370,7 +437,10 @@ impl Session {
         let waker = match sys::Waker::new() {
             Ok(w) => Arc::new(w),
             Err(e) => {
-                self.error(Error::new(ErrorKind::Io, format!("cannot create the wake-up fd: {e}")));
+                self.error(Error::new(
+                    ErrorKind::Io,
+                    format!("cannot create the wake-up fd: {e}"),
+                ));
                 self.finish();
                 return;
             }
@@ -380,7 +450,11 @@ impl Session {
         while !self.done() {
             let now = Instant::now();
             let w = self.prepare(now);
-            let timeout = if w.immediate { Some(Duration::ZERO) } else { w.deadline.map(|d| d.saturating_duration_since(now)) };
+            let timeout = if w.immediate {
+                Some(Duration::ZERO)
+            } else {
+                w.deadline.map(|d| d.saturating_duration_since(now))
+            };
             let ready = match sys::poll2(waker.fd(), w.fd, timeout) {
                 Ok((woke, ready)) => {
                     if woke {
@@ -404,10 +478,19 @@ impl Session {
         match &self.phase {
             Phase::Waiting { until } => (None, Some(*until)),
             Phase::Resolving { deadline, .. } => (None, Some(*deadline)),
-            Phase::Connecting { sock, deadline, .. } => (Some((sock.as_raw_fd(), true)), Some(*deadline)),
-            Phase::Handshaking { conn, deadline, .. } => (Some((conn.t.fd(), conn.wants_write())), Some(*deadline)),
-            Phase::Open { conn, hb, .. } => (Some((conn.t.fd(), conn.wants_write())), hb.deadline()),
-            Phase::Closing { conn, close, .. } => (Some((conn.t.fd(), conn.wants_write())), Some(close.deadline)),
+            Phase::Connecting { sock, deadline, .. } => {
+                (Some((sock.as_raw_fd(), true)), Some(*deadline))
+            }
+            Phase::Handshaking { conn, deadline, .. } => {
+                (Some((conn.t.fd(), conn.wants_write())), Some(*deadline))
+            }
+            Phase::Open { conn, hb, .. } => {
+                (Some((conn.t.fd(), conn.wants_write())), hb.deadline())
+            }
+            Phase::Closing { conn, close, .. } => (
+                Some((conn.t.fd(), conn.wants_write())),
+                Some(close.deadline),
+            ),
             Phase::Done => (None, None),
         }
     }
@@ -428,7 +511,8 @@ impl Session {
         let mut h = lock(&self.sh.handlers);
         if let Some(f) = h.on_event.as_mut() {
             if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&ev))).is_err() {
-                self.log.error(format_args!("the event handler panicked (event {ev:?})"));
+                self.log
+                    .error(format_args!("the event handler panicked (event {ev:?})"));
             }
         }
     }
@@ -436,19 +520,26 @@ impl Session {
     fn deliver(&mut self, data: &[u8], binary: bool) {
         let c = &self.sh.counters;
         c.messages_received.fetch_add(1, Ordering::Relaxed);
-        c.bytes_received.fetch_add(data.len() as u64, Ordering::Relaxed);
+        c.bytes_received
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
         if self.sh.detached.load(Ordering::SeqCst) {
             return;
         }
         let panicked = {
             let mut h = lock(&self.sh.handlers);
             match h.on_message.as_mut() {
-                Some(f) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(data, binary))).is_err(),
+                Some(f) => {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(data, binary)))
+                        .is_err()
+                }
                 None => false,
             }
         };
         if panicked {
-            self.error(Error::new(ErrorKind::Callback, "the message handler panicked"));
+            self.error(Error::new(
+                ErrorKind::Callback,
+                "the message handler panicked",
+            ));
         }
     }
 
@@ -459,7 +550,10 @@ impl Session {
             self.log.warn(format_args!("{}: {}", e.kind, e.message));
         }
         *lock(&self.sh.last_error) = format!("{}: {}", e.kind, e.message);
-        self.emit(Event::Error { kind: e.kind, message: e.message });
+        self.emit(Event::Error {
+            kind: e.kind,
+            message: e.message,
+        });
     }
 
     // ----- phases -----
@@ -467,8 +561,14 @@ impl Session {
     fn begin_attempt(&mut self, now: Instant) {
         self.attempt += 1;
         self.sh.set_state(State::Connecting);
-        self.log.debug(format_args!("connecting to {} (attempt {})", self.sh.endpoint.url(), self.attempt));
-        self.emit(Event::Connecting { attempt: self.attempt });
+        self.log.debug(format_args!(
+            "connecting to {} (attempt {})",
+            self.sh.endpoint.url(),
+            self.attempt
+        ));
+        self.emit(Event::Connecting {
+            attempt: self.attempt,
+        });
         let ep = &self.sh.endpoint;
         let deadline = now + self.cfg.connect_timeout;
         if let Some(ip) = ep.ip {
@@ -481,14 +581,24 @@ impl Session {
         let host = ep.host.clone();
         let port = ep.port;
         let sh = self.sh.clone();
-        let spawned = std::thread::Builder::new().name("mywsclient-dns".into()).spawn(move || {
-            let r = (host.as_str(), port).to_socket_addrs().map(|a| a.collect::<Vec<_>>());
-            let _ = tx.send(r);
-            sh.wake();
-        });
+        let spawned = std::thread::Builder::new()
+            .name("mywsclient-dns".into())
+            .spawn(move || {
+                let r = (host.as_str(), port)
+                    .to_socket_addrs()
+                    .map(|a| a.collect::<Vec<_>>());
+                let _ = tx.send(r);
+                sh.wake();
+            });
         match spawned {
             Ok(_) => self.phase = Phase::Resolving { rx, deadline },
-            Err(e) => self.fail(now, Error::new(ErrorKind::Dns, format!("cannot start the resolver thread: {e}"))),
+            Err(e) => self.fail(
+                now,
+                Error::new(
+                    ErrorKind::Dns,
+                    format!("cannot start the resolver thread: {e}"),
+                ),
+            ),
         }
     }
 
@@ -500,13 +610,19 @@ impl Session {
             match sys::connect_nonblocking(&addr) {
                 Ok(sock) => {
                     self.generation += 1;
-                    self.phase = Phase::Connecting { sock, addr, rest: addrs, deadline };
+                    self.phase = Phase::Connecting {
+                        sock,
+                        addr,
+                        rest: addrs,
+                        deadline,
+                    };
                     return;
                 }
                 Err(e) => last_err = Some(format!("connect to {addr}: {e}")),
             }
         }
-        let msg = last_err.unwrap_or_else(|| format!("{} resolved to no address", self.sh.endpoint.host));
+        let msg =
+            last_err.unwrap_or_else(|| format!("{} resolved to no address", self.sh.endpoint.host));
         self.fail(Instant::now(), Error::new(ErrorKind::Connect, msg));
     }
 
@@ -521,34 +637,80 @@ impl Session {
             }
             Phase::Resolving { rx, deadline } => match rx.try_recv() {
                 Ok(Ok(addrs)) => self.connect_to(addrs, deadline),
-                Ok(Err(e)) => {
-                    self.fail(now, Error::new(ErrorKind::Dns, format!("cannot resolve {}: {e}", self.sh.endpoint.host)))
-                }
+                Ok(Err(e)) => self.fail(
+                    now,
+                    Error::new(
+                        ErrorKind::Dns,
+                        format!("cannot resolve {}: {e}", self.sh.endpoint.host),
+                    ),
+                ),
                 Err(TryRecvError::Empty) if now >= deadline => self.fail(
                     now,
-                    Error::new(ErrorKind::ConnectTimeout, format!("resolving {} took longer than {:?}", self.sh.endpoint.host, self.cfg.connect_timeout)),
+                    Error::new(
+                        ErrorKind::ConnectTimeout,
+                        format!(
+                            "resolving {} took longer than {:?}",
+                            self.sh.endpoint.host, self.cfg.connect_timeout
+                        ),
+                    ),
                 ),
                 Err(TryRecvError::Empty) => self.phase = Phase::Resolving { rx, deadline },
-                Err(TryRecvError::Disconnected) => self.fail(now, Error::new(ErrorKind::Dns, "the resolver thread died")),
+                Err(TryRecvError::Disconnected) => {
+                    self.fail(now, Error::new(ErrorKind::Dns, "the resolver thread died"))
+                }
             },
-            Phase::Connecting { sock, addr, rest, deadline } => {
+            Phase::Connecting {
+                sock,
+                addr,
+                rest,
+                deadline,
+            } => {
                 if ready.writable || ready.error {
                     match sys::take_connect_error(&sock) {
                         Ok(()) => self.connected(now, sock),
                         Err(e) if !rest.is_empty() => {
-                            self.log.debug(format_args!("connect to {addr}: {e}; trying the next address"));
+                            self.log.debug(format_args!(
+                                "connect to {addr}: {e}; trying the next address"
+                            ));
                             self.connect_to(rest, deadline);
                         }
-                        Err(e) => self.fail(now, Error::new(ErrorKind::Connect, format!("connect to {addr}: {e}"))),
+                        Err(e) => self.fail(
+                            now,
+                            Error::new(ErrorKind::Connect, format!("connect to {addr}: {e}")),
+                        ),
                     }
                 } else if now >= deadline {
-                    self.fail(now, Error::new(ErrorKind::ConnectTimeout, format!("connect to {addr} took longer than {:?}", self.cfg.connect_timeout)));
+                    self.fail(
+                        now,
+                        Error::new(
+                            ErrorKind::ConnectTimeout,
+                            format!(
+                                "connect to {addr} took longer than {:?}",
+                                self.cfg.connect_timeout
+                            ),
+                        ),
+                    );
                 } else {
-                    self.phase = Phase::Connecting { sock, addr, rest, deadline };
+                    self.phase = Phase::Connecting {
+                        sock,
+                        addr,
+                        rest,
+                        deadline,
+                    };
                 }
             }
-            Phase::Handshaking { conn, key, buf, deadline } => self.step_handshake(now, conn, key, buf, deadline),
-            Phase::Open { conn, ctx, hb, opened } => self.step_open(now, ready, conn, ctx, hb, opened),
+            Phase::Handshaking {
+                conn,
+                key,
+                buf,
+                deadline,
+            } => self.step_handshake(now, conn, key, buf, deadline),
+            Phase::Open {
+                conn,
+                ctx,
+                hb,
+                opened,
+            } => self.step_open(now, ready, conn, ctx, hb, opened),
             Phase::Closing { conn, ctx, close } => self.step_closing(now, conn, ctx, close),
             Phase::Done => {}
         }
@@ -556,7 +718,8 @@ impl Session {
 
     fn connected(&mut self, now: Instant, sock: TcpStream) {
         let keepalive = self.cfg.heartbeat_interval.max(Duration::from_secs(5));
-        let user_timeout = (self.cfg.heartbeat_interval + self.cfg.heartbeat_timeout).max(Duration::from_secs(10));
+        let user_timeout =
+            (self.cfg.heartbeat_interval + self.cfg.heartbeat_timeout).max(Duration::from_secs(10));
         if let Err(e) = sys::tune_socket(&sock, keepalive, user_timeout) {
             self.log.debug(format_args!("socket options: {e}"));
         }
@@ -568,11 +731,23 @@ impl Session {
                     Some(ip) => ServerName::IpAddress(ip.into()),
                     None => match ServerName::try_from(ep.host.clone()) {
                         Ok(n) => n,
-                        Err(e) => return self.fail(now, Error::new(ErrorKind::InvalidArgument, format!("{} is not a valid TLS server name: {e}", ep.host))),
+                        Err(e) => {
+                            return self.fail(
+                                now,
+                                Error::new(
+                                    ErrorKind::InvalidArgument,
+                                    format!("{} is not a valid TLS server name: {e}", ep.host),
+                                ),
+                            )
+                        }
                     },
                 };
                 match rustls::ClientConnection::new(cfg.clone(), name) {
-                    Ok(c) => Transport::Tls { tls: Box::new(c), sock, error: None },
+                    Ok(c) => Transport::Tls {
+                        tls: Box::new(c),
+                        sock,
+                        error: None,
+                    },
                     Err(e) => return self.fail(now, tls::map_tls_error(&ep.host, &e)),
                 }
             }
@@ -589,10 +764,20 @@ impl Session {
         if let Some(te) = conn.t.tls_error() {
             return tls::map_tls_error(&self.sh.endpoint.host, te);
         }
-        Error::new(ErrorKind::Io, format!("{what} {}: {e}", self.sh.endpoint.url()))
+        Error::new(
+            ErrorKind::Io,
+            format!("{what} {}: {e}", self.sh.endpoint.url()),
+        )
     }
 
-    fn step_handshake(&mut self, now: Instant, mut conn: Conn, key: String, mut buf: Vec<u8>, deadline: Instant) {
+    fn step_handshake(
+        &mut self,
+        now: Instant,
+        mut conn: Conn,
+        key: String,
+        mut buf: Vec<u8>,
+        deadline: Instant,
+    ) {
         if let Err(e) = conn.pump() {
             let err = self.io_error(&conn, "writing the handshake to", e);
             return self.fail(now, err);
@@ -603,7 +788,13 @@ impl Session {
                 Ok(0) => {
                     return self.fail(
                         now,
-                        Error::new(ErrorKind::Handshake, format!("{} closed the connection during the handshake", self.sh.endpoint.url())),
+                        Error::new(
+                            ErrorKind::Handshake,
+                            format!(
+                                "{} closed the connection during the handshake",
+                                self.sh.endpoint.url()
+                            ),
+                        ),
                     )
                 }
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
@@ -623,7 +814,11 @@ impl Session {
             }
         }
         if now >= deadline {
-            let msg = format!("the TLS/WebSocket handshake with {} took longer than {:?}", self.sh.endpoint.url(), self.cfg.handshake_timeout);
+            let msg = format!(
+                "the TLS/WebSocket handshake with {} took longer than {:?}",
+                self.sh.endpoint.url(),
+                self.cfg.handshake_timeout
+            );
             return self.fail(now, Error::new(ErrorKind::HandshakeTimeout, msg));
         }
         // Flush TLS handshake records produced by the reads.
@@ -631,7 +826,12 @@ impl Session {
             let err = self.io_error(&conn, "writing the handshake to", e);
             return self.fail(now, err);
         }
-        self.phase = Phase::Handshaking { conn, key, buf, deadline };
+        self.phase = Phase::Handshaking {
+            conn,
+            key,
+            buf,
+            deadline,
+        };
     }
 
     fn opened(&mut self, now: Instant, conn: Conn, rest: Vec<u8>, protocol: Option<String>) {
@@ -643,11 +843,22 @@ impl Session {
             .write_buffer_size(0)
             .max_message_size(Some(self.cfg.max_message_size))
             .max_frame_size(Some(self.cfg.max_message_size));
-        let ctx = Box::new(WebSocketContext::from_partially_read(rest, Role::Client, Some(ws_cfg)));
+        let ctx = Box::new(WebSocketContext::from_partially_read(
+            rest,
+            Role::Client,
+            Some(ws_cfg),
+        ));
         let c = &self.sh.counters;
         c.connections.fetch_add(1, Ordering::SeqCst);
         self.sh.set_state(State::Open);
-        self.log.info(format_args!("connected to {}{}", self.sh.endpoint.url(), protocol.as_ref().map(|p| format!(" (subprotocol {p})")).unwrap_or_default()));
+        self.log.info(format_args!(
+            "connected to {}{}",
+            self.sh.endpoint.url(),
+            protocol
+                .as_ref()
+                .map(|p| format!(" (subprotocol {p})"))
+                .unwrap_or_default()
+        ));
         self.emit(Event::Open { protocol });
         self.read_more = true;
         let hb = Heartbeat::new(self.cfg.heartbeat_interval, self.cfg.heartbeat_timeout, now);
@@ -655,7 +866,12 @@ impl Session {
     }
 
     /// Moves queued messages into the connection's output buffer.
-    fn fill(&mut self, conn: &mut Conn, ctx: &mut WebSocketContext, limit: usize) -> tungstenite::Result<()> {
+    fn fill(
+        &mut self,
+        conn: &mut Conn,
+        ctx: &mut WebSocketContext,
+        limit: usize,
+    ) -> tungstenite::Result<()> {
         while conn.out.len() < limit {
             let msg = match self.pending.pop_front() {
                 Some(m) => m,
@@ -664,11 +880,18 @@ impl Session {
                     Err(_) => break,
                 },
             };
-            let op = if msg.binary { OpData::Binary } else { OpData::Text };
+            let op = if msg.binary {
+                OpData::Binary
+            } else {
+                OpData::Text
+            };
             // Text was validated by `send`: build the frame directly.
             let frame = Frame::message(msg.data.clone(), OpCode::Data(op), true);
             let mut io = io_of(conn);
-            if let Err(e) = ctx.write(&mut io, Message::Frame(frame)).and_then(|_| ctx.flush(&mut io)) {
+            if let Err(e) = ctx
+                .write(&mut io, Message::Frame(frame))
+                .and_then(|_| ctx.flush(&mut io))
+            {
                 self.pending.push_front(msg);
                 return Err(e);
             }
@@ -694,7 +917,11 @@ impl Session {
     }
 
     /// Reads and dispatches messages. Returns a close frame if one arrived.
-    fn read_pass(&mut self, conn: &mut Conn, ctx: &mut WebSocketContext) -> Result<Option<Option<CloseFrame>>, tungstenite::Error> {
+    fn read_pass(
+        &mut self,
+        conn: &mut Conn,
+        ctx: &mut WebSocketContext,
+    ) -> Result<Option<Option<CloseFrame>>, tungstenite::Error> {
         self.read_more = false;
         conn.drained = false;
         for _ in 0..READ_BATCH {
@@ -704,7 +931,9 @@ impl Session {
                 Ok(Message::Binary(b)) => self.deliver(&b, true),
                 Ok(Message::Close(f)) => return Ok(Some(f)),
                 Ok(_) => {} // ping (answered by tungstenite), pong, raw frame
-                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok(None)
+                }
                 Err(e) => return Err(e),
             }
             if self.sh.stop.load(Ordering::SeqCst) {
@@ -726,30 +955,59 @@ impl Session {
                 format!("{url} sent a message of {size} bytes, over the maximum of {max_size}"),
             ),
             E::Capacity(c) => Error::new(ErrorKind::Protocol, format!("{url}: {c}")),
-            E::Utf8(m) => Error::new(ErrorKind::Protocol, format!("{url} sent invalid UTF-8 in a text message or close reason ({m})")),
-            E::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
-                Error::new(ErrorKind::Closed, format!("{url} closed the connection without a close frame"))
+            E::Utf8(m) => Error::new(
+                ErrorKind::Protocol,
+                format!("{url} sent invalid UTF-8 in a text message or close reason ({m})"),
+            ),
+            E::Protocol(ProtocolError::ResetWithoutClosingHandshake) => Error::new(
+                ErrorKind::Closed,
+                format!("{url} closed the connection without a close frame"),
+            ),
+            E::Protocol(p) => Error::new(
+                ErrorKind::Protocol,
+                format!("{url} broke the WebSocket protocol: {p}"),
+            ),
+            E::ConnectionClosed | E::AlreadyClosed => {
+                Error::new(ErrorKind::Closed, format!("{url} closed the connection"))
             }
-            E::Protocol(p) => Error::new(ErrorKind::Protocol, format!("{url} broke the WebSocket protocol: {p}")),
-            E::ConnectionClosed | E::AlreadyClosed => Error::new(ErrorKind::Closed, format!("{url} closed the connection")),
             other => Error::new(ErrorKind::Protocol, format!("{url}: {other}")),
         }
     }
 
-    fn step_open(&mut self, now: Instant, ready: sys::Ready, mut conn: Conn, mut ctx: Box<WebSocketContext>, mut hb: Heartbeat, opened: Instant) {
+    fn step_open(
+        &mut self,
+        now: Instant,
+        ready: sys::Ready,
+        mut conn: Conn,
+        mut ctx: Box<WebSocketContext>,
+        mut hb: Heartbeat,
+        opened: Instant,
+    ) {
         conn.got_data = false;
         // Read only when the socket says so, or when a previous pass stopped
         // early: a wake-up for a send or a timer costs no read syscall.
-        let closed = if ready.readable || self.read_more { self.read_pass(&mut conn, &mut ctx) } else { Ok(None) };
+        let closed = if ready.readable || self.read_more {
+            self.read_pass(&mut conn, &mut ctx)
+        } else {
+            Ok(None)
+        };
         if conn.got_data {
             hb.on_receive(now);
         }
         match closed {
             Ok(None) => {}
             Ok(Some(frame)) => {
-                let (code, reason) = frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new()));
-                self.sh.counters.last_close_code.store(code as u32, Ordering::SeqCst);
-                self.log.info(format_args!("{} closed the connection: {code} {reason:?}", self.sh.endpoint.url()));
+                let (code, reason) = frame
+                    .map(|f| (u16::from(f.code), f.reason.to_string()))
+                    .unwrap_or((1005, String::new()));
+                self.sh
+                    .counters
+                    .last_close_code
+                    .store(code as u32, Ordering::SeqCst);
+                self.log.info(format_args!(
+                    "{} closed the connection: {code} {reason:?}",
+                    self.sh.endpoint.url()
+                ));
                 if code == 1002 && reason == INVALID_CLOSE_CODE_REASON {
                     // tungstenite replaced a close code that is not allowed
                     // (e.g. 999, 1005, 1006, 5000) with 1002 and replied so.
@@ -758,13 +1016,21 @@ impl Session {
                         format!("{} sent a close frame with a close code that is not allowed; replied 1002", self.sh.endpoint.url()),
                     ));
                 }
-                self.emit(Event::Closed { code, reason, initiator: CloseInitiator::Server });
+                self.emit(Event::Closed {
+                    code,
+                    reason,
+                    initiator: CloseInitiator::Server,
+                });
                 // tungstenite queued the close reply; let it out, then wait for EOF.
                 let _ = ctx.flush(&mut io_of(&mut conn));
                 let _ = conn.pump();
                 self.settle(&mut conn);
                 self.sh.set_state(State::Closing);
-                let close = Closing { deadline: now + self.cfg.close_timeout, healthy: now - opened, by_peer: true };
+                let close = Closing {
+                    deadline: now + self.cfg.close_timeout,
+                    healthy: now - opened,
+                    by_peer: true,
+                };
                 return self.step_closing(now, conn, ctx, close);
             }
             Err(e) => {
@@ -774,7 +1040,10 @@ impl Session {
                     // RFC 6455 §7.1.7: fail the connection with a close frame,
                     // after what the application already queued (best effort).
                     let _ = self.fill(&mut conn, &mut ctx, OUT_HIGH_WATER);
-                    let frame = CloseFrame { code: CloseCode::from(code), reason: "".into() };
+                    let frame = CloseFrame {
+                        code: CloseCode::from(code),
+                        reason: "".into(),
+                    };
                     let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
                     let _ = conn.pump();
                     conn.t.shutdown();
@@ -785,7 +1054,8 @@ impl Session {
         match hb.poll(now) {
             heartbeat::Action::Nothing => {}
             heartbeat::Action::SendPing => {
-                self.log.debug(format_args!("no data for {:?}: ping", hb.silent_for(now)));
+                self.log
+                    .debug(format_args!("no data for {:?}: ping", hb.silent_for(now)));
                 let _ = ctx.write(&mut io_of(&mut conn), Message::Ping(Bytes::new()));
                 let _ = ctx.flush(&mut io_of(&mut conn));
             }
@@ -795,7 +1065,12 @@ impl Session {
                     self.sh.endpoint.url(),
                     hb.silent_for(now)
                 );
-                return self.drop_conn(now, conn, Some(now - opened), Error::new(ErrorKind::HeartbeatTimeout, msg));
+                return self.drop_conn(
+                    now,
+                    conn,
+                    Some(now - opened),
+                    Error::new(ErrorKind::HeartbeatTimeout, msg),
+                );
             }
         }
         if !self.stopping {
@@ -809,10 +1084,21 @@ impl Session {
             return self.drop_conn(now, conn, Some(now - opened), err);
         }
         self.settle(&mut conn);
-        self.phase = Phase::Open { conn, ctx, hb, opened };
+        self.phase = Phase::Open {
+            conn,
+            ctx,
+            hb,
+            opened,
+        };
     }
 
-    fn step_closing(&mut self, now: Instant, mut conn: Conn, mut ctx: Box<WebSocketContext>, close: Closing) {
+    fn step_closing(
+        &mut self,
+        now: Instant,
+        mut conn: Conn,
+        mut ctx: Box<WebSocketContext>,
+        close: Closing,
+    ) {
         conn.drained = false;
         // After the server's close and our reply, a stop has nothing to wait for.
         let mut finished = close.by_peer && self.stopping;
@@ -823,7 +1109,10 @@ impl Session {
                 Ok(Message::Close(f)) => {
                     // The server's reply to our close.
                     let code = f.map(|f| u16::from(f.code)).unwrap_or(1005);
-                    self.sh.counters.last_close_code.store(code as u32, Ordering::SeqCst);
+                    self.sh
+                        .counters
+                        .last_close_code
+                        .store(code as u32, Ordering::SeqCst);
                     finished = true;
                 }
                 // Data the server sent before it saw our close: dropped.
@@ -843,7 +1132,11 @@ impl Session {
                 return;
             }
             if !close.by_peer {
-                self.emit(Event::Closed { code: 1000, reason: String::new(), initiator: CloseInitiator::Client });
+                self.emit(Event::Closed {
+                    code: 1000,
+                    reason: String::new(),
+                    initiator: CloseInitiator::Client,
+                });
             }
             self.phase = Phase::Done;
             return;
@@ -862,10 +1155,17 @@ impl Session {
     /// A connection failed: report, keep its unsent messages, reconnect.
     fn drop_conn(&mut self, now: Instant, conn: Conn, healthy: Option<Duration>, err: Error) {
         self.requeue(conn);
-        self.sh.counters.last_close_code.store(1006, Ordering::SeqCst);
+        self.sh
+            .counters
+            .last_close_code
+            .store(1006, Ordering::SeqCst);
         let reason = err.message.clone();
         self.error(err);
-        self.emit(Event::Closed { code: 1006, reason, initiator: CloseInitiator::Abnormal });
+        self.emit(Event::Closed {
+            code: 1006,
+            reason,
+            initiator: CloseInitiator::Abnormal,
+        });
         self.schedule_reconnect(now, healthy);
     }
 
@@ -891,33 +1191,61 @@ impl Session {
             self.phase = Phase::Done;
             return;
         }
-        if self.cfg.max_reconnect_attempts > 0 && self.backoff.failures() >= self.cfg.max_reconnect_attempts {
-            let msg = format!("gave up on {} after {} failed attempts", self.sh.endpoint.url(), self.backoff.failures());
+        if self.cfg.max_reconnect_attempts > 0
+            && self.backoff.failures() >= self.cfg.max_reconnect_attempts
+        {
+            let msg = format!(
+                "gave up on {} after {} failed attempts",
+                self.sh.endpoint.url(),
+                self.backoff.failures()
+            );
             self.error(Error::new(ErrorKind::GaveUp, msg));
             self.phase = Phase::Done;
             return;
         }
         let delay = self.backoff.next_delay();
         self.sh.set_state(State::Reconnecting);
-        self.log.info(format_args!("reconnecting to {} in {delay:?} (attempt {})", self.sh.endpoint.url(), self.attempt + 1));
-        self.emit(Event::ReconnectScheduled { attempt: self.attempt + 1, delay });
+        self.log.info(format_args!(
+            "reconnecting to {} in {delay:?} (attempt {})",
+            self.sh.endpoint.url(),
+            self.attempt + 1
+        ));
+        self.emit(Event::ReconnectScheduled {
+            attempt: self.attempt + 1,
+            delay,
+        });
         self.phase = Phase::Waiting { until: now + delay };
     }
 
     fn begin_stop(&mut self, now: Instant) {
         self.stopping = true;
         match std::mem::replace(&mut self.phase, Phase::Done) {
-            Phase::Open { mut conn, mut ctx, opened, .. } => {
+            Phase::Open {
+                mut conn,
+                mut ctx,
+                opened,
+                ..
+            } => {
                 self.sh.set_state(State::Closing);
                 // Let out what is already queued (bounded by the close timeout), then close.
                 let _ = self.fill(&mut conn, &mut ctx, usize::MAX);
-                let frame = CloseFrame { code: CloseCode::Normal, reason: "".into() };
+                let frame = CloseFrame {
+                    code: CloseCode::Normal,
+                    reason: "".into(),
+                };
                 let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
-                let close = Closing { deadline: now + self.cfg.close_timeout, healthy: now - opened, by_peer: false };
+                let close = Closing {
+                    deadline: now + self.cfg.close_timeout,
+                    healthy: now - opened,
+                    by_peer: false,
+                };
                 self.step_closing(now, conn, ctx, close);
             }
             Phase::Closing { conn, ctx, close } => {
-                let close = Closing { deadline: close.deadline.min(now + self.cfg.close_timeout), ..close };
+                let close = Closing {
+                    deadline: close.deadline.min(now + self.cfg.close_timeout),
+                    ..close
+                };
                 self.step_closing(now, conn, ctx, close)
             }
             Phase::Handshaking { conn, .. } => {
@@ -957,7 +1285,9 @@ mod tests {
         // Garbage instead of a handshake, a masked frame, a huge length.
         fuzz_server_stream(&[0, 0, 0xff, 0xfe, 0x00]);
         fuzz_server_stream(&[1, 255, 0x81, 0x80, 1, 2, 3, 4]);
-        fuzz_server_stream(&[1, 7, 0x82, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        fuzz_server_stream(&[
+            1, 7, 0x82, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ]);
         fuzz_server_stream(&[]);
     }
 }

@@ -21,7 +21,9 @@ impl Waker {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: `fd` is a fresh descriptor that nothing else owns.
-        Ok(Waker { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
+        Ok(Waker {
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+        })
     }
 
     /// Makes the fd readable (idempotent until drained).
@@ -30,7 +32,11 @@ impl Waker {
         // SAFETY: writes 8 bytes from a live u64 to our own eventfd. EAGAIN
         // (counter saturated) still leaves it readable, so errors are ignored.
         unsafe {
-            libc::write(self.fd.as_raw_fd(), &one as *const u64 as *const libc::c_void, 8);
+            libc::write(
+                self.fd.as_raw_fd(),
+                &one as *const u64 as *const libc::c_void,
+                8,
+            );
         }
     }
 
@@ -39,7 +45,11 @@ impl Waker {
         let mut v: u64 = 0;
         // SAFETY: reads 8 bytes into a live u64 from our own non-blocking eventfd.
         unsafe {
-            libc::read(self.fd.as_raw_fd(), &mut v as *mut u64 as *mut libc::c_void, 8);
+            libc::read(
+                self.fd.as_raw_fd(),
+                &mut v as *mut u64 as *mut libc::c_void,
+                8,
+            );
         }
     }
 
@@ -60,10 +70,22 @@ pub struct Ready {
 
 /// Blocks until the waker or the socket is ready, or `timeout` passes
 /// (`None` = forever). Returns (waker readable, socket readiness).
-pub fn poll2(waker: RawFd, sock: Option<(RawFd, bool)>, timeout: Option<Duration>) -> io::Result<(bool, Ready)> {
+pub fn poll2(
+    waker: RawFd,
+    sock: Option<(RawFd, bool)>,
+    timeout: Option<Duration>,
+) -> io::Result<(bool, Ready)> {
     let mut fds = [
-        libc::pollfd { fd: waker, events: libc::POLLIN, revents: 0 },
-        libc::pollfd { fd: -1, events: 0, revents: 0 },
+        libc::pollfd {
+            fd: waker,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: -1,
+            events: 0,
+            revents: 0,
+        },
     ];
     if let Some((fd, want_write)) = sock {
         fds[1].fd = fd;
@@ -108,12 +130,17 @@ impl Epoll {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: `fd` is a fresh descriptor that nothing else owns.
-        Ok(Epoll { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
+        Ok(Epoll {
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+        })
     }
 
     fn ctl(&self, op: libc::c_int, fd: RawFd, write: bool, token: u64) -> io::Result<()> {
         let events = libc::EPOLLIN | libc::EPOLLRDHUP | if write { libc::EPOLLOUT } else { 0 };
-        let mut ev = libc::epoll_event { events: events as u32, u64: token };
+        let mut ev = libc::epoll_event {
+            events: events as u32,
+            u64: token,
+        };
         // SAFETY: `ev` is a live epoll_event; the kernel copies it.
         let rc = unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), op, fd, &mut ev) };
         if rc < 0 {
@@ -140,18 +167,31 @@ impl Epoll {
             Some(t) => t.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int,
         };
         // SAFETY: `evs` is a live array of MAX epoll_event; its length is passed.
-        let n = unsafe { libc::epoll_wait(self.fd.as_raw_fd(), evs.as_mut_ptr(), MAX as libc::c_int, ms) };
+        let n = unsafe {
+            libc::epoll_wait(
+                self.fd.as_raw_fd(),
+                evs.as_mut_ptr(),
+                MAX as libc::c_int,
+                ms,
+            )
+        };
         out.clear();
         if n < 0 {
             let e = io::Error::last_os_error();
-            return if e.kind() == io::ErrorKind::Interrupted { Ok(()) } else { Err(e) };
+            return if e.kind() == io::ErrorKind::Interrupted {
+                Ok(())
+            } else {
+                Err(e)
+            };
         }
         for ev in &evs[..n as usize] {
             let r = ev.events as libc::c_int;
             out.push((
                 ev.u64,
                 Ready {
-                    readable: r & (libc::EPOLLIN | libc::EPOLLHUP | libc::EPOLLRDHUP | libc::EPOLLERR) != 0,
+                    readable: r
+                        & (libc::EPOLLIN | libc::EPOLLHUP | libc::EPOLLRDHUP | libc::EPOLLERR)
+                        != 0,
                     writable: r & (libc::EPOLLOUT | libc::EPOLLERR) != 0,
                     error: r & libc::EPOLLERR != 0,
                 },
@@ -169,7 +209,9 @@ fn sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
             let sin = libc::sockaddr_in {
                 sin_family: libc::AF_INET as libc::sa_family_t,
                 sin_port: a.port().to_be(),
-                sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(a.ip().octets()) },
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(a.ip().octets()),
+                },
                 sin_zero: [0; 8],
             };
             // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in.
@@ -181,7 +223,9 @@ fn sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
                 sin6_family: libc::AF_INET6 as libc::sa_family_t,
                 sin6_port: a.port().to_be(),
                 sin6_flowinfo: a.flowinfo(),
-                sin6_addr: libc::in6_addr { s6_addr: a.ip().octets() },
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.ip().octets(),
+                },
                 sin6_scope_id: a.scope_id(),
             };
             // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
@@ -195,9 +239,19 @@ fn sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
 /// Starts a non-blocking connect. The returned stream is writable once the
 /// connect finished; then call [`take_connect_error`].
 pub fn connect_nonblocking(addr: &SocketAddr) -> io::Result<TcpStream> {
-    let family = if addr.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 };
+    let family = if addr.is_ipv4() {
+        libc::AF_INET
+    } else {
+        libc::AF_INET6
+    };
     // SAFETY: socket takes no pointers; a negative return is an error.
-    let fd = unsafe { libc::socket(family, libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) };
+    let fd = unsafe {
+        libc::socket(
+            family,
+            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            0,
+        )
+    };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -221,7 +275,13 @@ pub fn take_connect_error(stream: &TcpStream) -> io::Result<()> {
     let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: `err` and `len` are live and sized for SO_ERROR's int.
     let rc = unsafe {
-        libc::getsockopt(stream.as_raw_fd(), libc::SOL_SOCKET, libc::SO_ERROR, &mut err as *mut _ as *mut libc::c_void, &mut len)
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            &mut err as *mut _ as *mut libc::c_void,
+            &mut len,
+        )
     };
     if rc < 0 {
         return Err(io::Error::last_os_error());
@@ -232,10 +292,21 @@ pub fn take_connect_error(stream: &TcpStream) -> io::Result<()> {
     Ok(())
 }
 
-fn setsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+fn setsockopt_int(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: libc::c_int,
+) -> io::Result<()> {
     // SAFETY: passes a pointer to a live c_int and its size.
     let rc = unsafe {
-        libc::setsockopt(fd, level, name, &value as *const _ as *const libc::c_void, std::mem::size_of::<libc::c_int>() as libc::socklen_t)
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            &value as *const _ as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
     };
     if rc < 0 {
         return Err(io::Error::last_os_error());
@@ -245,13 +316,22 @@ fn setsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int, value: libc:
 
 /// TCP_NODELAY, keepalive (idle/interval/count) and TCP_USER_TIMEOUT: the
 /// kernel's second net under the heartbeat.
-pub fn tune_socket(stream: &TcpStream, keepalive_idle: Duration, user_timeout: Duration) -> io::Result<()> {
+pub fn tune_socket(
+    stream: &TcpStream,
+    keepalive_idle: Duration,
+    user_timeout: Duration,
+) -> io::Result<()> {
     let fd = stream.as_raw_fd();
     stream.set_nodelay(true)?;
     setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1)?;
     let idle = keepalive_idle.as_secs().clamp(1, 7200) as libc::c_int;
     setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, idle)?;
-    setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, idle.clamp(1, 10))?;
+    setsockopt_int(
+        fd,
+        libc::IPPROTO_TCP,
+        libc::TCP_KEEPINTVL,
+        idle.clamp(1, 10),
+    )?;
     setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3)?;
     let ut = user_timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
     setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT, ut)?;
@@ -284,14 +364,23 @@ mod tests {
         let addr = l.local_addr().unwrap();
         let w = Waker::new().unwrap();
         let s = connect_nonblocking(&addr).unwrap();
-        let (_, r) = poll2(w.fd(), Some((s.as_raw_fd(), true)), Some(Duration::from_secs(10))).unwrap();
+        let (_, r) = poll2(
+            w.fd(),
+            Some((s.as_raw_fd(), true)),
+            Some(Duration::from_secs(10)),
+        )
+        .unwrap();
         assert!(r.writable);
         take_connect_error(&s).unwrap();
         tune_socket(&s, Duration::from_secs(3), Duration::from_secs(6)).unwrap();
         drop(l);
         // The listener is gone: connecting again is refused.
         let s = connect_nonblocking(&addr).and_then(|s| {
-            poll2(w.fd(), Some((s.as_raw_fd(), true)), Some(Duration::from_secs(10)))?;
+            poll2(
+                w.fd(),
+                Some((s.as_raw_fd(), true)),
+                Some(Duration::from_secs(10)),
+            )?;
             take_connect_error(&s)
         });
         assert_eq!(s.unwrap_err().kind(), io::ErrorKind::ConnectionRefused);

@@ -25,13 +25,17 @@ fn provider() -> Arc<CryptoProvider> {
 
 /// The system's roots, loaded once per process.
 fn system_roots() -> &'static [CertificateDer<'static>] {
-    static ROOTS: Lazy<Vec<CertificateDer<'static>>> = Lazy::new(|| rustls_native_certs::load_native_certs().certs);
+    static ROOTS: Lazy<Vec<CertificateDer<'static>>> =
+        Lazy::new(|| rustls_native_certs::load_native_certs().certs);
     &ROOTS
 }
 
 /// True when `MYWSCLIENT_TLS_INSECURE` is set to a true value.
 pub fn insecure_from_env() -> bool {
-    matches!(std::env::var(INSECURE_ENV).as_deref().map(str::trim), Ok("1" | "true" | "TRUE" | "yes" | "on"))
+    matches!(
+        std::env::var(INSECURE_ENV).as_deref().map(str::trim),
+        Ok("1" | "true" | "TRUE" | "yes" | "on")
+    )
 }
 
 fn config_err(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
@@ -58,7 +62,9 @@ pub fn client_config(opts: &TlsOptions) -> Result<(Arc<ClientConfig>, bool)> {
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::new(ErrorKind::Tls, format!("TLS setup: {e}")))?;
     let builder = if insecure {
-        builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerification(provider())))
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerification(provider())))
     } else {
         let mut roots = RootCertStore::empty();
         if !opts.no_system_roots {
@@ -74,10 +80,14 @@ pub fn client_config(opts: &TlsOptions) -> Result<(Arc<ClientConfig>, bool)> {
     let config = match (&opts.client_cert_file, &opts.client_key_file) {
         (Some(cert), Some(key)) => {
             let chain = load_certs(cert, "client certificate")?;
-            let key = PrivateKeyDer::from_pem_file(key).map_err(|e| config_err("client key", key, e))?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| Error::new(ErrorKind::Config, format!("client certificate and key do not match: {e}")))?
+            let key =
+                PrivateKeyDer::from_pem_file(key).map_err(|e| config_err("client key", key, e))?;
+            builder.with_client_auth_cert(chain, key).map_err(|e| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("client certificate and key do not match: {e}"),
+                )
+            })?
         }
         _ => builder.with_no_client_auth(),
     };
@@ -107,7 +117,12 @@ impl ServerCertVerifier for NoVerification {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -116,7 +131,12 @@ impl ServerCertVerifier for NoVerification {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -147,9 +167,16 @@ fn describe_cert_error(host: &str, e: &rustls::CertificateError) -> String {
     use rustls::CertificateError as C;
     match e {
         C::Expired | C::ExpiredContext { .. } => "the server's certificate has expired".into(),
-        C::NotValidYet | C::NotValidYetContext { .. } => "the server's certificate is not valid yet".into(),
-        C::NotValidForName | C::NotValidForNameContext { .. } => format!("the server's certificate is not valid for the name {host}"),
-        C::UnknownIssuer => "the server's certificate is signed by an unknown issuer (not in the trusted roots)".into(),
+        C::NotValidYet | C::NotValidYetContext { .. } => {
+            "the server's certificate is not valid yet".into()
+        }
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            format!("the server's certificate is not valid for the name {host}")
+        }
+        C::UnknownIssuer => {
+            "the server's certificate is signed by an unknown issuer (not in the trusted roots)"
+                .into()
+        }
         C::Revoked => "the server's certificate has been revoked".into(),
         C::BadSignature => "the server's certificate has a bad signature".into(),
         C::BadEncoding => "the server's certificate is malformed".into(),

@@ -10,7 +10,11 @@ use rustls::ClientConnection;
 
 pub enum Transport {
     Plain(TcpStream),
-    Tls { tls: Box<ClientConnection>, sock: TcpStream, error: Option<rustls::Error> },
+    Tls {
+        tls: Box<ClientConnection>,
+        sock: TcpStream,
+        error: Option<rustls::Error>,
+    },
     /// An in-memory server for the fuzzing harness: no socket at all.
     Memory(MemoryStream),
 }
@@ -30,7 +34,10 @@ impl MemoryStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.synthesize_handshake {
             let text = String::from_utf8_lossy(&self.written).into_owned();
-            let Some(key) = text.lines().find_map(|l| l.strip_prefix("Sec-WebSocket-Key: ")) else {
+            let Some(key) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
+            else {
                 return Err(io::ErrorKind::WouldBlock.into());
             };
             let accept = tungstenite::handshake::derive_accept_key(key.trim().as_bytes());
@@ -38,7 +45,9 @@ impl MemoryStream {
             self.input.splice(self.pos..self.pos, head.into_bytes());
             self.synthesize_handshake = false;
         }
-        let n = (self.input.len() - self.pos).min(self.chunk.max(1)).min(buf.len());
+        let n = (self.input.len() - self.pos)
+            .min(self.chunk.max(1))
+            .min(buf.len());
         buf[..n].copy_from_slice(&self.input[self.pos..self.pos + n]);
         self.pos += n;
         Ok(n)
@@ -104,7 +113,11 @@ impl Transport {
                 other => other,
             },
             Transport::Tls { tls, sock, .. } => {
-                let n = if data.is_empty() { 0 } else { tls.writer().write(data)? };
+                let n = if data.is_empty() {
+                    0
+                } else {
+                    tls.writer().write(data)?
+                };
                 flush_tls(tls, sock)?;
                 Ok(n)
             }

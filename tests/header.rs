@@ -9,7 +9,10 @@
 use std::ffi::CStr;
 use std::path::Path;
 
-const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/include/mywsclient/mywsclient.h");
+const COMMITTED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/include/mywsclient/mywsclient.h"
+);
 
 fn committed() -> String {
     std::fs::read_to_string(COMMITTED).unwrap_or_else(|e| panic!("cannot read {COMMITTED}: {e}"))
@@ -18,11 +21,20 @@ fn committed() -> String {
 #[test]
 fn committed_header_is_up_to_date() {
     let fresh_path = Path::new(env!("MYWSCLIENT_GENERATED_HEADER"));
-    let fresh = std::fs::read_to_string(fresh_path)
-        .unwrap_or_else(|e| panic!("build.rs did not generate {} ({e}); see the cbindgen warning of the build", fresh_path.display()));
+    let fresh = std::fs::read_to_string(fresh_path).unwrap_or_else(|e| {
+        panic!(
+            "build.rs did not generate {} ({e}); see the cbindgen warning of the build",
+            fresh_path.display()
+        )
+    });
     let old = committed();
     if fresh != old {
-        let line = fresh.lines().zip(old.lines()).position(|(a, b)| a != b).map(|i| i + 1).unwrap_or_else(|| fresh.lines().count().min(old.lines().count()) + 1);
+        let line = fresh
+            .lines()
+            .zip(old.lines())
+            .position(|(a, b)| a != b)
+            .map(|i| i + 1)
+            .unwrap_or_else(|| fresh.lines().count().min(old.lines().count()) + 1);
         panic!(
             "{COMMITTED} is stale (first difference at line {line}); regenerate it with `cargo build` \
              outside CI (build.rs writes it) and commit it"
@@ -48,16 +60,36 @@ fn version_macros_match_cargo_toml_and_the_library() {
     let patch = macro_value(&h, "MYWSCLIENT_VERSION_PATCH");
     assert_eq!(
         (major.as_str(), minor.as_str(), patch.as_str()),
-        (env!("CARGO_PKG_VERSION_MAJOR"), env!("CARGO_PKG_VERSION_MINOR"), env!("CARGO_PKG_VERSION_PATCH"))
+        (
+            env!("CARGO_PKG_VERSION_MAJOR"),
+            env!("CARGO_PKG_VERSION_MINOR"),
+            env!("CARGO_PKG_VERSION_PATCH")
+        )
     );
-    assert_eq!(macro_value(&h, "MYWSCLIENT_VERSION_STRING"), format!("\"{major}.{minor}.{patch}\""));
+    assert_eq!(
+        macro_value(&h, "MYWSCLIENT_VERSION_STRING"),
+        format!("\"{major}.{minor}.{patch}\"")
+    );
     // Cargo.toml itself, not only the environment cargo derived from it.
-    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
-    let version_line = manifest.lines().find(|l| l.trim_start().starts_with("version")).expect("package version");
-    assert!(version_line.contains(&format!("\"{major}.{minor}.{patch}\"")), "{version_line}");
+    let manifest =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
+    let version_line = manifest
+        .lines()
+        .find(|l| l.trim_start().starts_with("version"))
+        .expect("package version");
+    assert!(
+        version_line.contains(&format!("\"{major}.{minor}.{patch}\"")),
+        "{version_line}"
+    );
     let runtime = unsafe_version();
-    assert!(runtime.starts_with(&format!("mywsclient {major}.{minor}.{patch} (")), "{runtime}");
-    assert!(runtime.contains("tungstenite ") && runtime.contains("rustls "), "{runtime}");
+    assert!(
+        runtime.starts_with(&format!("mywsclient {major}.{minor}.{patch} (")),
+        "{runtime}"
+    );
+    assert!(
+        runtime.contains("tungstenite ") && runtime.contains("rustls "),
+        "{runtime}"
+    );
 }
 
 fn unsafe_version() -> String {
@@ -125,7 +157,10 @@ fn header_has_every_contract_name() {
     // Normalise multi-line prototypes to one line per declaration.
     let flat = h.lines().map(str::trim).collect::<Vec<_>>().join(" ");
     for want in CONTRACT {
-        assert!(h.contains(want) || flat.contains(want), "the header lacks {want:?}");
+        assert!(
+            h.contains(want) || flat.contains(want),
+            "the header lacks {want:?}"
+        );
     }
     for (field, ty) in [
         ("type", "uint32_t"),
@@ -138,7 +173,11 @@ fn header_has_every_contract_name() {
         ("last_close_code", "uint16_t"),
         ("queued_bytes", "uint64_t"),
     ] {
-        let decl = if ty.ends_with('*') { format!("{ty}{field};") } else { format!("{ty} {field};") };
+        let decl = if ty.ends_with('*') {
+            format!("{ty}{field};")
+        } else {
+            format!("{ty} {field};")
+        };
         assert!(h.contains(&decl), "the header lacks the field {decl:?}");
     }
 }
@@ -159,13 +198,27 @@ fn every_item_is_documented() {
             in_comment = !l.ends_with("*/");
             continue;
         }
-        if l.is_empty() || l.starts_with('#') || l.starts_with('}') || l == "{" || l.starts_with(':') || l == "extern \"C\" {" {
+        if l.is_empty()
+            || l.starts_with('#')
+            || l.starts_with('}')
+            || l == "{"
+            || l.starts_with(':')
+            || l == "extern \"C\" {"
+        {
             continue;
         }
-        let prev = lines[..i].iter().rev().map(|p| p.trim()).find(|p| !p.is_empty()).unwrap_or("");
+        let prev = lines[..i]
+            .iter()
+            .rev()
+            .map(|p| p.trim())
+            .find(|p| !p.is_empty())
+            .unwrap_or("");
         // Continuation lines of a multi-line prototype, and typedefs chosen by
         // the preprocessor for an enum (documented on the enum itself).
-        if prev.ends_with(',') && !l.starts_with("MYWSCLIENT_") && !raw.starts_with("  ") || prev.ends_with('(') || prev.starts_with('#') {
+        if prev.ends_with(',') && !l.starts_with("MYWSCLIENT_") && !raw.starts_with("  ")
+            || prev.ends_with('(')
+            || prev.starts_with('#')
+        {
             continue;
         }
         if prev.ends_with(',') && raw.starts_with("   ") {
@@ -175,5 +228,9 @@ fn every_item_is_documented() {
             undocumented.push(format!("line {}: {l}", i + 1));
         }
     }
-    assert!(undocumented.is_empty(), "undocumented items in the header:\n{}", undocumented.join("\n"));
+    assert!(
+        undocumented.is_empty(),
+        "undocumented items in the header:\n{}",
+        undocumented.join("\n")
+    );
 }

@@ -17,22 +17,46 @@ use support::*;
 /// separated by '|'), a reconnect
 /// scheduled after it, a second connection to the server that fails the
 /// same way, and a prompt stop.
-fn expect_failure(name: &str, server: &ScriptServer, url: &str, cfg: Config, kinds: &[ErrorKind], needle: &str) -> (Client, Recorder) {
+fn expect_failure(
+    name: &str,
+    server: &ScriptServer,
+    url: &str,
+    cfg: Config,
+    kinds: &[ErrorKind],
+    needle: &str,
+) -> (Client, Recorder) {
     let (c, rec) = client(url, cfg);
     c.start().unwrap();
     let (i, kind, msg) = rec.expect_any_error(0, WAIT);
-    assert!(kinds.contains(&kind), "{name}: expected {kinds:?}, got {kind:?}: {msg}\n{}", rec.dump());
+    assert!(
+        kinds.contains(&kind),
+        "{name}: expected {kinds:?}, got {kind:?}: {msg}\n{}",
+        rec.dump()
+    );
     let lower = msg.to_ascii_lowercase();
-    assert!(needle.split('|').any(|n| lower.contains(&n.to_ascii_lowercase())), "{name}: {msg:?} does not name the cause ({needle:?})");
+    assert!(
+        needle
+            .split('|')
+            .any(|n| lower.contains(&n.to_ascii_lowercase())),
+        "{name}: {msg:?} does not name the cause ({needle:?})"
+    );
     eprintln!("hostile {name}: {kind:?}: {msg}");
     let r = rec.expect_reconnect(i, WAIT);
     // The retry meets the same server and fails the same way.
     let (_, kind2, _) = rec.expect_any_error(r, WAIT);
-    assert_eq!(kind2, kind, "{name}: the retry failed differently:\n{}", rec.dump());
+    assert_eq!(
+        kind2,
+        kind,
+        "{name}: the retry failed differently:\n{}",
+        rec.dump()
+    );
     assert!(server.connections() >= 2, "{name}: no second connection");
     let took = timed_stop(&c);
     assert!(took < Duration::from_secs(2), "{name}: stop took {took:?}");
-    assert_eq!(rec.count(|e| matches!(e, Event::Open { .. })) > 0, rec.count(|e| matches!(e, Event::Closed { .. })) > 0);
+    assert_eq!(
+        rec.count(|e| matches!(e, Event::Open { .. })) > 0,
+        rec.count(|e| matches!(e, Event::Closed { .. })) > 0
+    );
     (c, rec)
 }
 
@@ -48,7 +72,10 @@ fn after_upgrade(bytes: Vec<u8>) -> ScriptServer {
 fn check_after_upgrade(name: &str, bytes: Vec<u8>, kinds: &[ErrorKind], needle: &str) {
     let server = after_upgrade(bytes);
     let (_c, rec) = expect_failure(name, &server, &server.url(), test_config(), kinds, needle);
-    assert!(rec.count(|e| matches!(e, Event::Open { .. })) >= 1, "{name}: the handshake itself was fine");
+    assert!(
+        rec.count(|e| matches!(e, Event::Open { .. })) >= 1,
+        "{name}: the handshake itself was fine"
+    );
     assert_eq!(rec.messages().len(), 0, "{name}: nothing may be delivered");
 }
 
@@ -62,7 +89,14 @@ fn http_200_instead_of_101() {
             p.drain();
         }
     });
-    expect_failure("HTTP 200", &server, &server.url(), test_config(), &[ErrorKind::Handshake], "HTTP 200");
+    expect_failure(
+        "HTTP 200",
+        &server,
+        &server.url(),
+        test_config(),
+        &[ErrorKind::Handshake],
+        "HTTP 200",
+    );
 }
 
 #[test]
@@ -73,7 +107,14 @@ fn wrong_sec_websocket_accept() {
             p.drain();
         }
     });
-    expect_failure("wrong accept", &server, &server.url(), test_config(), &[ErrorKind::Handshake], "Sec-WebSocket-Accept");
+    expect_failure(
+        "wrong accept",
+        &server,
+        &server.url(),
+        test_config(),
+        &[ErrorKind::Handshake],
+        "Sec-WebSocket-Accept",
+    );
 }
 
 #[test]
@@ -84,11 +125,25 @@ fn a_subprotocol_the_client_did_not_ask_for() {
         }
     });
     // Asked for none.
-    expect_failure("unrequested subprotocol", &server, &server.url(), test_config(), &[ErrorKind::Handshake], "mqtt");
+    expect_failure(
+        "unrequested subprotocol",
+        &server,
+        &server.url(),
+        test_config(),
+        &[ErrorKind::Handshake],
+        "mqtt",
+    );
     // Asked for others.
     let mut cfg = test_config();
     cfg.subprotocols = vec!["ws".into(), "chat".into()];
-    expect_failure("other subprotocol", &server, &server.url(), cfg, &[ErrorKind::Handshake], "did not request");
+    expect_failure(
+        "other subprotocol",
+        &server,
+        &server.url(),
+        cfg,
+        &[ErrorKind::Handshake],
+        "did not request",
+    );
 }
 
 #[test]
@@ -109,7 +164,14 @@ fn a_header_block_that_never_ends() {
             }
         }
     });
-    expect_failure("endless header", &server, &server.url(), test_config(), &[ErrorKind::Handshake], "exceeds|more than 64 headers");
+    expect_failure(
+        "endless header",
+        &server,
+        &server.url(),
+        test_config(),
+        &[ErrorKind::Handshake],
+        "exceeds|more than 64 headers",
+    );
 }
 
 #[test]
@@ -123,7 +185,14 @@ fn a_header_larger_than_any_sane_limit() {
             p.drain();
         }
     });
-    expect_failure("huge header", &server, &server.url(), test_config(), &[ErrorKind::Handshake], "exceeds");
+    expect_failure(
+        "huge header",
+        &server,
+        &server.url(),
+        test_config(),
+        &[ErrorKind::Handshake],
+        "exceeds",
+    );
 }
 
 #[test]
@@ -134,7 +203,14 @@ fn not_http_at_all() {
             p.drain();
         }
     });
-    expect_failure("not HTTP", &server, &server.url(), test_config(), &[ErrorKind::Handshake], "not HTTP");
+    expect_failure(
+        "not HTTP",
+        &server,
+        &server.url(),
+        test_config(),
+        &[ErrorKind::Handshake],
+        "not HTTP",
+    );
 }
 
 #[test]
@@ -143,7 +219,10 @@ fn slowloris_one_byte_per_100_ms() {
         if p.read_request().is_none() {
             return;
         }
-        for b in b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n".iter() {
+        for b in
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                .iter()
+        {
             if !p.pause(Duration::from_millis(100)) || !p.send(&[*b]) {
                 return;
             }
@@ -151,7 +230,14 @@ fn slowloris_one_byte_per_100_ms() {
     });
     let mut cfg = test_config();
     cfg.handshake_timeout = Duration::from_millis(800);
-    expect_failure("slowloris", &server, &server.url(), cfg, &[ErrorKind::HandshakeTimeout], "longer than");
+    expect_failure(
+        "slowloris",
+        &server,
+        &server.url(),
+        cfg,
+        &[ErrorKind::HandshakeTimeout],
+        "longer than",
+    );
 }
 
 #[test]
@@ -159,41 +245,88 @@ fn closing_during_the_handshake() {
     let server = ScriptServer::start(|p| {
         let _ = p.read_request();
     });
-    expect_failure("EOF in handshake", &server, &server.url(), test_config(), &[ErrorKind::Handshake], "closed the connection");
+    expect_failure(
+        "EOF in handshake",
+        &server,
+        &server.url(),
+        test_config(),
+        &[ErrorKind::Handshake],
+        "closed the connection",
+    );
 }
 
 // ----- frames -----
 
 #[test]
 fn garbage_after_the_upgrade() {
-    check_after_upgrade("garbage", b"garbage!garbage!garbage!".to_vec(), &[ErrorKind::Protocol], "protocol");
+    check_after_upgrade(
+        "garbage",
+        b"garbage!garbage!garbage!".to_vec(),
+        &[ErrorKind::Protocol],
+        "protocol",
+    );
 }
 
 #[test]
 fn a_masked_frame_from_the_server() {
-    check_after_upgrade("masked frame", masked_frame(FIN | TEXT, b"hello"), &[ErrorKind::Protocol], "mask");
+    check_after_upgrade(
+        "masked frame",
+        masked_frame(FIN | TEXT, b"hello"),
+        &[ErrorKind::Protocol],
+        "mask",
+    );
 }
 
 #[test]
 fn reserved_bits_set() {
-    check_after_upgrade("RSV1", frame(FIN | 0x40 | TEXT, b"hello"), &[ErrorKind::Protocol], "reserved");
-    check_after_upgrade("RSV3", frame(FIN | 0x10 | BINARY, b"x"), &[ErrorKind::Protocol], "reserved");
+    check_after_upgrade(
+        "RSV1",
+        frame(FIN | 0x40 | TEXT, b"hello"),
+        &[ErrorKind::Protocol],
+        "reserved",
+    );
+    check_after_upgrade(
+        "RSV3",
+        frame(FIN | 0x10 | BINARY, b"x"),
+        &[ErrorKind::Protocol],
+        "reserved",
+    );
 }
 
 #[test]
 fn an_unknown_opcode() {
-    check_after_upgrade("data opcode 3", frame(FIN | 0x3, b"x"), &[ErrorKind::Protocol], "opcode");
-    check_after_upgrade("control opcode 11", frame(FIN | 0xB, b""), &[ErrorKind::Protocol], "opcode");
+    check_after_upgrade(
+        "data opcode 3",
+        frame(FIN | 0x3, b"x"),
+        &[ErrorKind::Protocol],
+        "opcode",
+    );
+    check_after_upgrade(
+        "control opcode 11",
+        frame(FIN | 0xB, b""),
+        &[ErrorKind::Protocol],
+        "opcode",
+    );
 }
 
 #[test]
 fn a_fragmented_control_frame() {
-    check_after_upgrade("fragmented ping", frame(PING, b"a"), &[ErrorKind::Protocol], "fragmented");
+    check_after_upgrade(
+        "fragmented ping",
+        frame(PING, b"a"),
+        &[ErrorKind::Protocol],
+        "fragmented",
+    );
 }
 
 #[test]
 fn a_control_frame_over_125_bytes() {
-    check_after_upgrade("long ping", frame(FIN | PING, &[b'p'; 126]), &[ErrorKind::Protocol], "protocol");
+    check_after_upgrade(
+        "long ping",
+        frame(FIN | PING, &[b'p'; 126]),
+        &[ErrorKind::Protocol],
+        "protocol",
+    );
 }
 
 #[test]
@@ -201,7 +334,14 @@ fn a_frame_longer_than_the_maximum() {
     let server = after_upgrade(frame(FIN | BINARY, &[7; 4096]));
     let mut cfg = test_config();
     cfg.max_message_size = 1024;
-    expect_failure("frame over max", &server, &server.url(), cfg, &[ErrorKind::MessageTooLarge], "4096");
+    expect_failure(
+        "frame over max",
+        &server,
+        &server.url(),
+        cfg,
+        &[ErrorKind::MessageTooLarge],
+        "4096",
+    );
 }
 
 #[test]
@@ -212,26 +352,52 @@ fn fragments_adding_up_to_more_than_the_maximum() {
     let server = after_upgrade(bytes);
     let mut cfg = test_config();
     cfg.max_message_size = 1024;
-    let (_c, rec) = expect_failure("message over max", &server, &server.url(), cfg, &[ErrorKind::MessageTooLarge], "1024");
+    let (_c, rec) = expect_failure(
+        "message over max",
+        &server,
+        &server.url(),
+        cfg,
+        &[ErrorKind::MessageTooLarge],
+        "1024",
+    );
     assert!(rec.messages().is_empty());
 }
 
 #[test]
 fn a_64_bit_length_with_the_top_bit_set() {
     let server = after_upgrade(header_with_len64(FIN | BINARY, (1 << 63) | 5));
-    expect_failure("len64 top bit", &server, &server.url(), test_config(), &[ErrorKind::Protocol, ErrorKind::MessageTooLarge], "");
+    expect_failure(
+        "len64 top bit",
+        &server,
+        &server.url(),
+        test_config(),
+        &[ErrorKind::Protocol, ErrorKind::MessageTooLarge],
+        "",
+    );
 }
 
 #[test]
 fn a_length_over_the_default_maximum_is_refused_before_allocating() {
     // 1 TiB announced; the default maximum is 64 MiB.
     let server = after_upgrade(header_with_len64(FIN | BINARY, 1 << 40));
-    expect_failure("len 1 TiB", &server, &server.url(), test_config(), &[ErrorKind::MessageTooLarge], "1099511627776");
+    expect_failure(
+        "len 1 TiB",
+        &server,
+        &server.url(),
+        test_config(),
+        &[ErrorKind::MessageTooLarge],
+        "1099511627776",
+    );
 }
 
 #[test]
 fn invalid_utf8_in_a_text_frame() {
-    check_after_upgrade("invalid UTF-8", frame(FIN | TEXT, &[b'o', b'k', 0xff, 0xfe]), &[ErrorKind::Protocol], "UTF-8");
+    check_after_upgrade(
+        "invalid UTF-8",
+        frame(FIN | TEXT, &[b'o', b'k', 0xff, 0xfe]),
+        &[ErrorKind::Protocol],
+        "UTF-8",
+    );
 }
 
 #[test]
@@ -239,7 +405,12 @@ fn invalid_utf8_split_across_fragments() {
     // "a" + the first two bytes of a 3-byte sequence, then a byte that cannot continue it.
     let mut bytes = frame(TEXT, &[b'a', 0xe2, 0x82]);
     bytes.extend(frame(FIN | CONT, &[0x28, b'b']));
-    check_after_upgrade("invalid UTF-8 across fragments", bytes, &[ErrorKind::Protocol], "UTF-8");
+    check_after_upgrade(
+        "invalid UTF-8 across fragments",
+        bytes,
+        &[ErrorKind::Protocol],
+        "UTF-8",
+    );
 }
 
 #[test]
@@ -250,7 +421,9 @@ fn a_close_frame_with_an_invalid_code() {
         let server = after_upgrade(close_frame(code, "bad"));
         let (c, rec) = client(&server.url(), test_config());
         c.start().unwrap();
-        let (i, ev) = rec.expect_event(0, WAIT, "Error or Closed", |e| matches!(e, Event::Error { .. } | Event::Closed { .. }));
+        let (i, ev) = rec.expect_event(0, WAIT, "Error or Closed", |e| {
+            matches!(e, Event::Error { .. } | Event::Closed { .. })
+        });
         eprintln!("hostile close code {code}: first report {ev:?}");
         assert!(
             matches!(&ev, Event::Error { kind: ErrorKind::Protocol, message } if message.to_ascii_lowercase().contains("close")),
@@ -264,26 +437,46 @@ fn a_close_frame_with_an_invalid_code() {
 
 #[test]
 fn a_close_frame_with_a_one_byte_payload() {
-    check_after_upgrade("1-byte close", frame(FIN | CLOSE, &[0x03]), &[ErrorKind::Protocol], "close");
+    check_after_upgrade(
+        "1-byte close",
+        frame(FIN | CLOSE, &[0x03]),
+        &[ErrorKind::Protocol],
+        "close",
+    );
 }
 
 #[test]
 fn a_close_frame_with_an_invalid_utf8_reason() {
     let mut p = 1000u16.to_be_bytes().to_vec();
     p.extend_from_slice(&[0xff, 0xfe]);
-    check_after_upgrade("close reason not UTF-8", frame(FIN | CLOSE, &p), &[ErrorKind::Protocol], "UTF-8");
+    check_after_upgrade(
+        "close reason not UTF-8",
+        frame(FIN | CLOSE, &p),
+        &[ErrorKind::Protocol],
+        "UTF-8",
+    );
 }
 
 #[test]
 fn a_continuation_without_a_start() {
-    check_after_upgrade("orphan continuation", frame(FIN | CONT, b"x"), &[ErrorKind::Protocol], "continue");
+    check_after_upgrade(
+        "orphan continuation",
+        frame(FIN | CONT, b"x"),
+        &[ErrorKind::Protocol],
+        "continue",
+    );
 }
 
 #[test]
 fn a_new_message_inside_a_fragmented_one() {
     let mut bytes = frame(TEXT, b"part one");
     bytes.extend(frame(FIN | TEXT, b"interloper"));
-    check_after_upgrade("interleaved data frames", bytes, &[ErrorKind::Protocol], "protocol");
+    check_after_upgrade(
+        "interleaved data frames",
+        bytes,
+        &[ErrorKind::Protocol],
+        "protocol",
+    );
 }
 
 // ----- silent, stuck and slow servers -----
@@ -297,7 +490,14 @@ fn a_server_that_accepts_then_sends_nothing_ever() {
     });
     let mut cfg = test_config();
     fast_heartbeat(&mut cfg);
-    expect_failure("silent after upgrade", &server, &server.url(), cfg, &[ErrorKind::HeartbeatTimeout], "ping unanswered");
+    expect_failure(
+        "silent after upgrade",
+        &server,
+        &server.url(),
+        cfg,
+        &[ErrorKind::HeartbeatTimeout],
+        "ping unanswered",
+    );
 }
 
 #[test]
@@ -326,7 +526,11 @@ fn a_server_that_stops_reading_hits_the_queue_limit_not_memory() {
             }
         }
         let st = c.stats();
-        assert!(st.queued_bytes <= 1 << 20, "queue over its limit: {}", st.queued_bytes);
+        assert!(
+            st.queued_bytes <= 1 << 20,
+            "queue over its limit: {}",
+            st.queued_bytes
+        );
     }
     let e = refused.expect("sends must eventually be refused");
     assert_eq!(e.kind, ErrorKind::QueueFull);
@@ -340,7 +544,10 @@ fn a_server_that_stops_reading_hits_the_queue_limit_not_memory() {
     // Everything accepted is either written or queued: memory is bounded by
     // the queue limit plus the socket buffers.
     assert!(accepted * (16 << 10) <= st.bytes_sent + st.queued_bytes + (16 << 10));
-    assert!(accepted * (16 << 10) < 256 << 20, "accepted far more than the queue and socket buffers can hold");
+    assert!(
+        accepted * (16 << 10) < 256 << 20,
+        "accepted far more than the queue and socket buffers can hold"
+    );
     let took = timed_stop(&c);
     assert!(took < Duration::from_secs(3), "stop took {took:?}");
 }
@@ -408,7 +615,14 @@ fn tls_answered_by_a_plain_text_server() {
     });
     let mut cfg = test_config();
     cfg.tls.dangerous_disable_verification = true;
-    expect_failure("non-TLS reply", &server, &wss_url("127.0.0.1", server.port()), cfg, &[ErrorKind::Tls], "TLS");
+    expect_failure(
+        "non-TLS reply",
+        &server,
+        &wss_url("127.0.0.1", server.port()),
+        cfg,
+        &[ErrorKind::Tls],
+        "TLS",
+    );
 }
 
 // ----- unusual but valid -----
@@ -426,8 +640,19 @@ fn fragmented_messages_are_reassembled_with_control_frames_between() {
     let (c, rec) = client(&server.url(), test_config());
     c.start().unwrap();
     let msgs = rec.expect_messages(2, WAIT);
-    assert_eq!(msgs, vec![("a\u{20ac}".as_bytes().to_vec(), false), (vec![1, 2, 3], true)]);
-    assert_eq!(rec.count(|e| matches!(e, Event::Error { .. })), 0, "{}", rec.dump());
+    assert_eq!(
+        msgs,
+        vec![
+            ("a\u{20ac}".as_bytes().to_vec(), false),
+            (vec![1, 2, 3], true)
+        ]
+    );
+    assert_eq!(
+        rec.count(|e| matches!(e, Event::Error { .. })),
+        0,
+        "{}",
+        rec.dump()
+    );
     c.stop().unwrap();
 }
 

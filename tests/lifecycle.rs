@@ -26,8 +26,13 @@ fn start_returns_at_once_and_connects() {
     c.start().unwrap();
     let took = t.elapsed();
     eprintln!("start() took {took:?}");
-    assert!(took < Duration::from_secs(1), "start() blocked for {took:?}");
-    rec.expect_event(0, WAIT, "Connecting{1}", |e| *e == Event::Connecting { attempt: 1 });
+    assert!(
+        took < Duration::from_secs(1),
+        "start() blocked for {took:?}"
+    );
+    rec.expect_event(0, WAIT, "Connecting{1}", |e| {
+        *e == Event::Connecting { attempt: 1 }
+    });
     rec.expect_open(0, WAIT);
     assert_eq!(c.state(), State::Open);
     assert_eq!(c.stats().connections, 1);
@@ -43,7 +48,11 @@ fn start_is_idempotent_while_running() {
     c.start().unwrap();
     c.send_text(b"after extra starts").unwrap();
     rec.expect_messages(1, WAIT);
-    assert_eq!(server.opened(), 1, "a second start() must not open a second connection");
+    assert_eq!(
+        server.opened(),
+        1,
+        "a second start() must not open a second connection"
+    );
     assert_eq!(rec.count(|e| matches!(e, Event::Connecting { .. })), 1);
     c.stop().unwrap();
 }
@@ -69,7 +78,12 @@ fn stop_is_idempotent_and_start_again_works() {
     c.stop().unwrap();
     c.stop().unwrap();
     assert_eq!(c.state(), State::Stopped);
-    assert_eq!(rec.count(|e| *e == Event::Stopped), 1, "one Stopped event per run:\n{}", rec.dump());
+    assert_eq!(
+        rec.count(|e| *e == Event::Stopped),
+        1,
+        "one Stopped event per run:\n{}",
+        rec.dump()
+    );
     // Sends while stopped are queued and go out on the next start.
     c.send_text(b"queued while stopped").unwrap();
     let mark = rec.mark();
@@ -91,12 +105,25 @@ fn stop_when_connected_sends_a_close_frame_and_is_prompt() {
     eprintln!("stop latency (connected): {took:?}");
     assert!(took < STOP_BOUND, "stop took {took:?}");
     assert_eq!(c.state(), State::Stopped);
-    let (_, closed) =
-        rec.expect_event(mark, WAIT, "Closed by client", |e| matches!(e, Event::Closed { initiator: CloseInitiator::Client, .. }));
-    assert!(matches!(closed, Event::Closed { code: 1000, .. }), "{closed:?}");
+    let (_, closed) = rec.expect_event(mark, WAIT, "Closed by client", |e| {
+        matches!(
+            e,
+            Event::Closed {
+                initiator: CloseInitiator::Client,
+                ..
+            }
+        )
+    });
+    assert!(
+        matches!(closed, Event::Closed { code: 1000, .. }),
+        "{closed:?}"
+    );
     rec.expect_event(mark, WAIT, "Stopped", |e| *e == Event::Stopped);
     assert!(
-        server.wait(WAIT, |_, r| r.ends.iter().any(|e| matches!(e, ConnEnd::ClientClose(1000, _)))),
+        server.wait(WAIT, |_, r| r
+            .ends
+            .iter()
+            .any(|e| matches!(e, ConnEnd::ClientClose(1000, _)))),
         "the server did not receive a close frame with 1000: {:?}",
         server.with_record(|r| r.ends.clone())
     );
@@ -109,9 +136,15 @@ fn stop_while_tcp_connect_is_pending() {
     cfg.connect_timeout = Duration::from_secs(30);
     let (c, rec) = client(&ws_url(target.port), cfg);
     c.start().unwrap();
-    rec.expect_event(0, WAIT, "Connecting", |e| matches!(e, Event::Connecting { .. }));
+    rec.expect_event(0, WAIT, "Connecting", |e| {
+        matches!(e, Event::Connecting { .. })
+    });
     // The connect is in flight: its SYN is never answered.
-    assert!(wait_syn_sent(target.port, WAIT), "no connect in progress to port {}", target.port);
+    assert!(
+        wait_syn_sent(target.port, WAIT),
+        "no connect in progress to port {}",
+        target.port
+    );
     assert_eq!(c.state(), State::Connecting);
     let took = timed_stop(&c);
     eprintln!("stop latency (TCP connect pending): {took:?}");
@@ -133,7 +166,9 @@ fn stop_during_tls_handshake() {
     cfg.tls.dangerous_disable_verification = true;
     let (c, rec) = client(&wss_url("127.0.0.1", server.port()), cfg);
     c.start().unwrap();
-    rec.expect_event(0, WAIT, "Connecting", |e| matches!(e, Event::Connecting { .. }));
+    rec.expect_event(0, WAIT, "Connecting", |e| {
+        matches!(e, Event::Connecting { .. })
+    });
     assert!(server.wait_connections(1, WAIT));
     assert_eq!(c.state(), State::Connecting);
     let took = timed_stop(&c);
@@ -147,7 +182,9 @@ fn stop_during_websocket_handshake() {
     let server = silent_server();
     let (c, rec) = client(&server.url(), test_config());
     c.start().unwrap();
-    rec.expect_event(0, WAIT, "Connecting", |e| matches!(e, Event::Connecting { .. }));
+    rec.expect_event(0, WAIT, "Connecting", |e| {
+        matches!(e, Event::Connecting { .. })
+    });
     assert!(server.wait_connections(1, WAIT));
     assert_eq!(c.state(), State::Connecting);
     let took = timed_stop(&c);
@@ -183,7 +220,10 @@ fn stop_with_an_unresponsive_server_is_bounded_by_the_close_timeout() {
     proxy.blackhole();
     let took = timed_stop(&c);
     eprintln!("stop latency (connected, server never answers the close): {took:?}");
-    assert!(took >= ms(250), "stop should wait for the close reply up to the close timeout, took {took:?}");
+    assert!(
+        took >= ms(250),
+        "stop should wait for the close reply up to the close timeout, took {took:?}"
+    );
     assert!(took < ms(300) + STOP_BOUND, "stop took {took:?}");
     assert_eq!(c.state(), State::Stopped);
 }
@@ -197,7 +237,10 @@ fn dropping_the_client_stops_it() {
     eprintln!("drop latency (connected): {:?}", t.elapsed());
     rec.expect_event(0, WAIT, "Stopped", |e| *e == Event::Stopped);
     assert!(
-        server.wait(WAIT, |s, r| s.active() == 0 && r.ends.iter().any(|e| matches!(e, ConnEnd::ClientClose(1000, _)))),
+        server.wait(WAIT, |s, r| s.active() == 0
+            && r.ends
+                .iter()
+                .any(|e| matches!(e, ConnEnd::ClientClose(1000, _)))),
         "the server did not see a clean close: {:?}",
         server.with_record(|r| r.ends.clone())
     );
@@ -211,7 +254,10 @@ fn state_follows_the_connection() {
     server.stop();
     rec.expect_reconnect(0, WAIT);
     let s = c.state();
-    assert!(matches!(s, State::Reconnecting | State::Connecting), "{s:?}");
+    assert!(
+        matches!(s, State::Reconnecting | State::Connecting),
+        "{s:?}"
+    );
     server.restart().unwrap();
     rec.expect_open(2, WAIT);
     assert_eq!(c.state(), State::Open);
@@ -253,7 +299,10 @@ fn send_and_stop_from_inside_callbacks() {
             b"sent from the message handler" => {
                 let t = Instant::now();
                 c.stop().unwrap();
-                assert!(t.elapsed() < STOP_BOUND, "stop() inside a callback must return at once");
+                assert!(
+                    t.elapsed() < STOP_BOUND,
+                    "stop() inside a callback must return at once"
+                );
                 // A second stop and a send after stop, still inside: no deadlock.
                 c.stop().unwrap();
                 let _ = c.send_text(b"after stop");
@@ -266,7 +315,13 @@ fn send_and_stop_from_inside_callbacks() {
     c.start().unwrap();
     rec.expect_event(0, WAIT, "Stopped", |e| *e == Event::Stopped);
     let msgs: Vec<Vec<u8>> = rec.messages().into_iter().map(|(d, _)| d).collect();
-    assert_eq!(msgs, vec![b"sent from the open event".to_vec(), b"sent from the message handler".to_vec()]);
+    assert_eq!(
+        msgs,
+        vec![
+            b"sent from the open event".to_vec(),
+            b"sent from the message handler".to_vec()
+        ]
+    );
     assert_eq!(c.state(), State::Stopped);
     c.stop().unwrap();
     assert!(!c.in_callback());
@@ -289,7 +344,10 @@ fn dropping_the_last_handle_inside_a_callback_does_not_deadlock() {
     c.start().unwrap();
     *slot.lock().unwrap() = Some(c);
     assert!(
-        server.wait(WAIT, |s, r| s.active() == 0 && r.ends.iter().any(|e| matches!(e, ConnEnd::ClientClose(1000, _)))),
+        server.wait(WAIT, |s, r| s.active() == 0
+            && r.ends
+                .iter()
+                .any(|e| matches!(e, ConnEnd::ClientClose(1000, _)))),
         "the connection did not end cleanly after the drop: {:?}",
         server.with_record(|r| r.ends.clone())
     );
@@ -313,10 +371,21 @@ fn child_one_io_thread_that_sleeps_when_idle() {
     std::thread::sleep(ms(1000));
     let (s1, t1) = thread_activity(tid);
     println!("IDLE_OPEN switches={} ticks={}", s1 - s0, t1 - t0);
-    assert!(s1 - s0 < 20, "I/O thread woke {} times in 1 s while idle", s1 - s0);
-    assert!(t1 - t0 < 10, "I/O thread used {} clock ticks in 1 s while idle", t1 - t0);
+    assert!(
+        s1 - s0 < 20,
+        "I/O thread woke {} times in 1 s while idle",
+        s1 - s0
+    );
+    assert!(
+        t1 - t0 < 10,
+        "I/O thread used {} clock ticks in 1 s while idle",
+        t1 - t0
+    );
     c.stop().unwrap();
-    assert!(threads_named("mywsclient-io").is_empty(), "stop() joins the I/O thread");
+    assert!(
+        threads_named("mywsclient-io").is_empty(),
+        "stop() joins the I/O thread"
+    );
     drop(rec);
 
     // Waiting 10 s to retry: also asleep.
@@ -331,7 +400,11 @@ fn child_one_io_thread_that_sleeps_when_idle() {
     std::thread::sleep(ms(500));
     let (s1, t1) = thread_activity(tid);
     println!("IDLE_WAITING switches={} ticks={}", s1 - s0, t1 - t0);
-    assert!(s1 - s0 < 10, "I/O thread woke {} times in 0.5 s while waiting", s1 - s0);
+    assert!(
+        s1 - s0 < 10,
+        "I/O thread woke {} times in 0.5 s while waiting",
+        s1 - s0
+    );
     c.stop().unwrap();
 
     // Two clients: two threads.
@@ -347,7 +420,10 @@ fn child_one_io_thread_that_sleeps_when_idle() {
 fn one_io_thread_that_sleeps_when_idle() {
     let out = run_child("child_one_io_thread_that_sleeps_when_idle", &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    for l in stdout.lines().filter_map(|l| l.find("IDLE_").map(|i| &l[i..])) {
+    for l in stdout
+        .lines()
+        .filter_map(|l| l.find("IDLE_").map(|i| &l[i..]))
+    {
         eprintln!("{l}");
     }
 }
@@ -356,14 +432,23 @@ fn one_io_thread_that_sleeps_when_idle() {
 fn messages_sent_just_before_stop_go_out_before_the_close_frame() {
     let server = echo_server();
     let (c, _rec) = connected(server.port(), test_config());
-    let sent: Vec<Vec<u8>> = (0..200).map(|i| format!("last words {i}").into_bytes()).collect();
+    let sent: Vec<Vec<u8>> = (0..200)
+        .map(|i| format!("last words {i}").into_bytes())
+        .collect();
     for m in &sent {
         c.send_text(m).unwrap();
     }
     c.stop().unwrap();
-    assert!(server.wait(WAIT, |_, r| r.ends.iter().any(|e| matches!(e, ConnEnd::ClientClose(1000, _)))));
-    let got: Vec<Vec<u8>> = server.with_record(|r| r.messages.iter().map(|(d, _)| d.clone()).collect());
-    assert_eq!(got, sent, "queued messages are written before the close frame");
+    assert!(server.wait(WAIT, |_, r| r
+        .ends
+        .iter()
+        .any(|e| matches!(e, ConnEnd::ClientClose(1000, _)))));
+    let got: Vec<Vec<u8>> =
+        server.with_record(|r| r.messages.iter().map(|(d, _)| d.clone()).collect());
+    assert_eq!(
+        got, sent,
+        "queued messages are written before the close frame"
+    );
     assert_eq!(c.stats().queued_messages, 0);
 }
 
@@ -385,7 +470,16 @@ fn stop_while_the_server_closes_is_prompt() {
     cfg.close_timeout = Duration::from_secs(5);
     let (c, rec) = client(&server.url(), cfg);
     c.start().unwrap();
-    rec.expect_event(0, WAIT, "Closed by server", |e| matches!(e, Event::Closed { code: 4003, initiator: CloseInitiator::Server, .. }));
+    rec.expect_event(0, WAIT, "Closed by server", |e| {
+        matches!(
+            e,
+            Event::Closed {
+                code: 4003,
+                initiator: CloseInitiator::Server,
+                ..
+            }
+        )
+    });
     let took = timed_stop(&c);
     eprintln!("stop latency (server-initiated close in progress): {took:?}");
     assert!(took < STOP_BOUND, "stop took {took:?}");
@@ -399,12 +493,30 @@ fn stop_while_the_server_closes_reports_one_close_per_connection() {
     cfg.close_timeout = ms(300);
     let (c, rec) = client(&server.url(), cfg);
     c.start().unwrap();
-    rec.expect_event(0, WAIT, "Closed by server", |e| matches!(e, Event::Closed { code: 4003, initiator: CloseInitiator::Server, .. }));
+    rec.expect_event(0, WAIT, "Closed by server", |e| {
+        matches!(
+            e,
+            Event::Closed {
+                code: 4003,
+                initiator: CloseInitiator::Server,
+                ..
+            }
+        )
+    });
     c.stop().unwrap();
     rec.expect_event(0, WAIT, "Stopped", |e| *e == Event::Stopped);
     let opens = rec.count(|e| matches!(e, Event::Open { .. }));
-    let closes: Vec<Event> = rec.events().into_iter().filter(|e| matches!(e, Event::Closed { .. })).collect();
-    assert_eq!(closes.len(), opens, "one Closed event per connection: {closes:?}\n{}", rec.dump());
+    let closes: Vec<Event> = rec
+        .events()
+        .into_iter()
+        .filter(|e| matches!(e, Event::Closed { .. }))
+        .collect();
+    assert_eq!(
+        closes.len(),
+        opens,
+        "one Closed event per connection: {closes:?}\n{}",
+        rec.dump()
+    );
 }
 
 #[test]
@@ -415,7 +527,10 @@ fn stop_during_a_flood_of_messages_is_prompt() {
         }
         let mut burst = Vec::new();
         for i in 0..1000u32 {
-            burst.extend(hostile::frame(hostile::FIN | hostile::BINARY, &i.to_be_bytes()));
+            burst.extend(hostile::frame(
+                hostile::FIN | hostile::BINARY,
+                &i.to_be_bytes(),
+            ));
         }
         // Bounded: at most 5 s of flooding.
         let end = Instant::now() + Duration::from_secs(5);
@@ -423,7 +538,8 @@ fn stop_during_a_flood_of_messages_is_prompt() {
     });
     let (c, rec) = client(&server.url(), test_config());
     c.start().unwrap();
-    rec.wait(WAIT, |s| (s.messages.len() >= 10_000).then_some(())).expect("flood arrives");
+    rec.wait(WAIT, |s| (s.messages.len() >= 10_000).then_some(()))
+        .expect("flood arrives");
     let took = timed_stop(&c);
     eprintln!("stop latency (during a flood of small messages): {took:?}");
     assert!(took < STOP_BOUND, "stop took {took:?}");

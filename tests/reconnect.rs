@@ -14,7 +14,11 @@ use support::*;
 /// The first Error at index >= `from`, which must be one of `kinds`.
 fn expect_error_of(rec: &Recorder, from: usize, kinds: &[ErrorKind]) -> (usize, ErrorKind, String) {
     let (i, kind, msg) = rec.expect_any_error(from, WAIT);
-    assert!(kinds.contains(&kind), "expected an error of {kinds:?}, got {kind:?}: {msg}\n{}", rec.dump());
+    assert!(
+        kinds.contains(&kind),
+        "expected an error of {kinds:?}, got {kind:?}: {msg}\n{}",
+        rec.dump()
+    );
     (i, kind, msg)
 }
 
@@ -37,11 +41,22 @@ fn reconnects_after_a_cut() {
     let (i, kind, msg) = expect_error_of(&rec, mark, &[ErrorKind::Io, ErrorKind::Closed]);
     eprintln!("cut reported as {kind:?}: {msg}");
     rec.expect_event(mark, WAIT, "Closed 1006 abnormal", |e| {
-        matches!(e, Event::Closed { code: 1006, initiator: CloseInitiator::Abnormal, .. })
+        matches!(
+            e,
+            Event::Closed {
+                code: 1006,
+                initiator: CloseInitiator::Abnormal,
+                ..
+            }
+        )
     });
     let r = rec.expect_reconnect(i, WAIT);
-    let (_, _, opened_at) = rec.expect_event_at(r, WAIT, "Open", |e| matches!(e, Event::Open { .. }));
-    eprintln!("reconnect after a cut: {:?} (cut to Open)", opened_at.duration_since(t));
+    let (_, _, opened_at) =
+        rec.expect_event_at(r, WAIT, "Open", |e| matches!(e, Event::Open { .. }));
+    eprintln!(
+        "reconnect after a cut: {:?} (cut to Open)",
+        opened_at.duration_since(t)
+    );
     roundtrip(&c, &rec, "after the cut");
     let st = c.stats();
     assert_eq!((st.connections, st.reconnects), (2, 1));
@@ -61,10 +76,15 @@ fn reconnects_after_a_two_second_outage() {
     std::thread::sleep(Duration::from_secs(2));
     let during = rec.mark();
     let refused = rec.count(|e| matches!(e, Event::Error { kind: ErrorKind::Connect, message } if message.contains("refused")));
-    assert!(refused >= 2, "connects during the outage should be refused and retried:\n{}", rec.dump());
+    assert!(
+        refused >= 2,
+        "connects during the outage should be refused and retried:\n{}",
+        rec.dump()
+    );
     let t = Instant::now();
     server.restart().unwrap();
-    let (_, _, opened_at) = rec.expect_event_at(during, WAIT, "Open", |e| matches!(e, Event::Open { .. }));
+    let (_, _, opened_at) =
+        rec.expect_event_at(during, WAIT, "Open", |e| matches!(e, Event::Open { .. }));
     eprintln!(
         "reconnect after a 2 s outage: {:?} after the server came back ({refused} refused attempts, backoff max 200 ms)",
         opened_at.saturating_duration_since(t)
@@ -87,7 +107,15 @@ fn half_open_connection_is_detected_by_the_heartbeat() {
     let (i, msg) = rec.expect_error(mark, ErrorKind::HeartbeatTimeout, "", WAIT);
     let detected = t.elapsed();
     eprintln!("half-open detection (heartbeat 200 ms + timeout 300 ms): {detected:?}; {msg}");
-    rec.expect_event(mark, WAIT, "Closed abnormal", |e| matches!(e, Event::Closed { initiator: CloseInitiator::Abnormal, .. }));
+    rec.expect_event(mark, WAIT, "Closed abnormal", |e| {
+        matches!(
+            e,
+            Event::Closed {
+                initiator: CloseInitiator::Abnormal,
+                ..
+            }
+        )
+    });
     rec.expect_reconnect(i, WAIT);
     proxy.forward();
     rec.expect_open(i, WAIT);
@@ -103,7 +131,12 @@ fn a_quiet_but_healthy_connection_stays_open() {
     let (c, rec) = connected(server.port(), cfg);
     // Several heartbeat periods of silence: pings are answered, nothing fails.
     std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(rec.count(|e| matches!(e, Event::Error { .. })), 0, "{}", rec.dump());
+    assert_eq!(
+        rec.count(|e| matches!(e, Event::Error { .. })),
+        0,
+        "{}",
+        rec.dump()
+    );
     assert_eq!(c.stats().connections, 1);
     assert_eq!(c.state(), State::Open);
     c.stop().unwrap();
@@ -116,15 +149,22 @@ fn messages_sent_during_an_outage_arrive_in_order_exactly_once() {
     let mark = rec.mark();
     server.stop();
     rec.expect_reconnect(mark, WAIT);
-    let sent: Vec<Vec<u8>> = (0..100).map(|i| format!("outage message {i:03}").into_bytes()).collect();
+    let sent: Vec<Vec<u8>> = (0..100)
+        .map(|i| format!("outage message {i:03}").into_bytes())
+        .collect();
     for m in &sent {
         c.send_text(m).unwrap();
     }
     assert_eq!(c.stats().queued_messages, 100);
     server.restart().unwrap();
-    let got: Vec<Vec<u8>> = rec.expect_messages(100, WAIT).into_iter().map(|(d, _)| d).collect();
+    let got: Vec<Vec<u8>> = rec
+        .expect_messages(100, WAIT)
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
     assert_eq!(got, sent);
-    let at_server: Vec<Vec<u8>> = server.with_record(|r| r.messages.iter().map(|(d, _)| d.clone()).collect());
+    let at_server: Vec<Vec<u8>> =
+        server.with_record(|r| r.messages.iter().map(|(d, _)| d.clone()).collect());
     assert_eq!(at_server, sent, "each message written once, in order");
     assert_eq!(c.stats().queued_messages, 0);
     c.stop().unwrap();
@@ -153,15 +193,39 @@ fn refused_connects_back_off_exponentially_with_jitter() {
         })
         .unwrap_or_else(|| panic!("not enough reconnects:\n{}", rec.dump()));
     c.stop().unwrap();
-    let errors = rec.count(|e| matches!(e, Event::Error { kind: ErrorKind::Connect, .. }));
-    assert!(errors >= 6, "each refused connect is an Error(Connect):\n{}", rec.dump());
+    let errors = rec.count(|e| {
+        matches!(
+            e,
+            Event::Error {
+                kind: ErrorKind::Connect,
+                ..
+            }
+        )
+    });
+    assert!(
+        errors >= 6,
+        "each refused connect is an Error(Connect):\n{}",
+        rec.dump()
+    );
     for (n, (attempt, delay)) in delays.iter().take(6).enumerate() {
-        assert_eq!(*attempt, n as u32 + 2, "attempt numbers count up:\n{}", rec.dump());
+        assert_eq!(
+            *attempt,
+            n as u32 + 2,
+            "attempt numbers count up:\n{}",
+            rec.dump()
+        );
         let base = (20.0 * 2f64.powi(n as i32)).min(160.0);
         let d = delay.as_secs_f64() * 1000.0;
-        assert!(d >= base * 0.5 - 0.01 && d <= base + 0.01, "delay #{n} = {d} ms outside [{}, {base}]", base * 0.5);
+        assert!(
+            d >= base * 0.5 - 0.01 && d <= base + 0.01,
+            "delay #{n} = {d} ms outside [{}, {base}]",
+            base * 0.5
+        );
     }
-    eprintln!("backoff delays: {:?}", delays.iter().map(|(_, d)| *d).collect::<Vec<_>>());
+    eprintln!(
+        "backoff delays: {:?}",
+        delays.iter().map(|(_, d)| *d).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -173,12 +237,24 @@ fn gives_up_after_the_attempt_limit() {
     rec.expect_error(0, ErrorKind::GaveUp, "gave up", WAIT);
     rec.expect_event(0, WAIT, "Stopped", |e| *e == Event::Stopped);
     assert_eq!(c.state(), State::Stopped);
-    assert_eq!(rec.count(|e| matches!(e, Event::ReconnectScheduled { .. })), 3, "{}", rec.dump());
-    assert_eq!(rec.count(|e| matches!(e, Event::Connecting { .. })), 4, "the first attempt and 3 reconnects:\n{}", rec.dump());
+    assert_eq!(
+        rec.count(|e| matches!(e, Event::ReconnectScheduled { .. })),
+        3,
+        "{}",
+        rec.dump()
+    );
+    assert_eq!(
+        rec.count(|e| matches!(e, Event::Connecting { .. })),
+        4,
+        "the first attempt and 3 reconnects:\n{}",
+        rec.dump()
+    );
     // It can be started again.
     let mark = rec.mark();
     c.start().unwrap();
-    rec.expect_event(mark, WAIT, "Connecting", |e| matches!(e, Event::Connecting { .. }));
+    rec.expect_event(mark, WAIT, "Connecting", |e| {
+        matches!(e, Event::Connecting { .. })
+    });
     c.stop().unwrap();
 }
 
@@ -190,16 +266,24 @@ fn reconnect_off_stops_after_the_first_failure() {
     c.start().unwrap();
     rec.expect_error(0, ErrorKind::Connect, "refused", WAIT);
     rec.expect_event(0, WAIT, "Stopped", |e| *e == Event::Stopped);
-    assert_eq!(rec.count(|e| matches!(e, Event::ReconnectScheduled { .. })), 0);
+    assert_eq!(
+        rec.count(|e| matches!(e, Event::ReconnectScheduled { .. })),
+        0
+    );
     assert_eq!(c.state(), State::Stopped);
 
     // A connection closed by the server also ends it.
     let server = echo_server();
     let (c, rec) = connected(server.port(), cfg);
     server.close_all(1001, "going away");
-    rec.expect_event(0, WAIT, "Closed 1001", |e| matches!(e, Event::Closed { code: 1001, .. }));
+    rec.expect_event(0, WAIT, "Closed 1001", |e| {
+        matches!(e, Event::Closed { code: 1001, .. })
+    });
     rec.expect_event(0, WAIT, "Stopped", |e| *e == Event::Stopped);
-    assert_eq!(rec.count(|e| matches!(e, Event::ReconnectScheduled { .. })), 0);
+    assert_eq!(
+        rec.count(|e| matches!(e, Event::ReconnectScheduled { .. })),
+        0
+    );
     assert_eq!(c.state(), State::Stopped);
     // start() works again after it stopped by itself.
     let mark = rec.mark();
@@ -222,8 +306,17 @@ fn backoff_resets_only_after_a_healthy_connection() {
     // attempt count and the delay keep growing.
     let attempts = rec
         .wait(WAIT, |s| {
-            let a: Vec<u32> =
-                s.events.iter().filter_map(|(_, e)| if let Event::Connecting { attempt } = e { Some(*attempt) } else { None }).collect();
+            let a: Vec<u32> = s
+                .events
+                .iter()
+                .filter_map(|(_, e)| {
+                    if let Event::Connecting { attempt } = e {
+                        Some(*attempt)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
             (a.len() >= 4).then_some(a)
         })
         .unwrap();
@@ -237,9 +330,17 @@ fn backoff_resets_only_after_a_healthy_connection() {
     // ...then a failure: the count starts again from 1.
     let mark = rec.mark();
     server.kill_all();
-    let (_, ev) = rec.expect_event(mark, WAIT, "ReconnectScheduled", |e| matches!(e, Event::ReconnectScheduled { .. }));
-    assert!(matches!(ev, Event::ReconnectScheduled { attempt: 1, delay } if delay <= ms(10)), "{ev:?}\n{}", rec.dump());
-    rec.expect_event(mark, WAIT, "Connecting{1}", |e| *e == Event::Connecting { attempt: 1 });
+    let (_, ev) = rec.expect_event(mark, WAIT, "ReconnectScheduled", |e| {
+        matches!(e, Event::ReconnectScheduled { .. })
+    });
+    assert!(
+        matches!(ev, Event::ReconnectScheduled { attempt: 1, delay } if delay <= ms(10)),
+        "{ev:?}\n{}",
+        rec.dump()
+    );
+    rec.expect_event(mark, WAIT, "Connecting{1}", |e| {
+        *e == Event::Connecting { attempt: 1 }
+    });
     c.stop().unwrap();
 }
 
@@ -250,7 +351,14 @@ fn server_close_code_and_reason_reach_the_close_event() {
     let mark = rec.mark();
     server.close_all(4001, "maintenance window");
     let (i, ev) = rec.expect_event(mark, WAIT, "Closed", |e| matches!(e, Event::Closed { .. }));
-    assert_eq!(ev, Event::Closed { code: 4001, reason: "maintenance window".into(), initiator: CloseInitiator::Server });
+    assert_eq!(
+        ev,
+        Event::Closed {
+            code: 4001,
+            reason: "maintenance window".into(),
+            initiator: CloseInitiator::Server
+        }
+    );
     rec.expect_reconnect(i, WAIT);
     rec.expect_open(i, WAIT);
     assert_eq!(c.stats().last_close_code, 4001);
@@ -264,7 +372,11 @@ fn a_close_right_after_the_handshake_carries_code_and_reason() {
     let (c, rec) = client(&ws_url(server.port()), test_config());
     c.start().unwrap();
     let (i, _) = rec.expect_event(0, WAIT, "Closed 4001", |e| {
-        *e == Event::Closed { code: 4001, reason: "bye".into(), initiator: CloseInitiator::Server }
+        *e == Event::Closed {
+            code: 4001,
+            reason: "bye".into(),
+            initiator: CloseInitiator::Server,
+        }
     });
     rec.expect_reconnect(i, WAIT);
     c.stop().unwrap();
@@ -358,13 +470,27 @@ fn time_spent_closing_does_not_count_as_a_healthy_connection() {
     c.start().unwrap();
     let attempts = rec
         .wait(WAIT, |s| {
-            let a: Vec<u32> =
-                s.events.iter().filter_map(|(_, e)| if let Event::Connecting { attempt } = e { Some(*attempt) } else { None }).collect();
+            let a: Vec<u32> = s
+                .events
+                .iter()
+                .filter_map(|(_, e)| {
+                    if let Event::Connecting { attempt } = e {
+                        Some(*attempt)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
             (a.len() >= 3).then_some(a)
         })
         .unwrap_or_else(|| panic!("no 3 attempts:\n{}", rec.dump()));
     c.stop().unwrap();
-    assert_eq!(&attempts[..3], &[1, 2, 3], "connections closed at once reset the backoff:\n{}", rec.dump());
+    assert_eq!(
+        &attempts[..3],
+        &[1, 2, 3],
+        "connections closed at once reset the backoff:\n{}",
+        rec.dump()
+    );
 }
 
 #[test]
@@ -372,7 +498,12 @@ fn tcp_keepalive_is_on_and_tuned_as_a_second_net() {
     let server = echo_server();
     let (c, rec) = connected(server.port(), test_config());
     let out = match std::process::Command::new("ss")
-        .args(["-tno", "state", "established", &format!("( dport = :{} )", server.port())])
+        .args([
+            "-tno",
+            "state",
+            "established",
+            &format!("( dport = :{} )", server.port()),
+        ])
         .output()
     {
         Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -384,11 +515,17 @@ fn tcp_keepalive_is_on_and_tuned_as_a_second_net() {
     eprintln!("client socket: {}", out.lines().nth(1).unwrap_or("").trim());
     let timer = out
         .lines()
-        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("timer:(keepalive,")))
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("timer:(keepalive,"))
+        })
         .unwrap_or_else(|| panic!("no keepalive timer on the client's socket:\n{out}"));
     // Tuned to the heartbeat scale (seconds), not the kernel's 2 h default
     // (ss prints e.g. "4.992ms" for 4 s 992 ms, "119min" for the default).
-    assert!(!timer.contains("min,") && !timer.contains("h,"), "keepalive not tuned: {timer}");
+    assert!(
+        !timer.contains("min,") && !timer.contains("h,"),
+        "keepalive not tuned: {timer}"
+    );
     c.stop().unwrap();
     drop(rec);
 }

@@ -21,7 +21,12 @@ fn text_and_binary_keep_their_kind() {
     let msgs = rec.expect_messages(4, WAIT);
     assert_eq!(
         msgs,
-        vec![("héllo wörld".as_bytes().to_vec(), false), (vec![0, 1, 2, 255], true), (b"owned text".to_vec(), false), (vec![9; 10], true),]
+        vec![
+            ("héllo wörld".as_bytes().to_vec(), false),
+            (vec![0, 1, 2, 255], true),
+            (b"owned text".to_vec(), false),
+            (vec![9; 10], true),
+        ]
     );
     let at_server = server.with_record(|r| r.messages.clone());
     assert_eq!(at_server, msgs, "the server received the same kinds");
@@ -48,9 +53,16 @@ fn sends_before_the_first_connection_are_queued() {
         c.send_text(m).unwrap();
     }
     let st = c.stats();
-    assert_eq!((st.queued_messages, st.queued_bytes), (10, sent.iter().map(|m| m.len() as u64).sum()));
+    assert_eq!(
+        (st.queued_messages, st.queued_bytes),
+        (10, sent.iter().map(|m| m.len() as u64).sum())
+    );
     c.start().unwrap();
-    let got: Vec<Vec<u8>> = rec.expect_messages(10, WAIT).into_iter().map(|(d, _)| d).collect();
+    let got: Vec<Vec<u8>> = rec
+        .expect_messages(10, WAIT)
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
     assert_eq!(got, sent);
     assert_eq!(c.stats().queued_messages, 0);
     c.stop().unwrap();
@@ -59,7 +71,11 @@ fn sends_before_the_first_connection_are_queued() {
 #[test]
 fn invalid_utf8_text_is_refused() {
     let (c, _rec) = client("ws://127.0.0.1:9/", test_config());
-    for bad in [&[0xff, 0xfe][..], &[b'a', 0xc3][..], &[0xed, 0xa0, 0x80][..]] {
+    for bad in [
+        &[0xff, 0xfe][..],
+        &[b'a', 0xc3][..],
+        &[0xed, 0xa0, 0x80][..],
+    ] {
         let e = c.send_text(bad).unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidUtf8);
         assert!(e.message.contains("UTF-8"), "{}", e.message);
@@ -72,7 +88,9 @@ fn invalid_utf8_text_is_refused() {
 }
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 #[test]
@@ -86,13 +104,27 @@ fn large_messages_both_ways() {
     c.send_binary(&sixteen).unwrap();
     c.send_text(&text).unwrap();
     let msgs = rec.wait(Duration::from_secs(60), |s| {
-        (s.messages.len() >= 3).then(|| s.messages.iter().map(|(d, b)| (d.len(), *b)).collect::<Vec<_>>())
+        (s.messages.len() >= 3).then(|| {
+            s.messages
+                .iter()
+                .map(|(d, b)| (d.len(), *b))
+                .collect::<Vec<_>>()
+        })
     });
-    assert_eq!(msgs, Some(vec![(1 << 20, true), (16 << 20, true), (text.len(), false)]));
+    assert_eq!(
+        msgs,
+        Some(vec![(1 << 20, true), (16 << 20, true), (text.len(), false)])
+    );
     let msgs = rec.messages();
-    assert!(msgs[0].0 == one && msgs[1].0 == sixteen && msgs[2].0 == text, "contents differ");
+    assert!(
+        msgs[0].0 == one && msgs[1].0 == sixteen && msgs[2].0 == text,
+        "contents differ"
+    );
     let st = c.stats();
-    assert_eq!(st.bytes_received, (one.len() + sixteen.len() + text.len()) as u64);
+    assert_eq!(
+        st.bytes_received,
+        (one.len() + sixteen.len() + text.len()) as u64
+    );
     c.stop().unwrap();
 }
 
@@ -104,7 +136,11 @@ fn a_message_over_the_maximum_is_refused() {
     let (c, rec) = connected(server.port(), cfg);
     let e = c.send_binary(&[0; 1025]).unwrap_err();
     assert_eq!(e.kind, ErrorKind::MessageTooLarge);
-    assert!(e.message.contains("1025") && e.message.contains("1024"), "{}", e.message);
+    assert!(
+        e.message.contains("1025") && e.message.contains("1024"),
+        "{}",
+        e.message
+    );
     let e = c.send_text(&[b'a'; 1025]).unwrap_err();
     assert_eq!(e.kind, ErrorKind::MessageTooLarge);
     c.send_binary(&[0; 1024]).unwrap();
@@ -132,12 +168,20 @@ fn the_queue_limit_refuses_with_a_clear_error_and_nothing_is_dropped() {
     }
     let e = refused.expect("the 11th message must be refused");
     assert_eq!(e.kind, ErrorKind::QueueFull);
-    assert!(e.message.contains("queue full") && e.message.contains("10000"), "{}", e.message);
+    assert!(
+        e.message.contains("queue full") && e.message.contains("10000"),
+        "{}",
+        e.message
+    );
     assert_eq!(accepted.len(), 10);
     let st = c.stats();
     assert_eq!((st.queued_messages, st.queued_bytes), (10, 10_000));
     c.start().unwrap();
-    let got: Vec<Vec<u8>> = rec.expect_messages(10, WAIT).into_iter().map(|(d, _)| d).collect();
+    let got: Vec<Vec<u8>> = rec
+        .expect_messages(10, WAIT)
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
     assert_eq!(got, accepted, "every accepted message arrives, in order");
     let st = c.stats();
     assert_eq!((st.queued_messages, st.queued_bytes), (0, 0));
@@ -199,7 +243,10 @@ fn eight_threads_send_concurrently_and_keep_their_order() {
     }
     assert!(next.iter().all(|&n| n == PER_THREAD));
     let st = c.stats();
-    assert_eq!((st.messages_sent, st.messages_received), ((THREADS * PER_THREAD) as u64, (THREADS * PER_THREAD) as u64));
+    assert_eq!(
+        (st.messages_sent, st.messages_received),
+        ((THREADS * PER_THREAD) as u64, (THREADS * PER_THREAD) as u64)
+    );
     c.stop().unwrap();
 }
 
@@ -222,8 +269,13 @@ fn callbacks_run_on_the_io_thread_one_at_a_time() {
     for n in 1..=3 {
         let marker = format!("round {n}");
         c.send_text(marker.as_bytes()).unwrap();
-        rec.wait(WAIT, |s| s.messages.iter().any(|(d, _)| d == marker.as_bytes()).then_some(()))
-            .unwrap_or_else(|| panic!("{marker} not echoed:\n{}", rec.dump()));
+        rec.wait(WAIT, |s| {
+            s.messages
+                .iter()
+                .any(|(d, _)| d == marker.as_bytes())
+                .then_some(())
+        })
+        .unwrap_or_else(|| panic!("{marker} not echoed:\n{}", rec.dump()));
         let mark = rec.mark();
         server.kill_all();
         rec.expect_open(mark, WAIT);
@@ -234,8 +286,16 @@ fn callbacks_run_on_the_io_thread_one_at_a_time() {
     }
     c.stop().unwrap();
     assert!(!rec.messages().is_empty());
-    assert_eq!(rec.overlaps(), 0, "two callbacks of one client ran at the same time");
-    assert_eq!(rec.foreign_calls(), 0, "a callback ran outside the I/O thread");
+    assert_eq!(
+        rec.overlaps(),
+        0,
+        "two callbacks of one client ran at the same time"
+    );
+    assert_eq!(
+        rec.foreign_calls(),
+        0,
+        "a callback ran outside the I/O thread"
+    );
 }
 
 #[test]
@@ -243,7 +303,15 @@ fn statistics_count_both_directions() {
     let server = echo_server();
     let (c, rec) = connected(server.port(), test_config());
     let st = c.stats();
-    assert_eq!((st.messages_sent, st.messages_received, st.connections, st.reconnects), (0, 0, 1, 0));
+    assert_eq!(
+        (
+            st.messages_sent,
+            st.messages_received,
+            st.connections,
+            st.reconnects
+        ),
+        (0, 0, 1, 0)
+    );
     c.send_text(b"12345").unwrap();
     c.send_binary(&[0; 100]).unwrap();
     rec.expect_messages(2, WAIT);
@@ -256,7 +324,10 @@ fn statistics_count_both_directions() {
     server.close_all(4002, "stats");
     rec.expect_open(mark, WAIT);
     let st = c.stats();
-    assert_eq!((st.connections, st.reconnects, st.last_close_code), (2, 1, 4002));
+    assert_eq!(
+        (st.connections, st.reconnects, st.last_close_code),
+        (2, 1, 4002)
+    );
     c.stop().unwrap();
     assert!(rec.count(|e| matches!(e, Event::Closed { code: 4002, .. })) == 1);
 }
@@ -291,7 +362,11 @@ fn a_panicking_handler_is_reported_and_the_client_goes_on() {
     let (_, msg) = rec.expect_error(0, ErrorKind::Callback, "panicked", WAIT);
     eprintln!("panicking handler: {msg}");
     assert_eq!(rec.expect_messages(1, WAIT)[0].0, b"after");
-    assert_eq!(c.stats().connections, 1, "a panicking handler does not cost the connection");
+    assert_eq!(
+        c.stats().connections,
+        1,
+        "a panicking handler does not cost the connection"
+    );
     c.stop().unwrap();
 }
 
@@ -310,13 +385,18 @@ fn sends_refused_inside_a_callback_do_not_deadlock() {
         if matches!(e, Event::Open { .. }) {
             let c = weak.upgrade().unwrap();
             // The first fills the one-message queue; the rest are refused.
-            let results: Vec<Result<(), ErrorKind>> = (0..3).map(|_| c.send_text(b"x").map_err(|e| e.kind)).collect();
+            let results: Vec<Result<(), ErrorKind>> = (0..3)
+                .map(|_| c.send_text(b"x").map_err(|e| e.kind))
+                .collect();
             let _ = tx.lock().unwrap().send(results);
         }
     })
     .unwrap();
     c.start().unwrap();
     let results = rx.recv_timeout(WAIT).expect("open event");
-    assert_eq!(results, vec![Ok(()), Err(ErrorKind::QueueFull), Err(ErrorKind::QueueFull)]);
+    assert_eq!(
+        results,
+        vec![Ok(()), Err(ErrorKind::QueueFull), Err(ErrorKind::QueueFull)]
+    );
     c.stop().unwrap();
 }

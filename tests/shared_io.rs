@@ -14,7 +14,9 @@ fn echo_server(conns: usize) -> u16 {
         for s in l.incoming().take(conns) {
             let Ok(s) = s else { break };
             std::thread::spawn(move || {
-                let Ok(mut ws) = tungstenite::accept(s) else { return };
+                let Ok(mut ws) = tungstenite::accept(s) else {
+                    return;
+                };
                 while let Ok(m) = ws.read() {
                     if (m.is_text() || m.is_binary()) && ws.send(m).is_err() {
                         break;
@@ -41,7 +43,8 @@ fn many_clients_echo_on_shared_threads() {
         .map(|i| {
             let c = shared_client(port);
             let tx = tx.clone();
-            c.set_message_handler(move |d, bin| tx.send((i, d.to_vec(), bin)).unwrap()).unwrap();
+            c.set_message_handler(move |d, bin| tx.send((i, d.to_vec(), bin)).unwrap())
+                .unwrap();
             c.send_text(format!("hello {i}").as_bytes()).unwrap();
             c.start().unwrap();
             c
@@ -49,7 +52,9 @@ fn many_clients_echo_on_shared_threads() {
         .collect();
     let mut seen = [false; N];
     for _ in 0..N {
-        let (i, d, bin) = rx.recv_timeout(Duration::from_secs(30)).expect("every client gets its echo");
+        let (i, d, bin) = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("every client gets its echo");
         assert_eq!(d, format!("hello {i}").into_bytes());
         assert!(!bin);
         assert!(!seen[i], "client {i} got two echoes");
@@ -82,7 +87,10 @@ fn shared_client_stops_from_its_callback_and_restarts() {
         c.start().unwrap();
         let mut opened = false;
         loop {
-            match rx.recv_timeout(Duration::from_secs(10)).expect("events arrive") {
+            match rx
+                .recv_timeout(Duration::from_secs(10))
+                .expect("events arrive")
+            {
                 Event::Open { .. } => opened = true,
                 Event::Stopped => break,
                 _ => continue,

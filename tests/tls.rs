@@ -25,7 +25,11 @@ fn a_valid_chain_from_a_ca_file_with_sni_for_names() {
     roundtrip(&c, &rec, b"over TLS");
     c.stop().unwrap();
     let sni = server.with_record(|r| r.requests[0].sni.clone());
-    assert_eq!(sni.as_deref(), Some("localhost"), "SNI carries the host name");
+    assert_eq!(
+        sni.as_deref(),
+        Some("localhost"),
+        "SNI carries the host name"
+    );
 }
 
 #[test]
@@ -43,7 +47,10 @@ fn a_valid_chain_for_an_ip_literal_without_sni() {
             let v6 = echo::EchoServer::start(
                 "[::1]:0".parse().unwrap(),
                 EchoConfig {
-                    tls: Some(pki::server_config(&tls.pki.server(pki::LOCAL_NAMES).unwrap(), None).unwrap()),
+                    tls: Some(
+                        pki::server_config(&tls.pki.server(pki::LOCAL_NAMES).unwrap(), None)
+                            .unwrap(),
+                    ),
                     ..EchoConfig::default()
                 },
             )
@@ -61,7 +68,11 @@ fn a_valid_chain_for_an_ip_literal_without_sni() {
         rec.expect_open(0, WAIT);
         roundtrip(&c, &rec, b"by address");
         c.stop().unwrap();
-        assert_eq!(server.with_record(|r| r.requests[0].sni.clone()), None, "no SNI for an IP literal");
+        assert_eq!(
+            server.with_record(|r| r.requests[0].sni.clone()),
+            None,
+            "no SNI for an IP literal"
+        );
     }
 }
 
@@ -75,14 +86,21 @@ fn an_unknown_ca_is_refused_with_a_message_that_says_what_to_do() {
     c.start().unwrap();
     let (i, msg) = rec.expect_error(0, ErrorKind::TlsVerify, "unknown issuer", WAIT);
     for hint in ["CA", "MYWSCLIENT_TLS_INSECURE=1", "dangerous"] {
-        assert!(msg.contains(hint), "the message should mention {hint:?}: {msg}");
+        assert!(
+            msg.contains(hint),
+            "the message should mention {hint:?}: {msg}"
+        );
     }
     let r = rec.expect_reconnect(i, WAIT);
     rec.expect_error(r, ErrorKind::TlsVerify, "unknown issuer", WAIT);
     c.stop().unwrap();
     assert_eq!(rec.count(|e| matches!(e, Event::Open { .. })), 0);
     // One clear line at error level, not one per retry.
-    let loud = rec.logs().iter().filter(|(l, m)| *l == LogLevel::Error && m.contains("verification failed")).count();
+    let loud = rec
+        .logs()
+        .iter()
+        .filter(|(l, m)| *l == LogLevel::Error && m.contains("verification failed"))
+        .count();
     assert_eq!(loud, 1, "logs: {:#?}", rec.logs());
 }
 
@@ -142,14 +160,25 @@ fn child_insecure_environment_variable() {
 
 #[test]
 fn the_insecure_environment_variable_accepts_any_certificate() {
-    run_child("child_insecure_environment_variable", &[("MYWSCLIENT_TLS_INSECURE", "1")]);
+    run_child(
+        "child_insecure_environment_variable",
+        &[("MYWSCLIENT_TLS_INSECURE", "1")],
+    );
 }
 
 #[test]
 fn mutual_tls_with_a_client_certificate() {
     let tls = Tls::new();
-    let server = tls.server(&tls.pki.server(pki::LOCAL_NAMES).unwrap(), Some(&tls.pki.ca_pem));
-    let (cert, key) = tls.pki.client("client-1").unwrap().write(tls.dir.path(), "client").unwrap();
+    let server = tls.server(
+        &tls.pki.server(pki::LOCAL_NAMES).unwrap(),
+        Some(&tls.pki.ca_pem),
+    );
+    let (cert, key) = tls
+        .pki
+        .client("client-1")
+        .unwrap()
+        .write(tls.dir.path(), "client")
+        .unwrap();
     let mut cfg = tls.config();
     cfg.tls.client_cert_file = Some(cert);
     cfg.tls.client_key_file = Some(key);
@@ -163,7 +192,10 @@ fn mutual_tls_with_a_client_certificate() {
 #[test]
 fn mutual_tls_is_refused_without_a_client_certificate() {
     let tls = Tls::new();
-    let server = tls.server(&tls.pki.server(pki::LOCAL_NAMES).unwrap(), Some(&tls.pki.ca_pem));
+    let server = tls.server(
+        &tls.pki.server(pki::LOCAL_NAMES).unwrap(),
+        Some(&tls.pki.ca_pem),
+    );
     let (c, rec) = client(&wss_url("localhost", server.port()), tls.config());
     c.start().unwrap();
     let (i, kind, msg) = rec.expect_any_error(0, WAIT);
@@ -179,8 +211,16 @@ fn mutual_tls_is_refused_without_a_client_certificate() {
 fn mutual_tls_with_a_certificate_from_another_ca_is_refused() {
     let tls = Tls::new();
     let rogue = Tls::new();
-    let server = tls.server(&tls.pki.server(pki::LOCAL_NAMES).unwrap(), Some(&tls.pki.ca_pem));
-    let (cert, key) = rogue.pki.client("rogue").unwrap().write(rogue.dir.path(), "client").unwrap();
+    let server = tls.server(
+        &tls.pki.server(pki::LOCAL_NAMES).unwrap(),
+        Some(&tls.pki.ca_pem),
+    );
+    let (cert, key) = rogue
+        .pki
+        .client("rogue")
+        .unwrap()
+        .write(rogue.dir.path(), "client")
+        .unwrap();
     let mut cfg = tls.config();
     cfg.tls.client_cert_file = Some(cert);
     cfg.tls.client_key_file = Some(key);
@@ -198,11 +238,24 @@ fn unusable_tls_files_are_configuration_errors() {
     let server = tls.valid_server();
     let missing = tls.dir.path().join("no-such-ca.pem");
     let garbage = tls.dir.write("garbage.pem", "not a certificate\n");
-    let (cert, _) = tls.pki.client("c").unwrap().write(tls.dir.path(), "client").unwrap();
+    let (cert, _) = tls
+        .pki
+        .client("c")
+        .unwrap()
+        .write(tls.dir.path(), "client")
+        .unwrap();
     type Edit = Box<dyn Fn(&mut mywsclient::Config)>;
     let cases: Vec<(&str, Edit, String)> = vec![
-        ("missing CA file", Box::new(move |c| c.tls.ca_file = Some(missing.clone())), "no-such-ca.pem".into()),
-        ("CA file without certificates", Box::new(move |c| c.tls.ca_file = Some(garbage.clone())), "garbage.pem".into()),
+        (
+            "missing CA file",
+            Box::new(move |c| c.tls.ca_file = Some(missing.clone())),
+            "no-such-ca.pem".into(),
+        ),
+        (
+            "CA file without certificates",
+            Box::new(move |c| c.tls.ca_file = Some(garbage.clone())),
+            "garbage.pem".into(),
+        ),
         (
             "client key that is a certificate",
             Box::new(move |c| {
@@ -221,12 +274,18 @@ fn unusable_tls_files_are_configuration_errors() {
         eprintln!("{name}: {msg}");
         // A configuration error is not retried: the client stops.
         rec.expect_event(0, WAIT, "Stopped", |e| *e == Event::Stopped);
-        assert_eq!(rec.count(|e| matches!(e, Event::ReconnectScheduled { .. })), 0, "{name}");
+        assert_eq!(
+            rec.count(|e| matches!(e, Event::ReconnectScheduled { .. })),
+            0,
+            "{name}"
+        );
         c.stop().unwrap();
     }
     // A certificate without its key is refused by configure().
     let (c, _rec) = client(&wss_url("localhost", server.port()), tls.config());
-    let e = c.configure(|cfg| cfg.tls.client_cert_file = Some(tls.ca_file.clone())).unwrap_err();
+    let e = c
+        .configure(|cfg| cfg.tls.client_cert_file = Some(tls.ca_file.clone()))
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidArgument);
     assert!(e.message.contains("key"), "{}", e.message);
 }
@@ -258,7 +317,10 @@ fn reconnects_after_a_cut_over_tls() {
     let mark = rec.mark();
     proxy.cut();
     let (i, kind, msg) = rec.expect_any_error(mark, WAIT);
-    assert!(matches!(kind, ErrorKind::Io | ErrorKind::Closed | ErrorKind::Tls), "{kind:?}: {msg}");
+    assert!(
+        matches!(kind, ErrorKind::Io | ErrorKind::Closed | ErrorKind::Tls),
+        "{kind:?}: {msg}"
+    );
     rec.expect_reconnect(i, WAIT);
     rec.expect_open(i, WAIT);
     roundtrip(&c, &rec, b"after the cut");

@@ -8,7 +8,10 @@ fuzz_target!(|input: (&str, i32, &str)| {
         assert!(ep.port > 0);
         assert!(ep.resource.starts_with('/'));
         assert!(!ep.host.is_empty());
-        assert!(!ep.resource.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()));
+        assert!(!ep
+            .resource
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control()));
         // Resolving the printed URL again gives the same endpoint.
         let again = mywsclient::Endpoint::resolve(&ep.url(), 0, "").expect("url() resolves");
         assert_eq!(again, ep);

@@ -75,7 +75,9 @@ pub fn guard<R: PanicValue>(f: impl FnOnce() -> R) -> R {
                 m
             }))
             .unwrap_or_else(|_| "panic".to_string());
-            set_last_error(&format!("internal error (panic caught at the C boundary): {msg}"));
+            set_last_error(&format!(
+                "internal error (panic caught at the C boundary): {msg}"
+            ));
             R::on_panic()
         }
     }
@@ -129,7 +131,10 @@ pub fn result_of(r: crate::error::Result<()>) -> mywsclient_result {
 
 /// Records a core error and returns its code.
 pub fn fail_with(e: &Error) -> mywsclient_result {
-    fail(mywsclient_result::from(e.kind), format!("{}: {}", e.kind, e.message))
+    fail(
+        mywsclient_result::from(e.kind),
+        format!("{}: {}", e.kind, e.message),
+    )
 }
 
 /// A C string from Rust text; interior NUL bytes (a server's close reason
@@ -157,11 +162,19 @@ impl From<ArgError> for mywsclient_result {
 /// unchanged for the lifetime `'a`.
 pub unsafe fn str_arg<'a>(p: *const c_char, name: &str) -> Result<&'a str, ArgError> {
     if p.is_null() {
-        return Err(ArgError(fail(mywsclient_result::NullArgument, format!("{name} is NULL"))));
+        return Err(ArgError(fail(
+            mywsclient_result::NullArgument,
+            format!("{name} is NULL"),
+        )));
     }
     // SAFETY: non-NULL, and the caller guarantees a valid NUL-terminated string.
     let c = unsafe { CStr::from_ptr(p) };
-    c.to_str().map_err(|e| ArgError(fail(mywsclient_result::InvalidUtf8, format!("{name} is not valid UTF-8: {e}"))))
+    c.to_str().map_err(|e| {
+        ArgError(fail(
+            mywsclient_result::InvalidUtf8,
+            format!("{name} is not valid UTF-8: {e}"),
+        ))
+    })
 }
 
 /// Like [`str_arg`], but NULL is allowed and means `None`.
@@ -187,10 +200,16 @@ pub unsafe fn bytes_arg<'a>(p: *const u8, len: usize, name: &str) -> Result<&'a 
         if len == 0 {
             return Ok(&[]);
         }
-        return Err(ArgError(fail(mywsclient_result::NullArgument, format!("{name} is NULL but its length is {len}"))));
+        return Err(ArgError(fail(
+            mywsclient_result::NullArgument,
+            format!("{name} is NULL but its length is {len}"),
+        )));
     }
     if len > isize::MAX as usize {
-        return Err(ArgError(fail(mywsclient_result::InvalidArgument, format!("{name}: length {len} is impossible"))));
+        return Err(ArgError(fail(
+            mywsclient_result::InvalidArgument,
+            format!("{name}: length {len} is impossible"),
+        )));
     }
     // SAFETY: non-NULL, len fits isize, and the caller guarantees `len` readable bytes.
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
@@ -205,7 +224,10 @@ pub unsafe fn obj_arg<'a, T>(p: *const T, name: &str) -> Result<&'a T, ArgError>
     // SAFETY: the caller guarantees `p` is NULL or a live object.
     match unsafe { p.as_ref() } {
         Some(r) => Ok(r),
-        None => Err(ArgError(fail(mywsclient_result::NullArgument, format!("{name} is NULL")))),
+        None => Err(ArgError(fail(
+            mywsclient_result::NullArgument,
+            format!("{name} is NULL"),
+        ))),
     }
 }
 
@@ -218,7 +240,10 @@ mod tests {
         let r: mywsclient_result = guard(|| panic!("boom {}", 42));
         assert_eq!(r, mywsclient_result::Panic);
         // SAFETY: the pointer is valid until the next failing call on this thread.
-        let msg = unsafe { CStr::from_ptr(last_error_ptr()) }.to_str().unwrap().to_string();
+        let msg = unsafe { CStr::from_ptr(last_error_ptr()) }
+            .to_str()
+            .unwrap()
+            .to_string();
         assert!(msg.contains("boom 42"), "{msg}");
         let p: *mut u8 = guard(|| panic!("x"));
         assert!(p.is_null());
@@ -241,17 +266,26 @@ mod tests {
         .join()
         .unwrap();
         // SAFETY: as above.
-        assert_eq!(unsafe { CStr::from_ptr(last_error_ptr()) }.to_bytes(), b"main thread");
+        assert_eq!(
+            unsafe { CStr::from_ptr(last_error_ptr()) }.to_bytes(),
+            b"main thread"
+        );
     }
 
     #[test]
     fn arguments_are_checked() {
         // SAFETY: NULL is allowed by every helper.
         unsafe {
-            assert_eq!(str_arg(std::ptr::null(), "url").err().map(|e| e.0), Some(mywsclient_result::NullArgument));
+            assert_eq!(
+                str_arg(std::ptr::null(), "url").err().map(|e| e.0),
+                Some(mywsclient_result::NullArgument)
+            );
             assert_eq!(opt_str_arg(std::ptr::null(), "path").ok(), Some(None));
             assert_eq!(bytes_arg(std::ptr::null(), 0, "data").ok(), Some(&[][..]));
-            assert_eq!(bytes_arg(std::ptr::null(), 3, "data").err().map(|e| e.0), Some(mywsclient_result::NullArgument));
+            assert_eq!(
+                bytes_arg(std::ptr::null(), 3, "data").err().map(|e| e.0),
+                Some(mywsclient_result::NullArgument)
+            );
             assert!(obj_arg::<u8>(std::ptr::null(), "c").is_err());
         }
         let bad = [0xffu8, 0xfe, 0];
@@ -259,7 +293,10 @@ mod tests {
         let r = unsafe { str_arg(bad.as_ptr().cast(), "url") };
         assert_eq!(r.err().map(|e| e.0), Some(mywsclient_result::InvalidUtf8));
         // SAFETY: as above.
-        let msg = unsafe { CStr::from_ptr(last_error_ptr()) }.to_str().unwrap().to_string();
+        let msg = unsafe { CStr::from_ptr(last_error_ptr()) }
+            .to_str()
+            .unwrap()
+            .to_string();
         assert!(msg.contains("url is not valid UTF-8"), "{msg}");
         let ok = c"ws://h";
         // SAFETY: a static C string.

@@ -29,12 +29,15 @@ use crate::log::{LogLevel, LogSink};
 /// I/O thread ends after the callback returns) and `mywsclient_free()`
 /// (deferred: no callback runs after it). The callback must not unwind
 /// (C++ exceptions, longjmp) out of itself.
-pub type mywsclient_message_cb = Option<unsafe extern "C" fn(user_data: *mut c_void, data: *const u8, len: usize, is_binary: bool)>;
+pub type mywsclient_message_cb = Option<
+    unsafe extern "C" fn(user_data: *mut c_void, data: *const u8, len: usize, is_binary: bool),
+>;
 
 /// Receives each event (see `mywsclient_event`). Same thread and rules as
 /// `mywsclient_message_cb`: the I/O thread, serialised with the other
 /// callbacks; `event` and its `text` are borrowed for the call only.
-pub type mywsclient_event_cb = Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const mywsclient_event)>;
+pub type mywsclient_event_cb =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const mywsclient_event)>;
 
 /// Receives each log line at or above the configured level: `level` is a
 /// `mywsclient_log_level` value, `line` NUL-terminated UTF-8 without a
@@ -42,7 +45,8 @@ pub type mywsclient_event_cb = Option<unsafe extern "C" fn(user_data: *mut c_voi
 /// serialised with the other callbacks; a warning about discarded messages
 /// may also come from the thread that calls `mywsclient_free()`, during that
 /// call. Must not unwind.
-pub type mywsclient_log_cb = Option<unsafe extern "C" fn(user_data: *mut c_void, level: u32, line: *const c_char)>;
+pub type mywsclient_log_cb =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, level: u32, line: *const c_char)>;
 
 /// The application's `user_data` pointer, carried to the I/O thread.
 #[derive(Clone, Copy)]
@@ -71,14 +75,22 @@ impl UserData {
 static EMPTY: [u8; 1] = [0];
 
 /// The message handler for `cb` (a no-op when `cb` is NULL).
-pub(crate) fn message_handler(cb: mywsclient_message_cb, ud: UserData, detached: Arc<AtomicBool>) -> impl FnMut(&[u8], bool) + Send + 'static {
+pub(crate) fn message_handler(
+    cb: mywsclient_message_cb,
+    ud: UserData,
+    detached: Arc<AtomicBool>,
+) -> impl FnMut(&[u8], bool) + Send + 'static {
     move |data: &[u8], binary: bool| {
         let Some(f) = cb else { return };
         if detached.load(Ordering::SeqCst) {
             return;
         }
         call_user(|| {
-            let ptr = if data.is_empty() { EMPTY.as_ptr() } else { data.as_ptr() };
+            let ptr = if data.is_empty() {
+                EMPTY.as_ptr()
+            } else {
+                data.as_ptr()
+            };
             // SAFETY: `f` is the application's callback, called with the
             // documented arguments; `ptr` points to `data.len()` bytes valid
             // for the duration of the call.
@@ -88,7 +100,11 @@ pub(crate) fn message_handler(cb: mywsclient_message_cb, ud: UserData, detached:
 }
 
 /// The event handler for `cb` (a no-op when `cb` is NULL).
-pub(crate) fn event_handler(cb: mywsclient_event_cb, ud: UserData, detached: Arc<AtomicBool>) -> impl FnMut(&Event) + Send + 'static {
+pub(crate) fn event_handler(
+    cb: mywsclient_event_cb,
+    ud: UserData,
+    detached: Arc<AtomicBool>,
+) -> impl FnMut(&Event) + Send + 'static {
     move |ev: &Event| {
         let Some(f) = cb else { return };
         if detached.load(Ordering::SeqCst) {
@@ -106,7 +122,11 @@ pub(crate) fn event_handler(cb: mywsclient_event_cb, ud: UserData, detached: Arc
 }
 
 /// The log sink for `cb` (None when `cb` is NULL: logging goes to stderr).
-pub(crate) fn log_sink(cb: mywsclient_log_cb, ud: UserData, detached: Arc<AtomicBool>) -> Option<LogSink> {
+pub(crate) fn log_sink(
+    cb: mywsclient_log_cb,
+    ud: UserData,
+    detached: Arc<AtomicBool>,
+) -> Option<LogSink> {
     let f = cb?;
     Some(Arc::new(move |level: LogLevel, line: &str| {
         if detached.load(Ordering::SeqCst) {

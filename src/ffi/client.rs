@@ -9,8 +9,13 @@ use std::time::Duration;
 
 use crate::client::Client;
 use crate::config::Config;
-use crate::ffi::boundary::{bytes_arg, fail, fail_with, guard, obj_arg, opt_str_arg, result_of, str_arg, ArgError};
-use crate::ffi::callbacks::{event_handler, log_sink, message_handler, mywsclient_event_cb, mywsclient_log_cb, mywsclient_message_cb, UserData};
+use crate::ffi::boundary::{
+    bytes_arg, fail, fail_with, guard, obj_arg, opt_str_arg, result_of, str_arg, ArgError,
+};
+use crate::ffi::callbacks::{
+    event_handler, log_sink, message_handler, mywsclient_event_cb, mywsclient_log_cb,
+    mywsclient_message_cb, UserData,
+};
 use crate::ffi::types::{log_level_from_u32, mywsclient_result, mywsclient_stats};
 use crate::tls;
 
@@ -154,7 +159,11 @@ pub unsafe extern "C" fn mywsclient_stop(c: *mut mywsclient) -> mywsclient_resul
 /// # Safety
 /// `c` is NULL or a live handle; `data` is NULL or points to `len` readable bytes.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_send(c: *mut mywsclient, data: *const c_char, len: usize) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_send(
+    c: *mut mywsclient,
+    data: *const c_char,
+    len: usize,
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
         let (c, data) = unsafe { (obj_arg(c, "client")?, bytes_arg(data.cast(), len, "data")?) };
@@ -169,7 +178,11 @@ pub unsafe extern "C" fn mywsclient_send(c: *mut mywsclient, data: *const c_char
 /// # Safety
 /// `c` is NULL or a live handle; `data` is NULL or points to `len` readable bytes.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_send_binary(c: *mut mywsclient, data: *const u8, len: usize) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_send_binary(
+    c: *mut mywsclient,
+    data: *const u8,
+    len: usize,
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
         let (c, data) = unsafe { (obj_arg(c, "client")?, bytes_arg(data, len, "data")?) };
@@ -215,7 +228,11 @@ pub unsafe extern "C" fn mywsclient_free(c: *mut mywsclient) {
 /// # Safety
 /// `c` is NULL or a live handle; `cb` is NULL or a function of the documented type.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_message_callback(c: *mut mywsclient, cb: mywsclient_message_cb, user_data: *mut c_void) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_message_callback(
+    c: *mut mywsclient,
+    cb: mywsclient_message_cb,
+    user_data: *mut c_void,
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle.
         let c = unsafe { obj_arg(c, "client") }?;
@@ -232,7 +249,11 @@ pub unsafe extern "C" fn mywsclient_set_message_callback(c: *mut mywsclient, cb:
 /// # Safety
 /// `c` is NULL or a live handle; `cb` is NULL or a function of the documented type.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_event_callback(c: *mut mywsclient, cb: mywsclient_event_cb, user_data: *mut c_void) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_event_callback(
+    c: *mut mywsclient,
+    cb: mywsclient_event_cb,
+    user_data: *mut c_void,
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle.
         let c = unsafe { obj_arg(c, "client") }?;
@@ -247,7 +268,11 @@ pub unsafe extern "C" fn mywsclient_set_event_callback(c: *mut mywsclient, cb: m
 /// # Safety
 /// `c` is NULL or a live handle; `cb` is NULL or a function of the documented type.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_log_callback(c: *mut mywsclient, cb: mywsclient_log_cb, user_data: *mut c_void) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_log_callback(
+    c: *mut mywsclient,
+    cb: mywsclient_log_cb,
+    user_data: *mut c_void,
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle.
         let c = unsafe { obj_arg(c, "client") }?;
@@ -264,12 +289,18 @@ pub unsafe extern "C" fn mywsclient_set_log_callback(c: *mut mywsclient, cb: myw
 /// # Safety
 /// `c` is NULL or a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_log_level(c: *mut mywsclient, level: u32) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_log_level(
+    c: *mut mywsclient,
+    level: u32,
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle.
         let c = unsafe { obj_arg(c, "client") }?;
         let Some(level) = log_level_from_u32(level) else {
-            return Ok(fail(mywsclient_result::InvalidArgument, format!("log level {level} is not a mywsclient_log_level value (0-4)")));
+            return Ok(fail(
+                mywsclient_result::InvalidArgument,
+                format!("log level {level} is not a mywsclient_log_level value (0-4)"),
+            ));
         };
         Ok(apply(c, move |cfg| cfg.log_level = level))
     })
@@ -284,7 +315,11 @@ pub unsafe extern "C" fn mywsclient_set_log_level(c: *mut mywsclient, level: u32
 /// # Safety
 /// `c` is NULL or a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_reconnect(c: *mut mywsclient, enabled: bool, max_attempts: u32) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_reconnect(
+    c: *mut mywsclient,
+    enabled: bool,
+    max_attempts: u32,
+) -> mywsclient_result {
     // SAFETY: forwarded from the caller.
     unsafe {
         configure(c, move |cfg| {
@@ -303,7 +338,13 @@ pub unsafe extern "C" fn mywsclient_set_reconnect(c: *mut mywsclient, enabled: b
 /// # Safety
 /// `c` is NULL or a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_backoff(c: *mut mywsclient, initial_ms: u32, max_ms: u32, factor: f64, jitter: f64) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_backoff(
+    c: *mut mywsclient,
+    initial_ms: u32,
+    max_ms: u32,
+    factor: f64,
+    jitter: f64,
+) -> mywsclient_result {
     // SAFETY: forwarded from the caller.
     unsafe {
         configure(c, move |cfg| {
@@ -321,7 +362,10 @@ pub unsafe extern "C" fn mywsclient_set_backoff(c: *mut mywsclient, initial_ms: 
 /// # Safety
 /// `c` is NULL or a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_backoff_reset(c: *mut mywsclient, after_ms: u32) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_backoff_reset(
+    c: *mut mywsclient,
+    after_ms: u32,
+) -> mywsclient_result {
     // SAFETY: forwarded from the caller.
     unsafe { configure(c, move |cfg| cfg.backoff_reset_after = ms(after_ms)) }
 }
@@ -338,7 +382,10 @@ pub unsafe extern "C" fn mywsclient_set_backoff_reset(c: *mut mywsclient, after_
 /// # Safety
 /// `c` is NULL or a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_shared_io(c: *mut mywsclient, shared: bool) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_shared_io(
+    c: *mut mywsclient,
+    shared: bool,
+) -> mywsclient_result {
     // SAFETY: forwarded from the caller.
     unsafe { configure(c, move |cfg| cfg.shared_io = shared) }
 }
@@ -351,7 +398,11 @@ pub unsafe extern "C" fn mywsclient_set_shared_io(c: *mut mywsclient, shared: bo
 /// # Safety
 /// `c` is NULL or a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_heartbeat(c: *mut mywsclient, interval_ms: u32, timeout_ms: u32) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_heartbeat(
+    c: *mut mywsclient,
+    interval_ms: u32,
+    timeout_ms: u32,
+) -> mywsclient_result {
     // SAFETY: forwarded from the caller.
     unsafe {
         configure(c, move |cfg| {
@@ -369,7 +420,12 @@ pub unsafe extern "C" fn mywsclient_set_heartbeat(c: *mut mywsclient, interval_m
 /// # Safety
 /// `c` is NULL or a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_timeouts(c: *mut mywsclient, connect_ms: u32, handshake_ms: u32, close_ms: u32) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_timeouts(
+    c: *mut mywsclient,
+    connect_ms: u32,
+    handshake_ms: u32,
+    close_ms: u32,
+) -> mywsclient_result {
     // SAFETY: forwarded from the caller.
     unsafe {
         configure(c, move |cfg| {
@@ -387,7 +443,11 @@ pub unsafe extern "C" fn mywsclient_set_timeouts(c: *mut mywsclient, connect_ms:
 /// # Safety
 /// `c` is NULL or a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_queue_limits(c: *mut mywsclient, max_bytes: usize, max_messages: usize) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_queue_limits(
+    c: *mut mywsclient,
+    max_bytes: usize,
+    max_messages: usize,
+) -> mywsclient_result {
     // SAFETY: forwarded from the caller.
     unsafe {
         configure(c, move |cfg| {
@@ -405,7 +465,10 @@ pub unsafe extern "C" fn mywsclient_set_queue_limits(c: *mut mywsclient, max_byt
 /// # Safety
 /// `c` is NULL or a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_max_message_size(c: *mut mywsclient, max_bytes: usize) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_max_message_size(
+    c: *mut mywsclient,
+    max_bytes: usize,
+) -> mywsclient_result {
     // SAFETY: forwarded from the caller.
     unsafe { configure(c, move |cfg| cfg.max_message_size = max_bytes) }
 }
@@ -419,7 +482,10 @@ pub unsafe extern "C" fn mywsclient_set_max_message_size(c: *mut mywsclient, max
 /// # Safety
 /// `c` is NULL or a live handle; `pem_path` is NULL or a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_ca_file(c: *mut mywsclient, pem_path: *const c_char) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_ca_file(
+    c: *mut mywsclient,
+    pem_path: *const c_char,
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle, and NULL or a NUL-terminated string.
         let (c, path) = unsafe { (obj_arg(c, "client")?, opt_str_arg(pem_path, "pem_path")?) };
@@ -440,7 +506,10 @@ pub unsafe extern "C" fn mywsclient_set_ca_file(c: *mut mywsclient, pem_path: *c
 /// # Safety
 /// `c` is NULL or a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_system_roots(c: *mut mywsclient, use_system_roots: bool) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_system_roots(
+    c: *mut mywsclient,
+    use_system_roots: bool,
+) -> mywsclient_result {
     // SAFETY: forwarded from the caller.
     unsafe { configure(c, move |cfg| cfg.tls.no_system_roots = !use_system_roots) }
 }
@@ -453,21 +522,37 @@ pub unsafe extern "C" fn mywsclient_set_system_roots(c: *mut mywsclient, use_sys
 /// # Safety
 /// `c` is NULL or a live handle; the paths are NULL or NUL-terminated strings.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_client_cert(c: *mut mywsclient, cert_pem_path: *const c_char, key_pem_path: *const c_char) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_client_cert(
+    c: *mut mywsclient,
+    cert_pem_path: *const c_char,
+    key_pem_path: *const c_char,
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
-        let (c, cert, key) =
-            unsafe { (obj_arg(c, "client")?, opt_str_arg(cert_pem_path, "cert_pem_path")?, opt_str_arg(key_pem_path, "key_pem_path")?) };
+        let (c, cert, key) = unsafe {
+            (
+                obj_arg(c, "client")?,
+                opt_str_arg(cert_pem_path, "cert_pem_path")?,
+                opt_str_arg(key_pem_path, "key_pem_path")?,
+            )
+        };
         let (cert, key) = match (cert, key) {
             (None, None) => (None, None),
             (Some(cert), Some(key)) => {
                 let (cert, key) = (PathBuf::from(cert), PathBuf::from(key));
-                if let Err(e) = tls::load_certs(&cert, "client certificate").and_then(|_| load_key(&key)) {
+                if let Err(e) =
+                    tls::load_certs(&cert, "client certificate").and_then(|_| load_key(&key))
+                {
                     return Ok(fail_with(&e));
                 }
                 (Some(cert), Some(key))
             }
-            _ => return Ok(fail(mywsclient_result::NullArgument, "a client certificate needs both a certificate file and a key file")),
+            _ => {
+                return Ok(fail(
+                    mywsclient_result::NullArgument,
+                    "a client certificate needs both a certificate file and a key file",
+                ))
+            }
         };
         Ok(apply(c, move |cfg| {
             cfg.tls.client_cert_file = cert;
@@ -479,9 +564,12 @@ pub unsafe extern "C" fn mywsclient_set_client_cert(c: *mut mywsclient, cert_pem
 fn load_key(path: &std::path::Path) -> crate::error::Result<()> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::PrivateKeyDer;
-    PrivateKeyDer::from_pem_file(path)
-        .map(|_| ())
-        .map_err(|e| crate::error::Error::new(crate::error::ErrorKind::Config, format!("client key {}: {e}", path.display())))
+    PrivateKeyDer::from_pem_file(path).map(|_| ()).map_err(|e| {
+        crate::error::Error::new(
+            crate::error::ErrorKind::Config,
+            format!("client key {}: {e}", path.display()),
+        )
+    })
 }
 
 /// DANGEROUS: with `disable` true, any server certificate is accepted, as
@@ -493,9 +581,16 @@ fn load_key(path: &std::path::Path) -> crate::error::Result<()> {
 /// # Safety
 /// `c` is NULL or a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_set_dangerous_disable_tls_verification(c: *mut mywsclient, disable: bool) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_set_dangerous_disable_tls_verification(
+    c: *mut mywsclient,
+    disable: bool,
+) -> mywsclient_result {
     // SAFETY: forwarded from the caller.
-    unsafe { configure(c, move |cfg| cfg.tls.dangerous_disable_verification = disable) }
+    unsafe {
+        configure(c, move |cfg| {
+            cfg.tls.dangerous_disable_verification = disable
+        })
+    }
 }
 
 /// Adds an HTTP header to the upgrade request. `name` must be a token and
@@ -506,10 +601,20 @@ pub unsafe extern "C" fn mywsclient_set_dangerous_disable_tls_verification(c: *m
 /// # Safety
 /// `c` is NULL or a live handle; `name` and `value` are NULL or NUL-terminated strings.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_add_header(c: *mut mywsclient, name: *const c_char, value: *const c_char) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_add_header(
+    c: *mut mywsclient,
+    name: *const c_char,
+    value: *const c_char,
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
-        let (c, name, value) = unsafe { (obj_arg(c, "client")?, str_arg(name, "name")?, str_arg(value, "value")?) };
+        let (c, name, value) = unsafe {
+            (
+                obj_arg(c, "client")?,
+                str_arg(name, "name")?,
+                str_arg(value, "value")?,
+            )
+        };
         let header = (name.to_string(), value.to_string());
         Ok(apply(c, move |cfg| cfg.headers.push(header)))
     })
@@ -534,7 +639,10 @@ pub unsafe extern "C" fn mywsclient_clear_headers(c: *mut mywsclient) -> mywscli
 /// # Safety
 /// `c` is NULL or a live handle; `protocol` is NULL or a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_add_subprotocol(c: *mut mywsclient, protocol: *const c_char) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_add_subprotocol(
+    c: *mut mywsclient,
+    protocol: *const c_char,
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle, and NULL or a NUL-terminated string.
         let (c, p) = unsafe { (obj_arg(c, "client")?, str_arg(protocol, "protocol")?) };
@@ -578,7 +686,10 @@ pub unsafe extern "C" fn mywsclient_state(c: *const mywsclient) -> u32 {
 /// `c` is NULL or a live handle; `out` is NULL or points to writable memory
 /// for one `mywsclient_stats`.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_get_stats(c: *const mywsclient, out: *mut mywsclient_stats) -> mywsclient_result {
+pub unsafe extern "C" fn mywsclient_get_stats(
+    c: *const mywsclient,
+    out: *mut mywsclient_stats,
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle.
         let c = unsafe { obj_arg(c, "client") }?;
@@ -604,7 +715,9 @@ mod tests {
 
     fn last_error() -> String {
         // SAFETY: valid until the next failing call on this thread.
-        unsafe { CStr::from_ptr(mywsclient_last_error()) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(mywsclient_last_error()) }
+            .to_string_lossy()
+            .into_owned()
     }
 
     fn new_client(url: &CStr) -> *mut mywsclient {
@@ -624,9 +737,18 @@ mod tests {
             assert_eq!(mywsclient_stop(n), R::NullArgument);
             assert_eq!(mywsclient_send(n, c"x".as_ptr(), 1), R::NullArgument);
             assert_eq!(mywsclient_send_binary(n, b"x".as_ptr(), 1), R::NullArgument);
-            assert_eq!(mywsclient_set_message_callback(n, None, null_mut()), R::NullArgument);
-            assert_eq!(mywsclient_set_event_callback(n, None, null_mut()), R::NullArgument);
-            assert_eq!(mywsclient_set_log_callback(n, None, null_mut()), R::NullArgument);
+            assert_eq!(
+                mywsclient_set_message_callback(n, None, null_mut()),
+                R::NullArgument
+            );
+            assert_eq!(
+                mywsclient_set_event_callback(n, None, null_mut()),
+                R::NullArgument
+            );
+            assert_eq!(
+                mywsclient_set_log_callback(n, None, null_mut()),
+                R::NullArgument
+            );
             assert_eq!(mywsclient_set_log_level(n, 99), R::NullArgument);
             assert_eq!(mywsclient_set_reconnect(n, true, 0), R::NullArgument);
             assert_eq!(mywsclient_set_backoff(n, 1, 2, 2.0, 0.5), R::NullArgument);
@@ -637,11 +759,23 @@ mod tests {
             assert_eq!(mywsclient_set_max_message_size(n, 1), R::NullArgument);
             assert_eq!(mywsclient_set_ca_file(n, null()), R::NullArgument);
             assert_eq!(mywsclient_set_system_roots(n, true), R::NullArgument);
-            assert_eq!(mywsclient_set_client_cert(n, null(), null()), R::NullArgument);
-            assert_eq!(mywsclient_set_dangerous_disable_tls_verification(n, true), R::NullArgument);
-            assert_eq!(mywsclient_add_header(n, c"X-A".as_ptr(), c"b".as_ptr()), R::NullArgument);
+            assert_eq!(
+                mywsclient_set_client_cert(n, null(), null()),
+                R::NullArgument
+            );
+            assert_eq!(
+                mywsclient_set_dangerous_disable_tls_verification(n, true),
+                R::NullArgument
+            );
+            assert_eq!(
+                mywsclient_add_header(n, c"X-A".as_ptr(), c"b".as_ptr()),
+                R::NullArgument
+            );
             assert_eq!(mywsclient_clear_headers(n), R::NullArgument);
-            assert_eq!(mywsclient_add_subprotocol(n, c"ws".as_ptr()), R::NullArgument);
+            assert_eq!(
+                mywsclient_add_subprotocol(n, c"ws".as_ptr()),
+                R::NullArgument
+            );
             assert_eq!(mywsclient_clear_subprotocols(n), R::NullArgument);
             assert_eq!(mywsclient_state(n), 0);
             let mut st = mywsclient_stats::default();
@@ -658,15 +792,25 @@ mod tests {
             assert_eq!(last_error(), "url is NULL");
             let bad = [b'w', b's', 0xff, 0];
             assert!(mywsclient_new(bad.as_ptr().cast(), 0, null(), None, null_mut()).is_null());
-            assert!(last_error().contains("url is not valid UTF-8"), "{}", last_error());
+            assert!(
+                last_error().contains("url is not valid UTF-8"),
+                "{}",
+                last_error()
+            );
             assert!(mywsclient_new(c"http://h".as_ptr(), 0, null(), None, null_mut()).is_null());
             assert!(last_error().contains("scheme"), "{}", last_error());
             assert!(mywsclient_new(c"h".as_ptr(), 70000, null(), None, null_mut()).is_null());
             assert!(last_error().contains("out of range"), "{}", last_error());
             assert!(mywsclient_new(c"h".as_ptr(), -1, null(), None, null_mut()).is_null());
             assert!(mywsclient_new(c"h".as_ptr(), 0, c"/a b".as_ptr(), None, null_mut()).is_null());
-            assert!(mywsclient_new(c"h".as_ptr(), 0, bad.as_ptr().cast(), None, null_mut()).is_null());
-            assert!(last_error().contains("path is not valid UTF-8"), "{}", last_error());
+            assert!(
+                mywsclient_new(c"h".as_ptr(), 0, bad.as_ptr().cast(), None, null_mut()).is_null()
+            );
+            assert!(
+                last_error().contains("path is not valid UTF-8"),
+                "{}",
+                last_error()
+            );
         }
     }
 
@@ -680,11 +824,26 @@ mod tests {
             assert_eq!(mywsclient_set_log_level(c, u32::MAX), R::InvalidArgument);
             assert_eq!(mywsclient_set_log_level(c, 4), R::Ok);
             assert_eq!(mywsclient_set_log_level(c, 0), R::Ok);
-            assert_eq!(mywsclient_set_backoff(c, 0, 10, 2.0, 0.5), R::InvalidArgument);
-            assert_eq!(mywsclient_set_backoff(c, 10, 5, 2.0, 0.5), R::InvalidArgument);
-            assert_eq!(mywsclient_set_backoff(c, 10, 50, f64::NAN, 0.5), R::InvalidArgument);
-            assert_eq!(mywsclient_set_backoff(c, 10, 50, 2.0, 1.5), R::InvalidArgument);
-            assert_eq!(mywsclient_set_backoff(c, 10, 50, 2.0, f64::NAN), R::InvalidArgument);
+            assert_eq!(
+                mywsclient_set_backoff(c, 0, 10, 2.0, 0.5),
+                R::InvalidArgument
+            );
+            assert_eq!(
+                mywsclient_set_backoff(c, 10, 5, 2.0, 0.5),
+                R::InvalidArgument
+            );
+            assert_eq!(
+                mywsclient_set_backoff(c, 10, 50, f64::NAN, 0.5),
+                R::InvalidArgument
+            );
+            assert_eq!(
+                mywsclient_set_backoff(c, 10, 50, 2.0, 1.5),
+                R::InvalidArgument
+            );
+            assert_eq!(
+                mywsclient_set_backoff(c, 10, 50, 2.0, f64::NAN),
+                R::InvalidArgument
+            );
             assert_eq!(mywsclient_set_backoff(c, 10, 50, 1.5, 0.0), R::Ok);
             assert_eq!(mywsclient_set_heartbeat(c, 1000, 0), R::InvalidArgument);
             assert_eq!(mywsclient_set_heartbeat(c, 0, 0), R::Ok);
@@ -692,28 +851,75 @@ mod tests {
             assert_eq!(mywsclient_set_timeouts(c, 10, 10, 0), R::Ok);
             assert_eq!(mywsclient_set_queue_limits(c, 0, 0), R::InvalidArgument);
             assert_eq!(mywsclient_set_max_message_size(c, 0), R::InvalidArgument);
-            assert_eq!(mywsclient_add_header(c, null(), c"v".as_ptr()), R::NullArgument);
-            assert_eq!(mywsclient_add_header(c, c"X-A".as_ptr(), null()), R::NullArgument);
-            assert_eq!(mywsclient_add_header(c, c"Host".as_ptr(), c"v".as_ptr()), R::InvalidArgument);
-            assert_eq!(mywsclient_add_header(c, c"X A".as_ptr(), c"v".as_ptr()), R::InvalidArgument);
-            assert_eq!(mywsclient_add_header(c, c"X-A".as_ptr(), c"a\r\nb".as_ptr()), R::InvalidArgument);
-            assert_eq!(mywsclient_add_header(c, c"X-A".as_ptr(), c"b".as_ptr()), R::Ok);
+            assert_eq!(
+                mywsclient_add_header(c, null(), c"v".as_ptr()),
+                R::NullArgument
+            );
+            assert_eq!(
+                mywsclient_add_header(c, c"X-A".as_ptr(), null()),
+                R::NullArgument
+            );
+            assert_eq!(
+                mywsclient_add_header(c, c"Host".as_ptr(), c"v".as_ptr()),
+                R::InvalidArgument
+            );
+            assert_eq!(
+                mywsclient_add_header(c, c"X A".as_ptr(), c"v".as_ptr()),
+                R::InvalidArgument
+            );
+            assert_eq!(
+                mywsclient_add_header(c, c"X-A".as_ptr(), c"a\r\nb".as_ptr()),
+                R::InvalidArgument
+            );
+            assert_eq!(
+                mywsclient_add_header(c, c"X-A".as_ptr(), c"b".as_ptr()),
+                R::Ok
+            );
             assert_eq!(mywsclient_clear_headers(c), R::Ok);
             assert_eq!(mywsclient_add_subprotocol(c, null()), R::NullArgument);
-            assert_eq!(mywsclient_add_subprotocol(c, c"a b".as_ptr()), R::InvalidArgument);
-            assert_eq!(mywsclient_add_subprotocol(c, c"".as_ptr()), R::InvalidArgument);
+            assert_eq!(
+                mywsclient_add_subprotocol(c, c"a b".as_ptr()),
+                R::InvalidArgument
+            );
+            assert_eq!(
+                mywsclient_add_subprotocol(c, c"".as_ptr()),
+                R::InvalidArgument
+            );
             assert_eq!(mywsclient_add_subprotocol(c, c"ws".as_ptr()), R::Ok);
             assert_eq!(mywsclient_clear_subprotocols(c), R::Ok);
-            assert_eq!(mywsclient_set_ca_file(c, c"/nonexistent/ca.pem".as_ptr()), R::Config);
-            assert!(last_error().contains("/nonexistent/ca.pem"), "{}", last_error());
+            assert_eq!(
+                mywsclient_set_ca_file(c, c"/nonexistent/ca.pem".as_ptr()),
+                R::Config
+            );
+            assert!(
+                last_error().contains("/nonexistent/ca.pem"),
+                "{}",
+                last_error()
+            );
             assert_eq!(mywsclient_set_ca_file(c, c"Cargo.toml".as_ptr()), R::Config);
             assert_eq!(mywsclient_set_ca_file(c, null()), R::Ok);
-            assert_eq!(mywsclient_set_client_cert(c, c"a".as_ptr(), null()), R::NullArgument);
-            assert_eq!(mywsclient_set_client_cert(c, null(), c"b".as_ptr()), R::NullArgument);
-            assert_eq!(mywsclient_set_client_cert(c, c"/nonexistent/c.pem".as_ptr(), c"/nonexistent/k.pem".as_ptr()), R::Config);
+            assert_eq!(
+                mywsclient_set_client_cert(c, c"a".as_ptr(), null()),
+                R::NullArgument
+            );
+            assert_eq!(
+                mywsclient_set_client_cert(c, null(), c"b".as_ptr()),
+                R::NullArgument
+            );
+            assert_eq!(
+                mywsclient_set_client_cert(
+                    c,
+                    c"/nonexistent/c.pem".as_ptr(),
+                    c"/nonexistent/k.pem".as_ptr()
+                ),
+                R::Config
+            );
             assert_eq!(mywsclient_set_client_cert(c, null(), null()), R::Ok);
             assert_eq!(mywsclient_set_system_roots(c, false), R::Ok);
-            assert_eq!(mywsclient_set_dangerous_disable_tls_verification(c, false), R::Ok);
+            assert_eq!(
+                mywsclient_set_dangerous_disable_tls_verification(c, false),
+                R::Ok
+            );
             assert_eq!(mywsclient_set_backoff_reset(c, 10), R::Ok);
             assert_eq!(mywsclient_set_reconnect(c, false, 3), R::Ok);
 
@@ -721,7 +927,10 @@ mod tests {
             assert_eq!(mywsclient_send(c, null(), 0), R::Ok);
             assert_eq!(mywsclient_send_binary(c, null(), 0), R::Ok);
             let bad = [0xc3u8, 0x28];
-            assert_eq!(mywsclient_send(c, bad.as_ptr().cast(), bad.len()), R::InvalidUtf8);
+            assert_eq!(
+                mywsclient_send(c, bad.as_ptr().cast(), bad.len()),
+                R::InvalidUtf8
+            );
             assert_eq!(mywsclient_send_binary(c, bad.as_ptr(), bad.len()), R::Ok);
             assert_eq!(mywsclient_set_max_message_size(c, 4), R::Ok);
             assert_eq!(mywsclient_send(c, c"hello".as_ptr(), 5), R::MessageTooLarge);
@@ -754,15 +963,34 @@ mod tests {
             assert_eq!(mywsclient_start(c), R::Ok);
             assert_eq!(mywsclient_start(c), R::Ok, "start is idempotent");
             assert_eq!(mywsclient_set_heartbeat(c, 0, 0), R::InvalidState);
-            assert!(last_error().contains("only possible before start"), "{}", last_error());
-            assert_eq!(mywsclient_set_message_callback(c, None, null_mut()), R::InvalidState);
-            assert_eq!(mywsclient_set_event_callback(c, None, null_mut()), R::InvalidState);
-            assert_eq!(mywsclient_set_log_callback(c, None, null_mut()), R::InvalidState);
-            assert_eq!(mywsclient_add_subprotocol(c, c"ws".as_ptr()), R::InvalidState);
+            assert!(
+                last_error().contains("only possible before start"),
+                "{}",
+                last_error()
+            );
+            assert_eq!(
+                mywsclient_set_message_callback(c, None, null_mut()),
+                R::InvalidState
+            );
+            assert_eq!(
+                mywsclient_set_event_callback(c, None, null_mut()),
+                R::InvalidState
+            );
+            assert_eq!(
+                mywsclient_set_log_callback(c, None, null_mut()),
+                R::InvalidState
+            );
+            assert_eq!(
+                mywsclient_add_subprotocol(c, c"ws".as_ptr()),
+                R::InvalidState
+            );
             assert_ne!(mywsclient_state(c), mywsclient_connection_state_idle());
             assert_eq!(mywsclient_stop(c), R::Ok);
             assert_eq!(mywsclient_stop(c), R::Ok, "stop is idempotent");
-            assert_eq!(mywsclient_state(c), crate::ffi::types::mywsclient_connection_state::STOPPED as u32);
+            assert_eq!(
+                mywsclient_state(c),
+                crate::ffi::types::mywsclient_connection_state::STOPPED as u32
+            );
             assert_eq!(mywsclient_set_heartbeat(c, 0, 0), R::Ok);
             mywsclient_free(c);
         }

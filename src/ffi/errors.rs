@@ -29,7 +29,10 @@ pub extern "C" fn mywsclient_last_error() -> *const c_char {
     guard(last_error_ptr)
 }
 
-fn names(list: &'static OnceLock<Vec<CString>>, make: impl FnOnce() -> Vec<CString>) -> &'static [CString] {
+fn names(
+    list: &'static OnceLock<Vec<CString>>,
+    make: impl FnOnce() -> Vec<CString>,
+) -> &'static [CString] {
     list.get_or_init(make)
 }
 
@@ -43,9 +46,16 @@ pub extern "C" fn mywsclient_error_kind_str(kind: u32) -> *const c_char {
         if kind == 0 {
             return c"none".as_ptr();
         }
-        let all = names(&NAMES, || (1..=19).filter_map(error_kind_from_u32).map(|k| CString::new(k.as_str()).unwrap_or_default()).collect());
+        let all = names(&NAMES, || {
+            (1..=19)
+                .filter_map(error_kind_from_u32)
+                .map(|k| CString::new(k.as_str()).unwrap_or_default())
+                .collect()
+        });
         match error_kind_from_u32(kind) {
-            Some(k) => all.get(k as usize - 1).map_or(c"unknown error kind".as_ptr(), |c| c.as_ptr()),
+            Some(k) => all
+                .get(k as usize - 1)
+                .map_or(c"unknown error kind".as_ptr(), |c| c.as_ptr()),
             None => c"unknown error kind".as_ptr(),
         }
     })
@@ -59,9 +69,16 @@ pub extern "C" fn mywsclient_error_kind_str(kind: u32) -> *const c_char {
 pub extern "C" fn mywsclient_state_str(state: u32) -> *const c_char {
     static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
     guard(|| {
-        let all = names(&NAMES, || (0..=State::Stopped as u32).filter_map(state_from_u32).map(|s| CString::new(s.as_str()).unwrap_or_default()).collect());
+        let all = names(&NAMES, || {
+            (0..=State::Stopped as u32)
+                .filter_map(state_from_u32)
+                .map(|s| CString::new(s.as_str()).unwrap_or_default())
+                .collect()
+        });
         match state_from_u32(state) {
-            Some(s) => all.get(s as usize).map_or(c"unknown state".as_ptr(), |c| c.as_ptr()),
+            Some(s) => all
+                .get(s as usize)
+                .map_or(c"unknown state".as_ptr(), |c| c.as_ptr()),
             None => c"unknown state".as_ptr(),
         }
     })

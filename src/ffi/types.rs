@@ -244,7 +244,9 @@ impl mywsclient_result {
 
     /// The code with this value, if any (checked: unknown values are `None`).
     pub fn from_i32(v: i32) -> Option<mywsclient_result> {
-        usize::try_from(v).ok().and_then(|i| Self::ALL.get(i).copied())
+        usize::try_from(v)
+            .ok()
+            .and_then(|i| Self::ALL.get(i).copied())
     }
 
     /// A static, NUL-terminated description.
@@ -345,7 +347,11 @@ pub fn event_fields(ev: &Event) -> (mywsclient_event, &str) {
             out.r#type = mywsclient_event_type::Open as u32;
             protocol.as_deref().unwrap_or("")
         }
-        Event::Closed { code, reason, initiator } => {
+        Event::Closed {
+            code,
+            reason,
+            initiator,
+        } => {
             out.r#type = mywsclient_event_type::Closed as u32;
             out.close_code = *code;
             out.close_initiator = match initiator {
@@ -398,20 +404,41 @@ mod tests {
         }
         assert_eq!(state_from_u32(6), None);
         assert_eq!(mywsclient_connection_state::IDLE as u32, State::Idle as u32);
-        assert_eq!(mywsclient_connection_state::CONNECTING as u32, State::Connecting as u32);
+        assert_eq!(
+            mywsclient_connection_state::CONNECTING as u32,
+            State::Connecting as u32
+        );
         assert_eq!(mywsclient_connection_state::OPEN as u32, State::Open as u32);
-        assert_eq!(mywsclient_connection_state::CLOSING as u32, State::Closing as u32);
-        assert_eq!(mywsclient_connection_state::RECONNECTING as u32, State::Reconnecting as u32);
-        assert_eq!(mywsclient_connection_state::STOPPED as u32, State::Stopped as u32);
+        assert_eq!(
+            mywsclient_connection_state::CLOSING as u32,
+            State::Closing as u32
+        );
+        assert_eq!(
+            mywsclient_connection_state::RECONNECTING as u32,
+            State::Reconnecting as u32
+        );
+        assert_eq!(
+            mywsclient_connection_state::STOPPED as u32,
+            State::Stopped as u32
+        );
         for v in 1..=19u32 {
             let k = error_kind_from_u32(v).expect("every value 1..=19 is a kind");
             assert_eq!(k as u32, v);
         }
         assert_eq!(error_kind_from_u32(0), None);
         assert_eq!(error_kind_from_u32(20), None);
-        assert_eq!(mywsclient_error_kind::GaveUp as u32, ErrorKind::GaveUp as u32);
-        assert_eq!(mywsclient_error_kind::TlsVerify as u32, ErrorKind::TlsVerify as u32);
-        assert_eq!(mywsclient_close_initiator::Abnormal as u32, CloseInitiator::Abnormal as u32);
+        assert_eq!(
+            mywsclient_error_kind::GaveUp as u32,
+            ErrorKind::GaveUp as u32
+        );
+        assert_eq!(
+            mywsclient_error_kind::TlsVerify as u32,
+            ErrorKind::TlsVerify as u32
+        );
+        assert_eq!(
+            mywsclient_close_initiator::Abnormal as u32,
+            CloseInitiator::Abnormal as u32
+        );
         for v in 0..=4u32 {
             assert_eq!(log_level_from_u32(v).map(|l| l as u32), Some(v));
         }
@@ -421,13 +448,26 @@ mod tests {
 
     #[test]
     fn events_fill_their_fields() {
-        let ev = Event::ReconnectScheduled { attempt: 3, delay: Duration::from_millis(250) };
+        let ev = Event::ReconnectScheduled {
+            attempt: 3,
+            delay: Duration::from_millis(250),
+        };
         let (e, t) = event_fields(&ev);
         assert_eq!((e.r#type, e.attempt, e.delay_ms, t), (5, 3, 250, ""));
-        let ev = Event::Closed { code: 1001, reason: "bye".into(), initiator: CloseInitiator::Server };
+        let ev = Event::Closed {
+            code: 1001,
+            reason: "bye".into(),
+            initiator: CloseInitiator::Server,
+        };
         let (e, t) = event_fields(&ev);
-        assert_eq!((e.r#type, e.close_code, e.close_initiator, t), (3, 1001, 1, "bye"));
-        let ev = Event::Error { kind: ErrorKind::Dns, message: "nope".into() };
+        assert_eq!(
+            (e.r#type, e.close_code, e.close_initiator, t),
+            (3, 1001, 1, "bye")
+        );
+        let ev = Event::Error {
+            kind: ErrorKind::Dns,
+            message: "nope".into(),
+        };
         let (e, t) = event_fields(&ev);
         assert_eq!((e.r#type, e.error_kind, t), (4, 6, "nope"));
         let (e, t) = event_fields(&Event::Open { protocol: None });
@@ -438,9 +478,21 @@ mod tests {
 
     #[test]
     fn error_kinds_map_to_results() {
-        assert_eq!(mywsclient_result::from(ErrorKind::QueueFull), mywsclient_result::QueueFull);
-        assert_eq!(mywsclient_result::from(ErrorKind::InvalidState), mywsclient_result::InvalidState);
-        assert_eq!(mywsclient_result::from(ErrorKind::Config), mywsclient_result::Config);
-        assert_eq!(mywsclient_result::from(ErrorKind::Dns), mywsclient_result::Io);
+        assert_eq!(
+            mywsclient_result::from(ErrorKind::QueueFull),
+            mywsclient_result::QueueFull
+        );
+        assert_eq!(
+            mywsclient_result::from(ErrorKind::InvalidState),
+            mywsclient_result::InvalidState
+        );
+        assert_eq!(
+            mywsclient_result::from(ErrorKind::Config),
+            mywsclient_result::Config
+        );
+        assert_eq!(
+            mywsclient_result::from(ErrorKind::Dns),
+            mywsclient_result::Io
+        );
     }
 }

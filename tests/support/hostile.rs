@@ -116,7 +116,11 @@ impl Peer {
             127 => u64::from_be_bytes(self.read_exact(8)?.try_into().ok()?) as usize,
             n => n as usize,
         };
-        let mask = if masked { self.read_exact(4)? } else { vec![0; 4] };
+        let mask = if masked {
+            self.read_exact(4)?
+        } else {
+            vec![0; 4]
+        };
         if len > 64 << 20 {
             return None;
         }
@@ -147,14 +151,19 @@ impl Peer {
 }
 
 fn is_timeout(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted)
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
 }
 
 /// The value of header `name` in a raw HTTP request.
 pub fn header(req: &str, name: &str) -> Option<String> {
     req.lines().find_map(|l| {
         let (n, v) = l.split_once(':')?;
-        n.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        n.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_string())
     })
 }
 
@@ -196,7 +205,12 @@ impl ScriptServer {
                 let _ = s.set_read_timeout(Some(Duration::from_millis(50)));
                 let _ = s.set_nodelay(true);
                 let index = i.conns.fetch_add(1, Ordering::SeqCst);
-                let mut peer = Peer { s, index, stop: i.stop.clone(), extra: Vec::new() };
+                let mut peer = Peer {
+                    s,
+                    index,
+                    stop: i.stop.clone(),
+                    extra: Vec::new(),
+                };
                 let sc = script.clone();
                 let t = std::thread::spawn(move || sc(&mut peer));
                 let mut threads = i.threads.lock().unwrap();
@@ -205,7 +219,11 @@ impl ScriptServer {
                 i.accepted.notify_all();
             }
         });
-        ScriptServer { port, inner, acceptor: Some(acceptor) }
+        ScriptServer {
+            port,
+            inner,
+            acceptor: Some(acceptor),
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -230,7 +248,12 @@ impl ScriptServer {
             if now >= deadline {
                 return false;
             }
-            g = self.inner.accepted.wait_timeout(g, deadline - now).unwrap().0;
+            g = self
+                .inner
+                .accepted
+                .wait_timeout(g, deadline - now)
+                .unwrap()
+                .0;
         }
         true
     }
@@ -239,7 +262,8 @@ impl ScriptServer {
 impl Drop for ScriptServer {
     fn drop(&mut self) {
         self.inner.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect_timeout(&([127, 0, 0, 1], self.port).into(), Duration::from_secs(1));
+        let _ =
+            TcpStream::connect_timeout(&([127, 0, 0, 1], self.port).into(), Duration::from_secs(1));
         if let Some(t) = self.acceptor.take() {
             let _ = t.join();
         }

@@ -147,7 +147,10 @@ impl Recorder {
         if self.inner.inside.swap(true, Ordering::SeqCst) {
             self.inner.overlaps.fetch_add(1, Ordering::SeqCst);
         }
-        if !std::thread::current().name().is_some_and(|n| n.starts_with("mywsclient-io")) {
+        if !std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with("mywsclient-io"))
+        {
             self.inner.foreign.fetch_add(1, Ordering::SeqCst);
         }
     }
@@ -159,7 +162,9 @@ impl Recorder {
 
     pub fn push_event(&self, e: &Event) {
         self.enter();
-        lock(&self.inner.state).events.push((Instant::now(), e.clone()));
+        lock(&self.inner.state)
+            .events
+            .push((Instant::now(), e.clone()));
         self.leave();
     }
 
@@ -172,9 +177,11 @@ impl Recorder {
     /// Sets the client's message and event handlers to record.
     pub fn attach(&self, c: &Client) {
         let r = self.clone();
-        c.set_message_handler(move |d, b| r.push_message(d, b)).expect("set message handler");
+        c.set_message_handler(move |d, b| r.push_message(d, b))
+            .expect("set message handler");
         let r = self.clone();
-        c.set_event_handler(move |e| r.push_event(e)).expect("set event handler");
+        c.set_event_handler(move |e| r.push_event(e))
+            .expect("set event handler");
     }
 
     /// A log sink that records (for `Config::log_sink`).
@@ -197,7 +204,11 @@ impl Recorder {
     }
 
     /// Waits until `f` returns Some, or `timeout` passes.
-    pub fn wait<T>(&self, timeout: Duration, mut f: impl FnMut(&RecState) -> Option<T>) -> Option<T> {
+    pub fn wait<T>(
+        &self,
+        timeout: Duration,
+        mut f: impl FnMut(&RecState) -> Option<T>,
+    ) -> Option<T> {
         let deadline = Instant::now() + timeout;
         let mut s = lock(&self.inner.state);
         loop {
@@ -208,7 +219,12 @@ impl Recorder {
             if now >= deadline {
                 return None;
             }
-            s = self.inner.cv.wait_timeout(s, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
+            s = self
+                .inner
+                .cv
+                .wait_timeout(s, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
     }
 
@@ -218,7 +234,11 @@ impl Recorder {
     }
 
     pub fn events(&self) -> Vec<Event> {
-        lock(&self.inner.state).events.iter().map(|(_, e)| e.clone()).collect()
+        lock(&self.inner.state)
+            .events
+            .iter()
+            .map(|(_, e)| e.clone())
+            .collect()
     }
 
     pub fn messages(&self) -> Vec<(Vec<u8>, bool)> {
@@ -230,7 +250,11 @@ impl Recorder {
     }
 
     pub fn count(&self, pred: impl Fn(&Event) -> bool) -> usize {
-        lock(&self.inner.state).events.iter().filter(|(_, e)| pred(e)).count()
+        lock(&self.inner.state)
+            .events
+            .iter()
+            .filter(|(_, e)| pred(e))
+            .count()
     }
 
     /// The recorded events, one per line, for failure messages.
@@ -250,28 +274,56 @@ impl Recorder {
 
     /// The first event at index >= `from` that matches; panics (with every
     /// event) if none arrives within `timeout`. Returns (index, event, when).
-    pub fn expect_event_at(&self, from: usize, timeout: Duration, what: &str, pred: impl Fn(&Event) -> bool) -> (usize, Event, Instant) {
-        let found = self
-            .wait(timeout, |s| s.events.iter().enumerate().skip(from).find(|(_, (_, e))| pred(e)).map(|(i, (t, e))| (i, e.clone(), *t)));
+    pub fn expect_event_at(
+        &self,
+        from: usize,
+        timeout: Duration,
+        what: &str,
+        pred: impl Fn(&Event) -> bool,
+    ) -> (usize, Event, Instant) {
+        let found = self.wait(timeout, |s| {
+            s.events
+                .iter()
+                .enumerate()
+                .skip(from)
+                .find(|(_, (_, e))| pred(e))
+                .map(|(i, (t, e))| (i, e.clone(), *t))
+        });
         match found {
             Some(f) => f,
-            None => panic!("no {what} event (from #{from}) within {timeout:?}; events:\n{}", self.dump()),
+            None => panic!(
+                "no {what} event (from #{from}) within {timeout:?}; events:\n{}",
+                self.dump()
+            ),
         }
     }
 
-    pub fn expect_event(&self, from: usize, timeout: Duration, what: &str, pred: impl Fn(&Event) -> bool) -> (usize, Event) {
+    pub fn expect_event(
+        &self,
+        from: usize,
+        timeout: Duration,
+        what: &str,
+        pred: impl Fn(&Event) -> bool,
+    ) -> (usize, Event) {
         let (i, e, _) = self.expect_event_at(from, timeout, what, pred);
         (i, e)
     }
 
     /// Waits for an Open event at index >= `from`; returns its index.
     pub fn expect_open(&self, from: usize, timeout: Duration) -> usize {
-        self.expect_event(from, timeout, "Open", |e| matches!(e, Event::Open { .. })).0
+        self.expect_event(from, timeout, "Open", |e| matches!(e, Event::Open { .. }))
+            .0
     }
 
     /// Waits for an Error event of `kind` whose message contains `needle`
     /// (case-insensitive); returns its index and message.
-    pub fn expect_error(&self, from: usize, kind: ErrorKind, needle: &str, timeout: Duration) -> (usize, String) {
+    pub fn expect_error(
+        &self,
+        from: usize,
+        kind: ErrorKind,
+        needle: &str,
+        timeout: Duration,
+    ) -> (usize, String) {
         let needle = needle.to_ascii_lowercase();
         let (i, e) = self.expect_event(
             from,
@@ -287,7 +339,8 @@ impl Recorder {
 
     /// Waits for the first Error event at index >= `from`, whatever its kind.
     pub fn expect_any_error(&self, from: usize, timeout: Duration) -> (usize, ErrorKind, String) {
-        let (i, e) = self.expect_event(from, timeout, "Error", |e| matches!(e, Event::Error { .. }));
+        let (i, e) =
+            self.expect_event(from, timeout, "Error", |e| matches!(e, Event::Error { .. }));
         match e {
             Event::Error { kind, message } => (i, kind, message),
             _ => unreachable!(),
@@ -296,25 +349,40 @@ impl Recorder {
 
     /// Waits for a ReconnectScheduled event at index >= `from`.
     pub fn expect_reconnect(&self, from: usize, timeout: Duration) -> usize {
-        self.expect_event(from, timeout, "ReconnectScheduled", |e| matches!(e, Event::ReconnectScheduled { .. })).0
+        self.expect_event(from, timeout, "ReconnectScheduled", |e| {
+            matches!(e, Event::ReconnectScheduled { .. })
+        })
+        .0
     }
 
     /// Waits until `n` messages arrived; returns them all.
     pub fn expect_messages(&self, n: usize, timeout: Duration) -> Vec<(Vec<u8>, bool)> {
-        match self.wait(timeout, |s| (s.messages.len() >= n).then(|| s.messages.clone())) {
+        match self.wait(timeout, |s| {
+            (s.messages.len() >= n).then(|| s.messages.clone())
+        }) {
             Some(m) => m,
-            None => panic!("only {} of {n} messages within {timeout:?}; events:\n{}", lock(&self.inner.state).messages.len(), self.dump()),
+            None => panic!(
+                "only {} of {n} messages within {timeout:?}; events:\n{}",
+                lock(&self.inner.state).messages.len(),
+                self.dump()
+            ),
         }
     }
 
     /// Waits for a log line containing `needle` at `level` or more severe.
     pub fn expect_log(&self, level: LogLevel, needle: &str, timeout: Duration) -> String {
         let found = self.wait(timeout, |s| {
-            s.logs.iter().find(|(l, m)| *l <= level && *l != LogLevel::Off && m.contains(needle)).map(|(_, m)| m.clone())
+            s.logs
+                .iter()
+                .find(|(l, m)| *l <= level && *l != LogLevel::Off && m.contains(needle))
+                .map(|(_, m)| m.clone())
         });
         match found {
             Some(m) => m,
-            None => panic!("no log line with {needle:?} at {level:?} within {timeout:?}; logs: {:#?}", self.logs()),
+            None => panic!(
+                "no log line with {needle:?} at {level:?} within {timeout:?}; logs: {:#?}",
+                self.logs()
+            ),
         }
     }
 }
@@ -354,7 +422,13 @@ pub fn unanswered() -> Unanswered {
     for _ in 0..1024 {
         match TcpStream::connect_timeout(&addr, ms(200)) {
             Ok(s) => fill.push(s),
-            Err(_) => return Unanswered { port: addr.port(), _listener: l, _fill: fill },
+            Err(_) => {
+                return Unanswered {
+                    port: addr.port(),
+                    _listener: l,
+                    _fill: fill,
+                }
+            }
         }
     }
     panic!("could not fill the accept queue of {addr}");
@@ -388,7 +462,11 @@ pub struct TempDir(PathBuf);
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!("mywsclient-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+        let p = std::env::temp_dir().join(format!(
+            "mywsclient-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
@@ -422,7 +500,11 @@ impl Tls {
     pub fn new() -> Tls {
         // Distinct names: two test CAs must not look like the same issuer.
         static N: AtomicUsize = AtomicUsize::new(0);
-        let pki = pki::Pki::new(&format!("mywsclient test CA {}", N.fetch_add(1, Ordering::SeqCst))).unwrap();
+        let pki = pki::Pki::new(&format!(
+            "mywsclient test CA {}",
+            N.fetch_add(1, Ordering::SeqCst)
+        ))
+        .unwrap();
         let dir = TempDir::new("tls");
         let ca_file = dir.write("ca.pem", &pki.ca_pem);
         Tls { pki, dir, ca_file }
@@ -431,7 +513,10 @@ impl Tls {
     /// A wss echo server presenting `leaf`; with `client_ca`, mTLS.
     pub fn server(&self, leaf: &pki::Leaf, client_ca: Option<&str>) -> EchoServer {
         let cfg = pki::server_config(leaf, client_ca).unwrap();
-        echo_server_with(EchoConfig { tls: Some(cfg), ..EchoConfig::default() })
+        echo_server_with(EchoConfig {
+            tls: Some(cfg),
+            ..EchoConfig::default()
+        })
     }
 
     /// A wss echo server with a valid certificate for the local names.
@@ -477,7 +562,9 @@ pub fn run_child(name: &str, env: &[(&str, &str)]) -> std::process::Output {
             cmd.env_remove(k);
         }
     }
-    cmd.env(CHILD_ENV, "1").envs(env.iter().copied()).stdin(std::process::Stdio::null());
+    cmd.env(CHILD_ENV, "1")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null());
     let out = cmd.output().expect("run the child test");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -505,13 +592,19 @@ pub fn threads_named(name: &str) -> Vec<u32> {
 
 /// Linux: (voluntary context switches, CPU time in clock ticks) of a thread.
 pub fn thread_activity(tid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/self/task/{tid}/status")).unwrap_or_default();
-    let switches = status.lines().find_map(|l| l.strip_prefix("voluntary_ctxt_switches:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+    let status =
+        std::fs::read_to_string(format!("/proc/self/task/{tid}/status")).unwrap_or_default();
+    let switches = status
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
     let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).unwrap_or_default();
     // Fields after the parenthesised name: state is field 3; utime, stime are 14, 15.
     let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
     (switches, ticks)
 }
 

@@ -49,7 +49,12 @@ pub struct EchoConfig {
 
 impl Default for EchoConfig {
     fn default() -> Self {
-        EchoConfig { tls: None, subprotocol: None, controls: true, acceptors: 1 }
+        EchoConfig {
+            tls: None,
+            subprotocol: None,
+            controls: true,
+            acceptors: 1,
+        }
     }
 }
 
@@ -79,7 +84,10 @@ pub struct SeenRequest {
 
 impl SeenRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -213,7 +221,12 @@ impl EchoServer {
                 return false;
             }
             // Bounded wait: counters change without the lock held.
-            r = self.inner.changed.wait_timeout(r, (deadline - now).min(Duration::from_millis(50))).unwrap_or_else(|p| p.into_inner()).0;
+            r = self
+                .inner
+                .changed
+                .wait_timeout(r, (deadline - now).min(Duration::from_millis(50)))
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
     }
 
@@ -260,7 +273,10 @@ impl EchoServer {
         let deadline = Instant::now() + Duration::from_secs(5);
         while self.active() > 0 && Instant::now() < deadline {
             let r = lock(&self.inner.record);
-            let _ = self.inner.changed.wait_timeout(r, Duration::from_millis(20));
+            let _ = self
+                .inner
+                .changed
+                .wait_timeout(r, Duration::from_millis(20));
         }
     }
 
@@ -276,7 +292,9 @@ impl EchoServer {
                     sock::deepen_backlog(&l);
                     break l;
                 }
-                Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
                 Err(e) => return Err(e),
             }
         };
@@ -296,7 +314,11 @@ fn spawn_acceptors(inner: &Arc<Inner>, listener: TcpListener) -> io::Result<()> 
     for _ in 0..inner.cfg.acceptors.max(1) {
         let listener = listener.try_clone()?;
         let i = inner.clone();
-        l.acceptors.push(std::thread::Builder::new().name("echo-accept".into()).spawn(move || accept_loop(i, listener))?);
+        l.acceptors.push(
+            std::thread::Builder::new()
+                .name("echo-accept".into())
+                .spawn(move || accept_loop(i, listener))?,
+        );
     }
     Ok(())
 }
@@ -304,7 +326,11 @@ fn spawn_acceptors(inner: &Arc<Inner>, listener: TcpListener) -> io::Result<()> 
 fn wake_acceptor(addr: SocketAddr) {
     let mut a = addr;
     if a.ip().is_unspecified() {
-        a.set_ip(if a.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
+        a.set_ip(if a.is_ipv4() {
+            [127, 0, 0, 1].into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
     }
     let _ = TcpStream::connect_timeout(&a, Duration::from_secs(1));
 }
@@ -318,7 +344,10 @@ fn accept_loop(inner: Arc<Inner>, listener: TcpListener) {
             Ok(s) => {
                 inner.accepted.fetch_add(1, Ordering::SeqCst);
                 let i = inner.clone();
-                let spawned = std::thread::Builder::new().name("echo-conn".into()).stack_size(512 << 10).spawn(move || serve(i, s));
+                let spawned = std::thread::Builder::new()
+                    .name("echo-conn".into())
+                    .stack_size(512 << 10)
+                    .spawn(move || serve(i, s));
                 if let Err(e) = spawned {
                     eprintln!("echo server: cannot start a connection thread: {e}");
                 }
@@ -403,7 +432,11 @@ fn serve(inner: Arc<Inner>, s: TcpStream) {
     }
     let ctl = if inner.cfg.controls {
         match s.try_clone() {
-            Ok(c) => Some(Arc::new(ConnCtl { sock: c, action: Mutex::new(None), flagged: AtomicBool::new(false) })),
+            Ok(c) => Some(Arc::new(ConnCtl {
+                sock: c,
+                action: Mutex::new(None),
+                flagged: AtomicBool::new(false),
+            })),
             Err(_) => None,
         }
     } else {
@@ -414,9 +447,23 @@ fn serve(inner: Arc<Inner>, s: TcpStream) {
         lock(&inner.conns).insert(id, c.clone());
     }
     let end = match &inner.cfg.tls {
-        None => run(&inner, Batched { inner: s, out: Vec::new() }, ctl.as_deref()),
+        None => run(
+            &inner,
+            Batched {
+                inner: s,
+                out: Vec::new(),
+            },
+            ctl.as_deref(),
+        ),
         Some(cfg) => match ServerConnection::new(cfg.clone()) {
-            Ok(conn) => run(&inner, Batched { inner: StreamOwned::new(conn, s), out: Vec::new() }, ctl.as_deref()),
+            Ok(conn) => run(
+                &inner,
+                Batched {
+                    inner: StreamOwned::new(conn, s),
+                    out: Vec::new(),
+                },
+                ctl.as_deref(),
+            ),
             Err(e) => ConnEnd::HandshakeFailed(format!("TLS: {e}")),
         },
     };
@@ -443,7 +490,11 @@ fn sni_of<S: HasSocket + 'static>(s: &S) -> Option<String> {
 
 // The handshake callback's error type is fixed by tungstenite.
 #[allow(clippy::result_large_err)]
-fn run<S: Read + Write + HasSocket + 'static>(inner: &Inner, stream: Batched<S>, ctl: Option<&ConnCtl>) -> ConnEnd {
+fn run<S: Read + Write + HasSocket + 'static>(
+    inner: &Inner,
+    stream: Batched<S>,
+    ctl: Option<&ConnCtl>,
+) -> ConnEnd {
     let mut seen = None;
     let want = inner.cfg.subprotocol.clone();
     let callback = |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {
@@ -462,10 +513,26 @@ fn run<S: Read + Write + HasSocket + 'static>(inner: &Inner, stream: Batched<S>,
             }
         }
         if inner.cfg.controls {
-            let headers =
-                req.headers().iter().map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
-            let path = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
-            seen = Some(SeenRequest { path, headers, sni: None });
+            let headers = req
+                .headers()
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let path = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default();
+            seen = Some(SeenRequest {
+                path,
+                headers,
+                sni: None,
+            });
         }
         Ok(resp)
     };
@@ -522,11 +589,17 @@ fn run<S: Read + Write + HasSocket + 'static>(inner: &Inner, stream: Batched<S>,
                 // tungstenite queued the reply; send it and end.
                 let _ = ws.flush();
                 let _ = ws.get_mut().flush_out();
-                let (code, reason) = f.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new()));
+                let (code, reason) = f
+                    .map(|f| (u16::from(f.code), f.reason.to_string()))
+                    .unwrap_or((1005, String::new()));
                 return ConnEnd::ClientClose(code, reason);
             }
             Ok(_) => {} // ping (pong queued by tungstenite), pong, raw frame
-            Err(tungstenite::Error::Io(e)) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(tungstenite::Error::Io(e))
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
             Err(e) => {
                 if let Some(c) = ctl {
                     if c.flagged.load(Ordering::SeqCst) {
@@ -547,12 +620,23 @@ fn act<S: Read + Write + HasSocket>(ws: &mut WebSocket<Batched<S>>, c: &ConnCtl)
     }
 }
 
-fn close<S: Read + Write + HasSocket>(ws: &mut WebSocket<Batched<S>>, code: u16, reason: &str) -> ConnEnd {
-    let frame = CloseFrame { code: CloseCode::from(code), reason: reason.to_string().into() };
+fn close<S: Read + Write + HasSocket>(
+    ws: &mut WebSocket<Batched<S>>,
+    code: u16,
+    reason: &str,
+) -> ConnEnd {
+    let frame = CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.to_string().into(),
+    };
     let _ = ws.close(Some(frame));
     let _ = ws.get_mut().flush_out();
     // Give the client a moment to answer, bounded, then end the TCP stream.
-    let _ = ws.get_ref().inner.socket().set_read_timeout(Some(Duration::from_secs(2)));
+    let _ = ws
+        .get_ref()
+        .inner
+        .socket()
+        .set_read_timeout(Some(Duration::from_secs(2)));
     for _ in 0..64 {
         match ws.read() {
             Ok(_) => continue,

@@ -7,7 +7,10 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-use rcgen::{date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
+};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::server::WebPkiClientVerifier;
@@ -27,7 +30,11 @@ impl Leaf {
     }
 
     /// Writes `<dir>/<stem>.pem` and `<dir>/<stem>.key`; returns both paths.
-    pub fn write(&self, dir: &Path, stem: &str) -> io::Result<(std::path::PathBuf, std::path::PathBuf)> {
+    pub fn write(
+        &self,
+        dir: &Path,
+        stem: &str,
+    ) -> io::Result<(std::path::PathBuf, std::path::PathBuf)> {
         let cert = dir.join(format!("{stem}.pem"));
         let key = dir.join(format!("{stem}.key"));
         std::fs::write(&cert, &self.cert_pem)?;
@@ -53,25 +60,46 @@ impl Pki {
         let mut params = CertificateParams::new(Vec::<String>::new()).map_err(rc)?;
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.distinguished_name.push(DnType::CommonName, name);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
         let key = KeyPair::generate().map_err(rc)?;
         let cert = params.self_signed(&key).map_err(rc)?;
-        Ok(Pki { ca_pem: cert.pem(), ca_der: cert.der().clone(), issuer: Issuer::new(params, key) })
+        Ok(Pki {
+            ca_pem: cert.pem(),
+            ca_der: cert.der().clone(),
+            issuer: Issuer::new(params, key),
+        })
     }
 
     fn leaf(&self, names: &[&str], server: bool, expired: bool) -> io::Result<Leaf> {
-        let mut params = CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).map_err(rc)?;
-        params.distinguished_name.push(DnType::CommonName, names.first().copied().unwrap_or("leaf"));
+        let mut params =
+            CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .map_err(rc)?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, names.first().copied().unwrap_or("leaf"));
         params.use_authority_key_identifier_extension = true;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        params.extended_key_usages = vec![if server { ExtendedKeyUsagePurpose::ServerAuth } else { ExtendedKeyUsagePurpose::ClientAuth }];
+        params.extended_key_usages = vec![if server {
+            ExtendedKeyUsagePurpose::ServerAuth
+        } else {
+            ExtendedKeyUsagePurpose::ClientAuth
+        }];
         if expired {
             params.not_before = date_time_ymd(2000, 1, 1);
             params.not_after = date_time_ymd(2001, 1, 1);
         }
         let key = KeyPair::generate().map_err(rc)?;
         let cert = params.signed_by(&key, &self.issuer).map_err(rc)?;
-        Ok(Leaf { cert_pem: cert.pem(), key_pem: key.serialize_pem(), cert_der: cert.der().clone(), key_der: key.serialize_der() })
+        Ok(Leaf {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+            cert_der: cert.der().clone(),
+            key_der: key.serialize_der(),
+        })
     }
 
     /// A server certificate for `names` (DNS names or IP literals).
@@ -112,7 +140,9 @@ fn server_config_from(
     key: PrivateKeyDer<'static>,
     client_ca_pem: Option<&str>,
 ) -> io::Result<Arc<ServerConfig>> {
-    let builder = ServerConfig::builder_with_provider(provider()).with_safe_default_protocol_versions().map_err(tls_err)?;
+    let builder = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(tls_err)?;
     let builder = match client_ca_pem {
         None => builder.with_no_client_auth(),
         Some(pem) => {
@@ -137,9 +167,13 @@ pub fn server_config_from_files(cert: &Path, key: &Path) -> io::Result<Arc<Serve
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
         .map_err(|e| io::Error::other(format!("{}: {e}", cert.display())))?;
     if chain.is_empty() {
-        return Err(io::Error::other(format!("{}: no certificate", cert.display())));
+        return Err(io::Error::other(format!(
+            "{}: no certificate",
+            cert.display()
+        )));
     }
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| io::Error::other(format!("{}: {e}", key.display())))?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| io::Error::other(format!("{}: {e}", key.display())))?;
     server_config_from(chain, key, None)
 }
 

@@ -51,7 +51,11 @@ impl FromStr for Command {
             "accept" => Command::Accept,
             "blackhole" => Command::Blackhole,
             "forward" => Command::Forward,
-            other => return Err(format!("unknown command {other:?} (cut, refuse, accept, blackhole, forward)")),
+            other => {
+                return Err(format!(
+                    "unknown command {other:?} (cut, refuse, accept, blackhole, forward)"
+                ))
+            }
         })
     }
 }
@@ -106,20 +110,31 @@ impl FaultProxy {
         let inner = Arc::new(Inner {
             target,
             addr,
-            listen: Mutex::new(Listen { listening: true, ..Listen::default() }),
+            listen: Mutex::new(Listen {
+                listening: true,
+                ..Listen::default()
+            }),
             cv: Condvar::new(),
             blackhole: AtomicBool::new(false),
             pairs: Mutex::new(Vec::new()),
             accepted: AtomicU64::new(0),
         });
         let i = inner.clone();
-        let acceptor = std::thread::Builder::new().name("fault-proxy-accept".into()).spawn(move || accept_loop(i, listener))?;
-        Ok(FaultProxy { inner, acceptor: Some(acceptor) })
+        let acceptor = std::thread::Builder::new()
+            .name("fault-proxy-accept".into())
+            .spawn(move || accept_loop(i, listener))?;
+        Ok(FaultProxy {
+            inner,
+            acceptor: Some(acceptor),
+        })
     }
 
     /// A proxy on 127.0.0.1 (any port) in front of `127.0.0.1:target_port`.
     pub fn local(target_port: u16) -> io::Result<FaultProxy> {
-        FaultProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), SocketAddr::from(([127, 0, 0, 1], target_port)))
+        FaultProxy::start(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            SocketAddr::from(([127, 0, 0, 1], target_port)),
+        )
     }
 
     pub fn port(&self) -> u16 {
@@ -154,7 +169,11 @@ impl FaultProxy {
                 let deadline = Instant::now() + Duration::from_secs(10);
                 let mut l = lock(&inner.listen);
                 while l.listening && Instant::now() < deadline {
-                    l = inner.cv.wait_timeout(l, Duration::from_millis(100)).unwrap_or_else(|p| p.into_inner()).0;
+                    l = inner
+                        .cv
+                        .wait_timeout(l, Duration::from_millis(100))
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
                 }
             }
             Command::Accept => {
@@ -163,7 +182,11 @@ impl FaultProxy {
                 inner.cv.notify_all();
                 let deadline = Instant::now() + Duration::from_secs(10);
                 while !l.listening && !l.closed && Instant::now() < deadline {
-                    l = inner.cv.wait_timeout(l, Duration::from_millis(100)).unwrap_or_else(|p| p.into_inner()).0;
+                    l = inner
+                        .cv
+                        .wait_timeout(l, Duration::from_millis(100))
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
                 }
             }
         }
@@ -205,7 +228,11 @@ impl Drop for FaultProxy {
 fn wake_acceptor(addr: SocketAddr) {
     let mut a = addr;
     if a.ip().is_unspecified() {
-        a.set_ip(if a.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
+        a.set_ip(if a.is_ipv4() {
+            [127, 0, 0, 1].into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
     }
     let _ = TcpStream::connect_timeout(&a, Duration::from_secs(1));
 }
@@ -249,7 +276,9 @@ fn accept_loop(inner: Arc<Inner>, first: TcpListener) {
                     listener = Some(l);
                     break;
                 }
-                Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
                 Err(e) => {
                     eprintln!("fault proxy: cannot listen again on {}: {e}", inner.addr);
                     break;
@@ -281,17 +310,24 @@ fn handle(inner: &Arc<Inner>, client: TcpStream) {
         // Lets a writer stuck on a peer that does not read notice a cut.
         let _ = s.set_write_timeout(Some(Duration::from_millis(200)));
     }
-    let pair = Arc::new(Pair { client, server, cut: AtomicBool::new(false) });
+    let pair = Arc::new(Pair {
+        client,
+        server,
+        cut: AtomicBool::new(false),
+    });
     lock(&inner.pairs).push(pair.clone());
     let done = Arc::new(AtomicU64::new(0));
     for upstream in [true, false] {
         let (i, p, done) = (inner.clone(), pair.clone(), done.clone());
-        let spawned = std::thread::Builder::new().name("fault-proxy-pump".into()).stack_size(128 << 10).spawn(move || {
-            pump(&i, &p, upstream);
-            if done.fetch_add(1, Ordering::SeqCst) == 1 {
-                lock(&i.pairs).retain(|q| !Arc::ptr_eq(q, &p));
-            }
-        });
+        let spawned = std::thread::Builder::new()
+            .name("fault-proxy-pump".into())
+            .stack_size(128 << 10)
+            .spawn(move || {
+                pump(&i, &p, upstream);
+                if done.fetch_add(1, Ordering::SeqCst) == 1 {
+                    lock(&i.pairs).retain(|q| !Arc::ptr_eq(q, &p));
+                }
+            });
         if spawned.is_err() {
             pair.cut();
             lock(&inner.pairs).retain(|p| !Arc::ptr_eq(p, &pair));
@@ -302,7 +338,11 @@ fn handle(inner: &Arc<Inner>, client: TcpStream) {
 
 /// Copies one direction until EOF, an error or a cut.
 fn pump(inner: &Inner, pair: &Pair, upstream: bool) {
-    let (mut from, mut to) = if upstream { (&pair.client, &pair.server) } else { (&pair.server, &pair.client) };
+    let (mut from, mut to) = if upstream {
+        (&pair.client, &pair.server)
+    } else {
+        (&pair.server, &pair.client)
+    };
     let mut buf = vec![0u8; 64 << 10];
     loop {
         let n = match from.read(&mut buf) {
@@ -333,7 +373,14 @@ fn pump(inner: &Inner, pair: &Pair, upstream: bool) {
             match to.write(&buf[off..n]) {
                 Ok(0) => return,
                 Ok(k) => off += k,
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                    ) =>
+                {
                     if pair.cut.load(Ordering::SeqCst) {
                         return;
                     }

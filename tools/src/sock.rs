@@ -8,7 +8,10 @@ use std::os::fd::AsRawFd;
 /// Makes the next `close()` of this socket send a TCP RST instead of a FIN
 /// (`SO_LINGER` on, timeout 0). std's `TcpStream::set_linger` is unstable.
 pub fn set_linger_zero(s: &TcpStream) -> io::Result<()> {
-    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
     // SAFETY: `s` owns a live socket fd for the duration of the call; the
     // option value points to a live `linger` whose exact size is passed.
     let rc = unsafe {

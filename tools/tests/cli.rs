@@ -40,8 +40,16 @@ impl Proc {
             }
         });
         let first = lines.recv_timeout(WAIT).expect("a first line");
-        let port = first.strip_prefix("LISTENING ").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("first line {first:?}"));
-        Proc { child: Some(child), stdin, lines, port }
+        let port = first
+            .strip_prefix("LISTENING ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("first line {first:?}"));
+        Proc {
+            child: Some(child),
+            stdin,
+            lines,
+            port,
+        }
     }
 
     fn send(&mut self, line: &str) -> String {
@@ -66,7 +74,9 @@ impl Proc {
                 st.unwrap()
             }
             Err(_) => {
-                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
                 panic!("process {pid} did not exit");
             }
         }
@@ -109,7 +119,13 @@ impl Rec {
     }
 
     fn wait_opens(&self, n: usize) {
-        self.wait(|ev| (ev.iter().filter(|e| matches!(e, Event::Open { .. })).count() >= n).then_some(()))
+        self.wait(|ev| {
+            (ev.iter()
+                .filter(|e| matches!(e, Event::Open { .. }))
+                .count()
+                >= n)
+                .then_some(())
+        })
     }
 }
 
@@ -166,8 +182,14 @@ fn echo_server_echoes_with_kinds_and_exits_on_stdin_eof() {
     c.send_binary(&[0, 159, 255]).unwrap();
     c.send_binary(&vec![7; 8 << 20]).unwrap();
     c.start().unwrap();
-    assert_eq!(r.msgs.recv_timeout(WAIT).unwrap(), ("héllo".as_bytes().to_vec(), false));
-    assert_eq!(r.msgs.recv_timeout(WAIT).unwrap(), (vec![0, 159, 255], true));
+    assert_eq!(
+        r.msgs.recv_timeout(WAIT).unwrap(),
+        ("héllo".as_bytes().to_vec(), false)
+    );
+    assert_eq!(
+        r.msgs.recv_timeout(WAIT).unwrap(),
+        (vec![0, 159, 255], true)
+    );
     let big = r.msgs.recv_timeout(WAIT).unwrap();
     assert_eq!((big.0.len(), big.1), (8 << 20, true));
     // Many small messages, pipelined.
@@ -195,7 +217,11 @@ fn echo_server_answers_pings() {
     wait_event(&r, |e| matches!(e, Event::Open { .. }));
     // Quiet for several heartbeat periods: every ping must be answered.
     std::thread::sleep(Duration::from_millis(600));
-    assert!(!r.events().iter().any(|e| matches!(e, Event::Error { .. })), "{:?}", r.events());
+    assert!(
+        !r.events().iter().any(|e| matches!(e, Event::Error { .. })),
+        "{:?}",
+        r.events()
+    );
     c.stop().unwrap();
 }
 
@@ -203,14 +229,26 @@ fn echo_server_answers_pings() {
 fn echo_server_exits_on_sigterm() {
     let mut p = Proc::spawn(echo_bin(), &[]);
     let pid = p.child.as_ref().unwrap().id();
-    assert!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
     assert_eq!(p.wait_exit(), None, "ended by the signal");
 }
 
 #[test]
 fn echo_server_tls_self_signed_and_from_files_with_subprotocol() {
     let dir = temp_dir("tls");
-    let mut p = Proc::spawn(echo_bin(), &["--tls-self-signed", dir.to_str().unwrap(), "--subprotocol", "ws"]);
+    let mut p = Proc::spawn(
+        echo_bin(),
+        &[
+            "--tls-self-signed",
+            dir.to_str().unwrap(),
+            "--subprotocol",
+            "ws",
+        ],
+    );
     for f in ["ca.pem", "server.pem", "server.key"] {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
@@ -221,10 +259,20 @@ fn echo_server_tls_self_signed_and_from_files_with_subprotocol() {
     for host in ["localhost", "127.0.0.1"] {
         let (c, r) = client(&format!("wss://{host}:{}/", p.port), cfg.clone());
         c.start().unwrap();
-        let open = wait_event(&r, |e| matches!(e, Event::Open { .. } | Event::Error { .. }));
-        assert_eq!(open, Event::Open { protocol: Some("ws".into()) });
+        let open = wait_event(&r, |e| {
+            matches!(e, Event::Open { .. } | Event::Error { .. })
+        });
+        assert_eq!(
+            open,
+            Event::Open {
+                protocol: Some("ws".into())
+            }
+        );
         c.send_text(b"secure").unwrap();
-        assert_eq!(r.msgs.recv_timeout(WAIT).unwrap(), (b"secure".to_vec(), false));
+        assert_eq!(
+            r.msgs.recv_timeout(WAIT).unwrap(),
+            (b"secure".to_vec(), false)
+        );
         c.stop().unwrap();
     }
     drop(p.stdin.take());
@@ -232,18 +280,41 @@ fn echo_server_tls_self_signed_and_from_files_with_subprotocol() {
 
     // The same files, given explicitly; no subprotocol selected.
     let (cert, key) = (dir.join("server.pem"), dir.join("server.key"));
-    let p = Proc::spawn(echo_bin(), &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()]);
+    let p = Proc::spawn(
+        echo_bin(),
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
     let (c, r) = client(&format!("wss://localhost:{}/", p.port), cfg);
     c.start().unwrap();
-    assert_eq!(wait_event(&r, |e| matches!(e, Event::Open { .. } | Event::Error { .. })), Event::Open { protocol: None });
+    assert_eq!(
+        wait_event(&r, |e| matches!(
+            e,
+            Event::Open { .. } | Event::Error { .. }
+        )),
+        Event::Open { protocol: None }
+    );
     c.stop().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn echo_server_rejects_bad_arguments() {
-    for args in [&["--bogus"][..], &["--threads", "0"], &["--addr", "nowhere"], &["--tls-cert", "x"]] {
-        let out = Command::new(echo_bin()).args(args).stdin(Stdio::null()).output().unwrap();
+    for args in [
+        &["--bogus"][..],
+        &["--threads", "0"],
+        &["--addr", "nowhere"],
+        &["--tls-cert", "x"],
+    ] {
+        let out = Command::new(echo_bin())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?}: no LISTENING line");
     }
@@ -253,7 +324,10 @@ fn echo_server_rejects_bad_arguments() {
 fn fault_proxy_commands() {
     let mut echo = Proc::spawn(echo_bin(), &[]);
     let target = format!("127.0.0.1:{}", echo.port);
-    let mut proxy = Proc::spawn(proxy_bin(), &["--listen", "127.0.0.1:0", "--target", &target]);
+    let mut proxy = Proc::spawn(
+        proxy_bin(),
+        &["--listen", "127.0.0.1:0", "--target", &target],
+    );
     let mut cfg = config();
     cfg.heartbeat_interval = Duration::from_millis(200);
     cfg.heartbeat_timeout = Duration::from_millis(300);
@@ -263,19 +337,43 @@ fn fault_proxy_commands() {
 
     // cut: RST, the client reconnects.
     assert_eq!(proxy.send("cut"), "OK cut");
-    wait_event(&r, |e| matches!(e, Event::Error { kind: mywsclient::ErrorKind::Io, .. }));
+    wait_event(&r, |e| {
+        matches!(
+            e,
+            Event::Error {
+                kind: mywsclient::ErrorKind::Io,
+                ..
+            }
+        )
+    });
     r.wait_opens(2);
 
     // refuse, then cut: reconnects are refused until accept.
     assert_eq!(proxy.send("refuse"), "OK refuse");
     assert_eq!(proxy.send("cut"), "OK cut");
-    wait_event(&r, |e| matches!(e, Event::Error { kind: mywsclient::ErrorKind::Connect, .. }));
+    wait_event(&r, |e| {
+        matches!(
+            e,
+            Event::Error {
+                kind: mywsclient::ErrorKind::Connect,
+                ..
+            }
+        )
+    });
     assert_eq!(proxy.send("accept"), "OK accept");
     r.wait_opens(3);
 
     // blackhole: the heartbeat declares the connection dead; forward heals.
     assert_eq!(proxy.send("blackhole"), "OK blackhole");
-    wait_event(&r, |e| matches!(e, Event::Error { kind: mywsclient::ErrorKind::HeartbeatTimeout, .. }));
+    wait_event(&r, |e| {
+        matches!(
+            e,
+            Event::Error {
+                kind: mywsclient::ErrorKind::HeartbeatTimeout,
+                ..
+            }
+        )
+    });
     assert_eq!(proxy.send("forward"), "OK forward");
     r.wait_opens(4);
     c.send_text(b"through the proxy").unwrap();

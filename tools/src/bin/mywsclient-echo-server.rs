@@ -30,8 +30,14 @@ struct Args {
 }
 
 fn parse() -> Result<Args, String> {
-    let mut a =
-        Args { addr: SocketAddr::from(([127, 0, 0, 1], 0)), threads: 1, self_signed: None, cert: None, key: None, subprotocol: None };
+    let mut a = Args {
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        threads: 1,
+        self_signed: None,
+        cert: None,
+        key: None,
+        subprotocol: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -80,7 +86,12 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let cfg = EchoConfig { tls, subprotocol: args.subprotocol, controls: false, acceptors: args.threads };
+    let cfg = EchoConfig {
+        tls,
+        subprotocol: args.subprotocol,
+        controls: false,
+        acceptors: args.threads,
+    };
     let server = match EchoServer::start(args.addr, cfg) {
         Ok(s) => s,
         Err(e) => {

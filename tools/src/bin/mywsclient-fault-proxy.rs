@@ -28,7 +28,10 @@ fn parse() -> Result<(SocketAddr, SocketAddr), String> {
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
-    Ok((listen, target.ok_or_else(|| format!("--target is required\n{USAGE}"))?))
+    Ok((
+        listen,
+        target.ok_or_else(|| format!("--target is required\n{USAGE}"))?,
+    ))
 }
 
 fn main() -> ExitCode {
