@@ -10,13 +10,16 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod event;
+mod eyeballs;
 pub mod ffi;
 pub mod handshake;
 pub mod heartbeat;
 pub mod log;
 mod pool;
+mod proxy;
 mod session;
 mod sys;
+mod target;
 pub mod tls;
 mod transport;
 
