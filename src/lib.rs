@@ -17,6 +17,7 @@ pub mod heartbeat;
 pub mod log;
 mod pool;
 mod proxy;
+pub mod resolve;
 mod session;
 mod sys;
 mod target;
