@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::client::Client;
-use crate::config::Config;
+use crate::config::{Config, TlsOptions};
 use crate::ffi::boundary::{
     bytes_arg, fail, fail_with, guard, obj_arg, opt_str_arg, result_of, str_arg, ArgError,
 };
@@ -491,13 +491,15 @@ pub unsafe extern "C" fn mywsclient_set_ca_file(
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle, and NULL or a NUL-terminated string.
         let (c, path) = unsafe { (obj_arg(c, "client")?, opt_str_arg(pem_path, "pem_path")?) };
-        let path = path.map(PathBuf::from);
-        if let Some(p) = &path {
-            if let Err(e) = tls::load_certs(p, "CA file") {
-                return Ok(fail_with(&e));
-            }
+        let ca_file = path.map(PathBuf::from);
+        let check = TlsOptions {
+            ca_file: ca_file.clone(),
+            ..TlsOptions::default()
+        };
+        if let Err(e) = tls::check_files(&check) {
+            return Ok(fail_with(&e));
         }
-        Ok(apply(c, move |cfg| cfg.tls.ca_file = path))
+        Ok(apply(c, move |cfg| cfg.tls.ca_file = ca_file))
     })
 }
 
@@ -540,15 +542,7 @@ pub unsafe extern "C" fn mywsclient_set_client_cert(
         };
         let (cert, key) = match (cert, key) {
             (None, None) => (None, None),
-            (Some(cert), Some(key)) => {
-                let (cert, key) = (PathBuf::from(cert), PathBuf::from(key));
-                if let Err(e) =
-                    tls::load_certs(&cert, "client certificate").and_then(|_| load_key(&key))
-                {
-                    return Ok(fail_with(&e));
-                }
-                (Some(cert), Some(key))
-            }
+            (Some(cert), Some(key)) => (Some(PathBuf::from(cert)), Some(PathBuf::from(key))),
             _ => {
                 return Ok(fail(
                     mywsclient_result::NullArgument,
@@ -556,21 +550,18 @@ pub unsafe extern "C" fn mywsclient_set_client_cert(
                 ))
             }
         };
+        let check = TlsOptions {
+            client_cert_file: cert.clone(),
+            client_key_file: key.clone(),
+            ..TlsOptions::default()
+        };
+        if let Err(e) = tls::check_files(&check) {
+            return Ok(fail_with(&e));
+        }
         Ok(apply(c, move |cfg| {
             cfg.tls.client_cert_file = cert;
             cfg.tls.client_key_file = key;
         }))
-    })
-}
-
-fn load_key(path: &std::path::Path) -> crate::error::Result<()> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::PrivateKeyDer;
-    PrivateKeyDer::from_pem_file(path).map(|_| ()).map_err(|e| {
-        crate::error::Error::new(
-            crate::error::ErrorKind::Config,
-            format!("client key {}: {e}", path.display()),
-        )
     })
 }
 
