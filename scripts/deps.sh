@@ -6,7 +6,7 @@ need=()
 # Proxies for tests/proxy.rs (issue 10): tinyproxy (HTTP CONNECT with Basic
 # auth; the -bin package has no service that starts itself), microsocks (SOCKS5).
 set -- "$@" tinyproxy-bin microsocks
-for p in cmake g++ pkg-config valgrind libwebsockets-dev "$@"; do
+for p in cmake g++ pkg-config valgrind libwebsockets-dev clang-format "$@"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
