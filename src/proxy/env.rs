@@ -7,7 +7,8 @@
 //!   `all_proxy`, `ALL_PROXY`.
 //! - `wss://`: `wss_proxy`, `WSS_PROXY`, then `https_proxy`, `HTTPS_PROXY`,
 //!   then `all_proxy`, `ALL_PROXY`. An empty variable counts as unset.
-//! - The no-proxy list is the client's own, else `no_proxy`, else `NO_PROXY`;
+//! - The no-proxy list is the client's own, else `no_proxy`, else `NO_PROXY`
+//!   (again, empty counts as unset);
 //!   it applies to a proxy set on the client too (as in curl).
 //!
 //! The no-proxy list is separated by commas (and blanks). A list that is
@@ -101,7 +102,9 @@ pub(crate) fn choose(
     };
     let list = match no_proxy {
         Some(l) => Some(l.to_string()),
-        None => getenv("no_proxy").or_else(|| getenv("NO_PROXY")),
+        None => getenv("no_proxy")
+            .filter(|s| !s.trim().is_empty())
+            .or_else(|| getenv("NO_PROXY")),
     };
     if list.is_some_and(|l| no_proxy_matches(&l, host)) {
         return Ok(None);
