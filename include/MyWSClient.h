@@ -136,6 +136,7 @@ public:
     Callback = MYWSCLIENT_ERROR_KIND_CALLBACK, ///< a callback threw (reported by this class)
     Config = MYWSCLIENT_ERROR_KIND_CONFIG,
     GaveUp = MYWSCLIENT_ERROR_KIND_GAVE_UP,
+    Proxy = MYWSCLIENT_ERROR_KIND_PROXY,
   };
 
   /// Counters since the client was created (stats()).
@@ -171,7 +172,8 @@ public:
   /// the URL's port (0 keeps it, or the scheme's default); a non-empty
   /// `path` overrides the URL's path. Nothing connects before start().
   /// Requests the subprotocol "ws" like the original (setSubprotocols to
-  /// change); a server that selects none is accepted. An invalid URL is
+  /// change); a server that selects none is accepted. Sends
+  /// `Origin: http://<host>` like the original (setOrigin to change or clear). An invalid URL is
   /// reported on std::cerr and by lastError(); the object is then inert.
   MyWSClient(const std::string &url, int port, const std::string &path, MessageCallback onMessage = nullptr)
       : cb_(new Callbacks), handle_()
@@ -192,6 +194,8 @@ public:
     mywsclient_result r = mywsclient_set_event_callback(h, &eventTrampoline, cb_.get());
     if (r == MYWSCLIENT_RESULT_OK)
       r = mywsclient_add_subprotocol(h, "ws");
+    if (r == MYWSCLIENT_RESULT_OK)
+      r = mywsclient_set_origin(h, defaultOrigin(url).c_str());
     if (r != MYWSCLIENT_RESULT_OK)
       logLine("", "cannot configure the new client: " + describe(r));
     cb_->subprotocols.push_back("ws");
@@ -488,6 +492,33 @@ public:
   /// Removes every header added by addHeader().
   bool clearHeaders() { return option("clearHeaders", mywsclient_clear_headers); }
 
+  // ----- how it connects: proxy, Origin, resolve overrides (README "Proxies")
+
+  /// The proxy URL (http://, https://, socks5://, socks5h://, socks4://,
+  /// socks4a://, optional user:password@; no scheme = http://); "" = none.
+  /// By default the proxy comes from the environment (http_proxy, https_proxy, ...).
+  bool setProxy(const std::string &url) { return option("setProxy", mywsclient_set_proxy, url.c_str()); }
+
+  /// Back to the default: the proxy from the environment, with curl's rules.
+  bool setProxyFromEnvironment() { return option("setProxyFromEnvironment", mywsclient_set_proxy, nullptr); }
+
+  /// Hosts that bypass the proxy (curl's NO_PROXY syntax); "" = none. By
+  /// default the list comes from no_proxy / NO_PROXY.
+  bool setNoProxy(const std::string &list) { return option("setNoProxy", mywsclient_set_no_proxy, list.c_str()); }
+
+  /// The Origin header ("http://<host>" by default, like the original); "" sends none.
+  bool setOrigin(const std::string &origin)
+  {
+    return option("setOrigin", mywsclient_set_origin, origin.empty() ? nullptr : origin.c_str());
+  }
+
+  /// Connections to host:port use these addresses instead of the resolver:
+  /// "host:port:address[,address...]" (curl's CURLOPT_RESOLVE syntax).
+  bool addResolve(const std::string &entry) { return option("addResolve", mywsclient_add_resolve, entry.c_str()); }
+
+  /// Removes every entry added by addResolve().
+  bool clearResolve() { return option("clearResolve", mywsclient_clear_resolve); }
+
   /// The subprotocols to request ({"ws"}, as the original); {} requests
   /// none. A server that selects none is accepted. All or nothing: on
   /// failure the previous list stays.
@@ -634,6 +665,28 @@ private:
   {
     return handle_ ? check(set(handle_.get(), std::forward<Args>(args)...), nullptr, what)
                    : fail(nullptr, notUsable(), what);
+  }
+
+  /// The original's Origin: libwebsockets sent "http://" + the host it was
+  /// given. Here the host part of `url` (a bare host, or a URL's host
+  /// without scheme, user, port and path; IPv6 in brackets).
+  static std::string defaultOrigin(const std::string &url)
+  {
+    std::string h = url;
+    std::string::size_type p = h.find("://");
+    if (p != std::string::npos)
+      h = h.substr(p + 3);
+    h = h.substr(0, h.find_first_of("/?#"));
+    p = h.rfind('@');
+    if (p != std::string::npos)
+      h = h.substr(p + 1);
+    if (!h.empty() && h[0] == '[')
+      h = h.substr(0, h.find(']') + 1);
+    else if (h.find(':') != h.rfind(':'))
+      h = "[" + h + "]";
+    else
+      h = h.substr(0, h.find(':'));
+    return "http://" + h;
   }
 
   static std::uint32_t ms(std::chrono::milliseconds d) noexcept

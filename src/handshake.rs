@@ -43,6 +43,15 @@ pub fn build_request(ep: &Endpoint, cfg: &Config) -> Request {
             env!("CARGO_PKG_VERSION")
         ));
     }
+    if let Some(origin) = &cfg.origin {
+        if !cfg
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("origin"))
+        {
+            r.push_str(&format!("Origin: {origin}\r\n"));
+        }
+    }
     for (name, value) in &cfg.headers {
         r.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -64,6 +73,20 @@ pub struct Accepted {
 
 fn fail(msg: String) -> Error {
     Error::new(ErrorKind::Handshake, msg)
+}
+
+/// What a refusal of the upgrade most likely means, by status.
+fn likely_cause(code: u16) -> &'static str {
+    match code {
+        401 => "the server wants credentials: an Authorization header or a token in the URL",
+        403 => "the server refused this client: check the Origin header (servers that check it refuse unknown origins) and the credentials",
+        407 => "a proxy between here and the server wants credentials: give them in the proxy URL",
+        404 => "no WebSocket endpoint at this path",
+        426 => "the server wants another protocol version",
+        300..=399 => "a redirect, which the client does not follow: use the new URL",
+        500..=599 => "the server failed",
+        _ => "is this a WebSocket endpoint?",
+    }
 }
 
 /// Parses the response in `buf`. `Ok(None)`: incomplete, read more.
@@ -100,8 +123,9 @@ pub fn parse_response(buf: &[u8], key: &str, requested: &[String]) -> Result<Opt
     let code = resp.code.unwrap_or(0);
     if code != 101 {
         return Err(fail(format!(
-            "the server answered HTTP {code} {} instead of 101 Switching Protocols (is this a WebSocket endpoint?)",
-            resp.reason.unwrap_or("")
+            "the server answered HTTP {code} {} instead of 101 Switching Protocols ({})",
+            resp.reason.unwrap_or(""),
+            likely_cause(code)
         )));
     }
     let header = |name: &str| -> Vec<String> {
@@ -184,6 +208,13 @@ mod tests {
         assert!(text.contains(&format!("Sec-WebSocket-Key: {}\r\n", req.key)));
         assert!(text.contains("Sec-WebSocket-Protocol: ws, chat\r\n"));
         assert!(text.contains("X-Token: abc\r\n"));
+        assert!(!text.contains("Origin:"));
+        let cfg = Config {
+            origin: Some("http://h".into()),
+            ..cfg
+        };
+        let text = String::from_utf8(build_request(&ep, &cfg).bytes).unwrap();
+        assert!(text.contains("Origin: http://h\r\n"));
         assert!(text.ends_with("\r\n\r\n"));
     }
 
@@ -226,6 +257,9 @@ mod tests {
                 "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".into(),
                 "HTTP 200",
             ),
+            ("HTTP/1.1 403 Forbidden\r\n\r\n".into(), "Origin"),
+            ("HTTP/1.1 401 Unauthorized\r\n\r\n".into(), "credentials"),
+            ("HTTP/1.1 407 Proxy Auth\r\n\r\n".into(), "proxy"),
             (response("other-key", ""), "wrong Sec-WebSocket-Accept"),
             (
                 response(&key, "Sec-WebSocket-Protocol: chat\r\n"),

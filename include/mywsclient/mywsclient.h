@@ -276,6 +276,11 @@ enum mywsclient_error_kind
    * Reconnecting gave up after the configured number of attempts.
    */
   MYWSCLIENT_ERROR_KIND_GAVE_UP = 19,
+  /**
+   * A proxy failed (unreachable, credentials refused — HTTP 407 —,
+   * destination refused, protocol error); the message names the proxy.
+   */
+  MYWSCLIENT_ERROR_KIND_PROXY = 20,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -838,6 +843,71 @@ uint32_t mywsclient_state(const struct mywsclient *c);
  * for one `mywsclient_stats`.
  */
 mywsclient_result mywsclient_get_stats(const struct mywsclient *c, struct mywsclient_stats *out);
+
+/**
+ * Sets the proxy. `url` NULL: from the environment with curl's rules (the
+ * default: `ws_proxy`, `http_proxy`, `all_proxy` for `ws://`; `wss_proxy`,
+ * `https_proxy`, `all_proxy` for `wss://`, also in upper case except
+ * `HTTP_PROXY`); `""`: no proxy; else a proxy URL: `http://`, `https://`,
+ * `socks5://` (the client resolves the server's name), `socks5h://` (the
+ * proxy does), `socks4://`, `socks4a://`, with optional percent-encoded
+ * `user:password@`; without a scheme, `http://`. An invalid URL gives
+ * `..._INVALID_ARGUMENT`. A proxy failure later is an `ERROR` event of kind
+ * `MYWSCLIENT_ERROR_KIND_PROXY`. The string is copied. Thread-safe; only
+ * before start or after stop (so not from this client's callbacks while it runs).
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `url` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_set_proxy(struct mywsclient *c, const char *url);
+
+/**
+ * Sets the hosts that bypass the proxy, in curl's NO_PROXY syntax: a
+ * comma-separated list of host names (matching the host and its
+ * subdomains; a leading dot is ignored), IP addresses and CIDR ranges
+ * (matching servers given as IP literals), or `*` alone for every host.
+ * NULL: from the `no_proxy` / `NO_PROXY` environment variables (the
+ * default); `""`: no host bypasses it. The string is copied. Thread-safe;
+ * only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `list` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_set_no_proxy(struct mywsclient *c, const char *list);
+
+/**
+ * Sets the `Origin` header of the upgrade request (e.g.
+ * `"https://app.example.com"`); NULL sends none (the default of the C API;
+ * the C++ `MyWSClient` sends `http://<host>` like the libwebsockets
+ * original). A control character gives `..._INVALID_ARGUMENT`. The string
+ * is copied. Thread-safe; only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `origin` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_set_origin(struct mywsclient *c, const char *origin);
+
+/**
+ * Adds a resolve override in curl's `CURLOPT_RESOLVE` syntax,
+ * `"host:port:address[,address...]"` (IPv6 addresses with or without
+ * brackets): connections to `host` on `port` use these addresses, in this
+ * order (Happy Eyeballs interleaves the families), instead of the system's
+ * resolver; for the server's name and a proxy's alike. The last entry for
+ * a host and port wins. A malformed entry gives `..._INVALID_ARGUMENT`.
+ * The string is copied. Thread-safe; only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `entry` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_add_resolve(struct mywsclient *c, const char *entry_text);
+
+/**
+ * Removes every resolve override. Thread-safe; only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_clear_resolve(struct mywsclient *c);
 
 /**
  * A static, NUL-terminated description of a `mywsclient_result` code;

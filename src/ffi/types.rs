@@ -133,6 +133,9 @@ pub enum mywsclient_error_kind {
     Config = 18,
     /// Reconnecting gave up after the configured number of attempts.
     GaveUp = 19,
+    /// A proxy failed (unreachable, credentials refused — HTTP 407 —,
+    /// destination refused, protocol error); the message names the proxy.
+    Proxy = 20,
 }
 
 /// Who ended a connection (the `close_initiator` field of a `CLOSED` event).
@@ -315,6 +318,7 @@ impl From<ErrorKind> for mywsclient_error_kind {
             ErrorKind::Callback => Self::Callback,
             ErrorKind::Config => Self::Config,
             ErrorKind::GaveUp => Self::GaveUp,
+            ErrorKind::Proxy => Self::Proxy,
         }
     }
 }
@@ -343,6 +347,7 @@ impl mywsclient_error_kind {
             Self::Callback => ErrorKind::Callback,
             Self::Config => ErrorKind::Config,
             Self::GaveUp => ErrorKind::GaveUp,
+            Self::Proxy => ErrorKind::Proxy,
         })
     }
 }
@@ -603,12 +608,12 @@ mod tests {
             assert_eq!(State::try_from(v).map(|s| s as u32), Ok(v));
         }
         assert_eq!(State::try_from(6), Err(6));
-        for v in 1..=19u32 {
-            let k = ErrorKind::try_from(v).expect("every value 1..=19 is a kind");
+        for v in 1..=20u32 {
+            let k = ErrorKind::try_from(v).expect("every value 1..=20 is a kind");
             assert_eq!(k as u32, v);
         }
         assert_eq!(ErrorKind::try_from(0), Err(0));
-        assert_eq!(ErrorKind::try_from(20), Err(20));
+        assert_eq!(ErrorKind::try_from(21), Err(21));
         for v in 0..=4u32 {
             assert_eq!(LogLevel::try_from(v).map(|l| l as u32), Ok(v));
         }
