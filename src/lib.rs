@@ -8,14 +8,15 @@
 pub mod backoff;
 pub mod client;
 pub mod config;
+mod driver;
 pub mod error;
 pub mod event;
 pub mod ffi;
 pub mod handshake;
 pub mod heartbeat;
 pub mod log;
-mod pool;
 mod session;
+mod shared;
 mod sys;
 pub mod tls;
 mod transport;
@@ -23,9 +24,10 @@ mod transport;
 pub use client::Client;
 
 /// Entry points for the fuzzing harness in `fuzz/` (not part of the API).
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing {
-    pub use crate::session::fuzz_server_stream;
+    pub use crate::session::fuzz::fuzz_server_stream;
 }
 pub use config::{Config, Endpoint, TlsOptions};
 pub use error::{Error, ErrorKind, Result};
