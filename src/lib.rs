@@ -15,6 +15,7 @@ pub mod ffi;
 pub mod handshake;
 pub mod heartbeat;
 pub mod log;
+mod queue;
 mod session;
 mod shared;
 mod sys;

@@ -156,11 +156,11 @@ fn io_thread_loop(thread: Arc<IoThread>, epoll: Epoll) {
                         let id = next_id;
                         next_id += 1;
                         let sh = session.shared().clone();
-                        *lock(&sh.io_thread) = Some(me);
-                        *lock(&sh.wake_target) = Some(Arc::new(SharedIoWake {
+                        sh.set_io_thread(Some(me));
+                        sh.set_wake_target(Some(Arc::new(SharedIoWake {
                             thread: thread.clone(),
                             id,
-                        }));
+                        })));
                         session.begin();
                         slots.insert(
                             id,

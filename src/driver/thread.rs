@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::session::Session;
-use crate::shared::{lock, Shared, WakeTarget};
+use crate::shared::{Shared, WakeTarget};
 use crate::sys;
 
 impl WakeTarget for sys::Waker {
@@ -26,7 +26,7 @@ pub(crate) fn spawn(sh: Arc<Shared>) -> Result<JoinHandle<()>> {
 
 /// The body of a client's own I/O thread.
 fn run(sh: Arc<Shared>) {
-    *lock(&sh.io_thread) = Some(std::thread::current().id());
+    sh.set_io_thread(Some(std::thread::current().id()));
     let mut s = Session::new(sh.clone());
     let waker = match sys::Waker::new() {
         Ok(w) => Arc::new(w),
@@ -38,7 +38,7 @@ fn run(sh: Arc<Shared>) {
             return;
         }
     };
-    *lock(&sh.wake_target) = Some(waker.clone());
+    sh.set_wake_target(Some(waker.clone()));
     s.begin();
     while !s.done() {
         let now = Instant::now();

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 
-use crate::shared::Outgoing;
+use crate::queue::Outgoing;
 use crate::transport::Transport;
 
 /// The bytes on their way to the transport, with running totals so that each

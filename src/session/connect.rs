@@ -3,7 +3,6 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError};
@@ -34,7 +33,7 @@ impl Session {
                 now,
                 Error::new(
                     ErrorKind::Dns,
-                    format!("cannot resolve {}: {e}", self.sh.endpoint.host),
+                    format!("cannot resolve {}: {e}", self.sh.endpoint().host),
                 ),
             ),
             Err(TryRecvError::Empty) if now >= deadline => self.fail(
@@ -43,7 +42,8 @@ impl Session {
                     ErrorKind::ConnectTimeout,
                     format!(
                         "resolving {} took longer than {:?}",
-                        self.sh.endpoint.host, self.cfg.connect_timeout
+                        self.sh.endpoint().host,
+                        self.cfg.connect_timeout
                     ),
                 ),
             ),
@@ -107,13 +107,13 @@ impl Session {
         self.sh.set_state(State::Connecting);
         self.log.debug(format_args!(
             "connecting to {} (attempt {})",
-            self.sh.endpoint.url(),
+            self.sh.endpoint().url(),
             self.attempt
         ));
         self.emit(Event::Connecting {
             attempt: self.attempt,
         });
-        let ep = &self.sh.endpoint;
+        let ep = self.sh.endpoint();
         let deadline = now + self.cfg.connect_timeout;
         if let Some(ip) = ep.ip {
             self.connect_to(vec![SocketAddr::new(ip, ep.port)], deadline);
@@ -165,8 +165,8 @@ impl Session {
                 Err(e) => last_err = Some(format!("connect to {addr}: {e}")),
             }
         }
-        let msg =
-            last_err.unwrap_or_else(|| format!("{} resolved to no address", self.sh.endpoint.host));
+        let msg = last_err
+            .unwrap_or_else(|| format!("{} resolved to no address", self.sh.endpoint().host));
         self.fail(Instant::now(), Error::new(ErrorKind::Connect, msg));
     }
 
@@ -177,7 +177,7 @@ impl Session {
         if let Err(e) = sys::tune_socket(&sock, keepalive, user_timeout) {
             self.log.debug(format_args!("socket options: {e}"));
         }
-        let ep = &self.sh.endpoint;
+        let ep = self.sh.endpoint();
         let t = match &self.tls {
             None => Transport::Plain(sock),
             Some(cfg) => {
@@ -236,7 +236,7 @@ impl Session {
                             ErrorKind::Handshake,
                             format!(
                                 "{} closed the connection during the handshake",
-                                self.sh.endpoint.url()
+                                self.sh.endpoint().url()
                             ),
                         ),
                     )
@@ -260,7 +260,7 @@ impl Session {
         if now >= deadline {
             let msg = format!(
                 "the TLS/WebSocket handshake with {} took longer than {:?}",
-                self.sh.endpoint.url(),
+                self.sh.endpoint().url(),
                 self.cfg.handshake_timeout
             );
             return self.fail(now, Error::new(ErrorKind::HandshakeTimeout, msg));
@@ -298,12 +298,11 @@ impl Session {
             Role::Client,
             Some(ws_cfg),
         ));
-        let c = &self.sh.counters;
-        c.connections.fetch_add(1, Ordering::SeqCst);
+        self.sh.count_connection();
         self.sh.set_state(State::Open);
         self.log.info(format_args!(
             "connected to {}{}",
-            self.sh.endpoint.url(),
+            self.sh.endpoint().url(),
             protocol
                 .as_ref()
                 .map(|p| format!(" (subprotocol {p})"))

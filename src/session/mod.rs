@@ -12,11 +12,9 @@ mod errors;
 pub(crate) mod fuzz;
 mod open;
 
-use std::collections::VecDeque;
 use std::io;
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,7 +30,7 @@ use crate::error::{Error, ErrorKind};
 use crate::event::{CloseInitiator, Event, State};
 use crate::heartbeat::Heartbeat;
 use crate::log::Logger;
-use crate::shared::{lock, Outgoing, Shared};
+use crate::shared::Shared;
 use crate::sys;
 use crate::tls;
 
@@ -55,10 +53,6 @@ pub(crate) struct Wait {
     pub deadline: Option<Instant>,
     pub immediate: bool,
     pub generation: u64,
-}
-
-pub(crate) fn logger(cfg: &Config) -> Logger {
-    Logger::new(cfg.log_level, cfg.log_sink.clone())
 }
 
 enum Phase {
@@ -117,8 +111,6 @@ pub(crate) struct Session {
     tls: Option<Arc<ClientConfig>>,
     backoff: Backoff,
     phase: Phase,
-    /// Messages taken off the channel (or carried over) and not yet in a connection.
-    pending: VecDeque<Outgoing>,
     /// Attempt number since the last healthy connection (for events).
     attempt: u32,
     /// Data may be buffered inside tungstenite or rustls: read again without waiting.
@@ -131,8 +123,8 @@ pub(crate) struct Session {
 
 impl Session {
     pub(crate) fn new(sh: Arc<Shared>) -> Session {
-        let cfg = lock(&sh.config).clone();
-        let log = logger(&cfg);
+        let cfg = sh.config();
+        let log = sh.logger();
         let clock = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -145,7 +137,6 @@ impl Session {
             cfg.backoff_jitter,
             seed,
         );
-        let pending = std::mem::take(&mut *lock(&sh.carry));
         Session {
             sh,
             cfg,
@@ -153,7 +144,6 @@ impl Session {
             tls: None,
             backoff,
             phase: Phase::Done,
-            pending,
             attempt: 0,
             read_more: false,
             stopping: false,
@@ -165,13 +155,13 @@ impl Session {
     /// Sets up TLS and starts the first attempt (or ends at once when the
     /// TLS configuration cannot be built).
     pub(crate) fn begin(&mut self) {
-        if self.sh.endpoint.secure {
+        if self.sh.endpoint().secure {
             match tls::client_config(&self.cfg.tls) {
                 Ok((c, insecure)) => {
                     if insecure {
                         self.log.warn(format_args!(
                             "TLS certificate verification is DISABLED for {} (dangerous; set by {})",
-                            self.sh.endpoint.url(),
+                            self.sh.endpoint().url(),
                             if self.cfg.tls.dangerous_disable_verification { "the client's option" } else { "MYWSCLIENT_TLS_INSECURE=1" }
                         ));
                     }
@@ -211,15 +201,15 @@ impl Session {
     pub(crate) fn prepare(&mut self, now: Instant) -> Wait {
         let (fd, deadline) = self.interest();
         let accepts_sends = self.accepts_sends();
-        let stop_pending = self.sh.stop.load(Ordering::SeqCst) && !self.stopping;
+        let stop_pending = self.sh.stop_requested() && !self.stopping;
         let mut immediate = stop_pending
             || self.read_more
-            || (accepts_sends && (!self.sh.rx.is_empty() || !self.pending.is_empty()))
+            || (accepts_sends && self.sh.queue().has_next())
             || deadline.is_some_and(|d| d <= now);
         if !immediate && accepts_sends {
-            self.sh.want_wake.store(true, Ordering::SeqCst);
+            self.sh.want_wake();
             // A send may have slipped in between the check and the store.
-            immediate = !self.sh.rx.is_empty();
+            immediate = self.sh.queue().has_pushed();
         }
         Wait {
             fd,
@@ -231,8 +221,8 @@ impl Session {
 
     /// One turn of the state machine: honour a stop request, then advance.
     pub(crate) fn turn(&mut self, now: Instant, ready: sys::Ready) {
-        self.sh.want_wake.store(false, Ordering::SeqCst);
-        if self.sh.stop.load(Ordering::SeqCst) && !self.stopping {
+        self.sh.awake();
+        if self.sh.stop_requested() && !self.stopping {
             self.begin_stop(now);
         }
         if !self.done() {
@@ -272,37 +262,15 @@ impl Session {
     // ----- events and callbacks -----
 
     fn emit(&self, ev: Event) {
-        if self.sh.detached.load(Ordering::SeqCst) {
-            return;
-        }
-        let mut h = lock(&self.sh.handlers);
-        if let Some(f) = h.on_event.as_mut() {
-            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&ev))).is_err() {
-                self.log
-                    .error(format_args!("the event handler panicked (event {ev:?})"));
-            }
+        if self.sh.call_event_handler(&ev) {
+            self.log
+                .error(format_args!("the event handler panicked (event {ev:?})"));
         }
     }
 
     fn deliver(&mut self, data: &[u8], binary: bool) {
-        let c = &self.sh.counters;
-        c.messages_received.fetch_add(1, Ordering::Relaxed);
-        c.bytes_received
-            .fetch_add(data.len() as u64, Ordering::Relaxed);
-        if self.sh.detached.load(Ordering::SeqCst) {
-            return;
-        }
-        let panicked = {
-            let mut h = lock(&self.sh.handlers);
-            match h.on_message.as_mut() {
-                Some(f) => {
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(data, binary)))
-                        .is_err()
-                }
-                None => false,
-            }
-        };
-        if panicked {
+        self.sh.count_received(data.len());
+        if self.sh.call_message_handler(data, binary) {
             self.error(Error::new(
                 ErrorKind::Callback,
                 "the message handler panicked",
@@ -316,7 +284,7 @@ impl Session {
         } else {
             self.log.warn(format_args!("{}: {}", e.kind, e.message));
         }
-        *lock(&self.sh.last_error) = format!("{}: {}", e.kind, e.message);
+        self.sh.set_last_error(format!("{}: {}", e.kind, e.message));
         self.emit(Event::Error {
             kind: e.kind,
             message: e.message,
@@ -359,10 +327,7 @@ impl Session {
     /// A connection failed: report, keep its unsent messages, reconnect.
     fn drop_conn(&mut self, now: Instant, conn: Conn, healthy: Option<Duration>, err: Error) {
         self.requeue(conn);
-        self.sh
-            .counters
-            .last_close_code
-            .store(1006, Ordering::SeqCst);
+        self.sh.set_last_close_code(1006);
         let reason = err.message.clone();
         self.error(err);
         self.emit(Event::Closed {
@@ -391,7 +356,7 @@ impl Session {
                 self.attempt = 0;
             }
         }
-        if self.sh.stop.load(Ordering::SeqCst) || !self.cfg.reconnect {
+        if self.sh.stop_requested() || !self.cfg.reconnect {
             self.phase = Phase::Done;
             return;
         }
@@ -400,7 +365,7 @@ impl Session {
         {
             let msg = format!(
                 "gave up on {} after {} failed attempts",
-                self.sh.endpoint.url(),
+                self.sh.endpoint().url(),
                 self.backoff.failures()
             );
             self.error(Error::new(ErrorKind::GaveUp, msg));
@@ -411,7 +376,7 @@ impl Session {
         self.sh.set_state(State::Reconnecting);
         self.log.info(format_args!(
             "reconnecting to {} in {delay:?} (attempt {})",
-            self.sh.endpoint.url(),
+            self.sh.endpoint().url(),
             self.attempt + 1
         ));
         self.emit(Event::ReconnectScheduled {
@@ -461,17 +426,11 @@ impl Session {
     }
 
     pub(crate) fn finish(&mut self) {
-        // What was not written waits for the next start.
-        {
-            let mut carry = lock(&self.sh.carry);
-            while let Some(m) = self.pending.pop_back() {
-                carry.push_front(m);
-            }
-        }
+        // What was not written stays in the queue for the next start.
         self.sh.set_state(State::Stopped);
         self.emit(Event::Stopped);
-        *lock(&self.sh.wake_target) = None;
-        *lock(&self.sh.io_thread) = None;
+        self.sh.set_wake_target(None);
+        self.sh.set_io_thread(None);
         self.sh.set_active(false);
     }
 }

@@ -3,7 +3,6 @@
 //! the closing handshake.
 
 use std::io;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use tungstenite::protocol::frame::coding::{CloseCode, Data as OpData, OpCode};
@@ -46,20 +45,17 @@ impl Session {
                 let (code, reason) = frame
                     .map(|f| (u16::from(f.code), f.reason.to_string()))
                     .unwrap_or((1005, String::new()));
-                self.sh
-                    .counters
-                    .last_close_code
-                    .store(code as u32, Ordering::SeqCst);
+                self.sh.set_last_close_code(code);
                 self.log.info(format_args!(
                     "{} closed the connection: {code} {reason:?}",
-                    self.sh.endpoint.url()
+                    self.sh.endpoint().url()
                 ));
                 if code == 1002 && reason == INVALID_CLOSE_CODE_REASON {
                     // tungstenite replaced a close code that is not allowed
                     // (e.g. 999, 1005, 1006, 5000) with 1002 and replied so.
                     self.error(Error::new(
                         ErrorKind::Protocol,
-                        format!("{} sent a close frame with a close code that is not allowed; replied 1002", self.sh.endpoint.url()),
+                        format!("{} sent a close frame with a close code that is not allowed; replied 1002", self.sh.endpoint().url()),
                     ));
                 }
                 self.emit(Event::Closed {
@@ -108,7 +104,7 @@ impl Session {
             heartbeat::Action::Dead => {
                 let msg = format!(
                     "nothing received from {} for {:?} (ping unanswered): connection presumed dead (half-open)",
-                    self.sh.endpoint.url(),
+                    self.sh.endpoint().url(),
                     hb.silent_for(now)
                 );
                 return self.drop_conn(
@@ -155,10 +151,7 @@ impl Session {
                 Ok(Message::Close(f)) => {
                     // The server's reply to our close.
                     let code = f.map(|f| u16::from(f.code)).unwrap_or(1005);
-                    self.sh
-                        .counters
-                        .last_close_code
-                        .store(code as u32, Ordering::SeqCst);
+                    self.sh.set_last_close_code(code);
                     finished = true;
                 }
                 // Data the server sent before it saw our close: dropped.
@@ -198,12 +191,8 @@ impl Session {
         limit: usize,
     ) -> tungstenite::Result<()> {
         while conn.out.len() < limit {
-            let msg = match self.pending.pop_front() {
-                Some(m) => m,
-                None => match self.sh.rx.try_recv() {
-                    Ok(m) => m,
-                    Err(_) => break,
-                },
+            let Some(msg) = self.sh.queue().next() else {
+                break;
             };
             let op = if msg.binary {
                 OpData::Binary
@@ -217,7 +206,7 @@ impl Session {
                 .write(&mut io, Message::Frame(frame))
                 .and_then(|_| ctx.flush(&mut io))
             {
-                self.pending.push_front(msg);
+                self.sh.queue().unpop(msg);
                 return Err(e);
             }
             conn.inflight.push_back((conn.out.appended, msg));
@@ -227,17 +216,13 @@ impl Session {
 
     /// Counts messages whose bytes all reached the kernel as sent.
     pub(super) fn settle(&self, conn: &mut Conn) {
-        let c = &self.sh.counters;
         while let Some((end, _)) = conn.inflight.front() {
             if *end > conn.confirmed {
                 break;
             }
             let (_, msg) = conn.inflight.pop_front().expect("front exists");
-            let len = msg.data.len() as u64;
-            c.messages_sent.fetch_add(1, Ordering::Relaxed);
-            c.bytes_sent.fetch_add(len, Ordering::Relaxed);
-            c.queued_bytes.fetch_sub(len, Ordering::SeqCst);
-            c.queued_messages.fetch_sub(1, Ordering::SeqCst);
+            self.sh.count_sent(msg.data.len());
+            self.sh.queue().mark_sent(&msg);
         }
     }
 
@@ -261,7 +246,7 @@ impl Session {
                 }
                 Err(e) => return Err(e),
             }
-            if self.sh.stop.load(Ordering::SeqCst) {
+            if self.sh.stop_requested() {
                 self.read_more = true;
                 return Ok(None);
             }
@@ -274,7 +259,7 @@ impl Session {
     pub(super) fn requeue(&mut self, mut conn: Conn) {
         self.settle(&mut conn);
         while let Some((_, msg)) = conn.inflight.pop_back() {
-            self.pending.push_front(msg);
+            self.sh.queue().unpop(msg);
         }
     }
 }
