@@ -16,6 +16,7 @@ pub mod handshake;
 pub mod heartbeat;
 pub mod log;
 mod queue;
+mod reconnect;
 mod session;
 mod shared;
 mod sys;

@@ -103,16 +103,14 @@ impl Session {
     // ----- phases -----
 
     pub(super) fn begin_attempt(&mut self, now: Instant) {
-        self.attempt += 1;
+        let attempt = self.reconnect.begin_attempt();
         self.sh.set_state(State::Connecting);
         self.log.debug(format_args!(
             "connecting to {} (attempt {})",
             self.sh.endpoint().url(),
-            self.attempt
+            attempt
         ));
-        self.emit(Event::Connecting {
-            attempt: self.attempt,
-        });
+        self.emit(Event::Connecting { attempt });
         let ep = self.sh.endpoint();
         let deadline = now + self.cfg.connect_timeout;
         if let Some(ip) = ep.ip {

@@ -24,12 +24,12 @@ use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::frame::CloseFrame;
 use tungstenite::protocol::WebSocketContext;
 
-use crate::backoff::Backoff;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::event::{CloseInitiator, Event, State};
 use crate::heartbeat::Heartbeat;
 use crate::log::Logger;
+use crate::reconnect::{Decision, Reconnect};
 use crate::shared::Shared;
 use crate::sys;
 use crate::tls;
@@ -109,10 +109,8 @@ pub(crate) struct Session {
     cfg: Config,
     log: Logger,
     tls: Option<Arc<ClientConfig>>,
-    backoff: Backoff,
+    reconnect: Reconnect,
     phase: Phase,
-    /// Attempt number since the last healthy connection (for events).
-    attempt: u32,
     /// Data may be buffered inside tungstenite or rustls: read again without waiting.
     read_more: bool,
     stopping: bool,
@@ -130,21 +128,14 @@ impl Session {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0);
         let seed = clock ^ (Arc::as_ptr(&sh) as u64) ^ u64::from(std::process::id());
-        let backoff = Backoff::new(
-            cfg.backoff_initial,
-            cfg.backoff_max,
-            cfg.backoff_factor,
-            cfg.backoff_jitter,
-            seed,
-        );
+        let reconnect = Reconnect::new(&cfg, seed);
         Session {
             sh,
             cfg,
             log,
             tls: None,
-            backoff,
+            reconnect,
             phase: Phase::Done,
-            attempt: 0,
             read_more: false,
             stopping: false,
             tls_warned: false,
@@ -350,40 +341,26 @@ impl Session {
     /// `healthy`: how long the connection that just ended was open (`None`
     /// when the attempt never opened); long enough resets the backoff.
     fn schedule_reconnect(&mut self, now: Instant, healthy: Option<Duration>) {
-        if let Some(healthy) = healthy {
-            if healthy >= self.cfg.backoff_reset_after {
-                self.backoff.reset();
-                self.attempt = 0;
+        match self.reconnect.after_end(healthy, self.sh.stop_requested()) {
+            Decision::Stop => self.phase = Phase::Done,
+            Decision::GiveUp { failures } => {
+                let msg = format!(
+                    "gave up on {} after {failures} failed attempts",
+                    self.sh.endpoint().url(),
+                );
+                self.error(Error::new(ErrorKind::GaveUp, msg));
+                self.phase = Phase::Done;
+            }
+            Decision::Retry { attempt, delay } => {
+                self.sh.set_state(State::Reconnecting);
+                self.log.info(format_args!(
+                    "reconnecting to {} in {delay:?} (attempt {attempt})",
+                    self.sh.endpoint().url(),
+                ));
+                self.emit(Event::ReconnectScheduled { attempt, delay });
+                self.phase = Phase::Waiting { until: now + delay };
             }
         }
-        if self.sh.stop_requested() || !self.cfg.reconnect {
-            self.phase = Phase::Done;
-            return;
-        }
-        if self.cfg.max_reconnect_attempts > 0
-            && self.backoff.failures() >= self.cfg.max_reconnect_attempts
-        {
-            let msg = format!(
-                "gave up on {} after {} failed attempts",
-                self.sh.endpoint().url(),
-                self.backoff.failures()
-            );
-            self.error(Error::new(ErrorKind::GaveUp, msg));
-            self.phase = Phase::Done;
-            return;
-        }
-        let delay = self.backoff.next_delay();
-        self.sh.set_state(State::Reconnecting);
-        self.log.info(format_args!(
-            "reconnecting to {} in {delay:?} (attempt {})",
-            self.sh.endpoint().url(),
-            self.attempt + 1
-        ));
-        self.emit(Event::ReconnectScheduled {
-            attempt: self.attempt + 1,
-            delay,
-        });
-        self.phase = Phase::Waiting { until: now + delay };
     }
 
     fn begin_stop(&mut self, now: Instant) {
