@@ -27,6 +27,8 @@ impl Client {
         Client::with_config(url, port, path, Config::default())
     }
 
+    /// Resolves the endpoint (see [`Endpoint::resolve`]) with these options,
+    /// validated as a whole.
     pub fn with_config(url: &str, port: i32, path: &str, config: Config) -> Result<Client> {
         let endpoint = Endpoint::resolve(url, port, path)?;
         config.validate()?;
@@ -197,10 +199,12 @@ impl Client {
         Ok(())
     }
 
+    /// The connection state now.
     pub fn state(&self) -> State {
         self.sh.state()
     }
 
+    /// Counters since the client was created, and the last close code and error.
     pub fn stats(&self) -> Stats {
         self.sh.stats()
     }
