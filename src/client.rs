@@ -38,11 +38,6 @@ impl Client {
         })
     }
 
-    #[cfg(any(test, feature = "fuzzing"))]
-    pub(crate) fn shared(&self) -> Arc<Shared> {
-        self.sh.clone()
-    }
-
     /// Where this client connects.
     pub fn endpoint(&self) -> &Endpoint {
         self.sh.endpoint()
