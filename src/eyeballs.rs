@@ -162,6 +162,7 @@ impl Race {
     }
 
     /// Addresses still in flight.
+    #[cfg(test)]
     pub(crate) fn running(&self) -> usize {
         self.running.len()
     }

@@ -152,6 +152,11 @@ impl Epoll {
         self.ctl(libc::EPOLL_CTL_ADD, fd, write, token)
     }
 
+    /// The epoll fd itself (pollable: readable when an event is pending).
+    pub fn fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
     pub fn modify(&self, fd: RawFd, write: bool, token: u64) -> io::Result<()> {
         self.ctl(libc::EPOLL_CTL_MOD, fd, write, token)
     }

@@ -1,4 +1,6 @@
-//! A connected byte stream: plain TCP or rustls over TCP, non-blocking.
+//! A connected byte stream: plain TCP or rustls over TCP, non-blocking;
+//! through an HTTPS proxy, the same over the TLS session with the proxy
+//! (`Proxied`: ws:// inside it, `Nested`: TLS inside TLS for wss://).
 //! Reads return plaintext; writes take plaintext and report how much was
 //! accepted; `all_sent` tells when every accepted byte reached the kernel.
 
@@ -8,11 +10,21 @@ use std::os::fd::{AsRawFd, RawFd};
 
 use rustls::ClientConnection;
 
+use crate::tls_stream::TlsStream;
+
 pub enum Transport {
     Plain(TcpStream),
     Tls {
         tls: Box<ClientConnection>,
         sock: TcpStream,
+        error: Option<rustls::Error>,
+    },
+    /// Plaintext through an HTTPS proxy's TLS session (ws:// via https://).
+    Proxied(Box<TlsStream>),
+    /// TLS with the server inside the TLS session with an HTTPS proxy.
+    Nested {
+        tls: Box<ClientConnection>,
+        outer: Box<TlsStream>,
         error: Option<rustls::Error>,
     },
     /// An in-memory server for the fuzzing harness: no socket at all.
@@ -62,6 +74,7 @@ impl Transport {
         match self {
             Transport::Plain(s) => s.as_raw_fd(),
             Transport::Tls { sock, .. } => sock.as_raw_fd(),
+            Transport::Proxied(o) | Transport::Nested { outer: o, .. } => o.fd(),
             #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(_) => -1,
         }
@@ -71,6 +84,8 @@ impl Transport {
     pub fn tls_error(&self) -> Option<&rustls::Error> {
         match self {
             Transport::Tls { error, .. } => error.as_ref(),
+            Transport::Proxied(o) => o.error.as_ref(),
+            Transport::Nested { error, outer, .. } => error.as_ref().or(outer.error.as_ref()),
             _ => None,
         }
     }
@@ -82,30 +97,9 @@ impl Transport {
             Transport::Plain(s) => s.read(buf),
             #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(m) => m.read(buf),
-            Transport::Tls { tls, sock, error } => loop {
-                match tls.reader().read(buf) {
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    other => return other,
-                }
-                if tls.read_tls(sock)? == 0 {
-                    // The socket reached EOF: rustls now reports either a clean
-                    // close_notify (Ok(0)) or an unexpected EOF.
-                    return match tls.reader().read(buf) {
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
-                        other => other,
-                    };
-                }
-                if let Err(e) = tls.process_new_packets() {
-                    // Let the alert out before failing.
-                    let _ = tls.write_tls(sock);
-                    let io_err = io::Error::new(io::ErrorKind::InvalidData, e.clone());
-                    *error = Some(e);
-                    return Err(io_err);
-                }
-                if tls.wants_write() {
-                    flush_tls(tls, sock)?;
-                }
-            },
+            Transport::Tls { tls, sock, error } => tls_read(tls, sock, error, buf),
+            Transport::Proxied(o) => o.read(buf),
+            Transport::Nested { tls, outer, error } => tls_read(tls, &mut **outer, error, buf),
         }
     }
 
@@ -117,15 +111,12 @@ impl Transport {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
                 other => other,
             },
-            Transport::Tls { tls, sock, .. } => {
-                let n = if data.is_empty() {
-                    0
-                } else {
-                    tls.writer().write(data)?
-                };
-                flush_tls(tls, sock)?;
-                Ok(n)
-            }
+            Transport::Tls { tls, sock, .. } => tls_write(tls, sock, data),
+            Transport::Proxied(o) => match o.write(data) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+                other => other,
+            },
+            Transport::Nested { tls, outer, .. } => tls_write(tls, &mut **outer, data),
             #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(m) => {
                 if m.written.len() < 64 * 1024 {
@@ -143,6 +134,11 @@ impl Transport {
             #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(_) => Ok(()),
             Transport::Tls { tls, sock, .. } => flush_tls(tls, sock),
+            Transport::Proxied(o) => o.flush_records(),
+            Transport::Nested { tls, outer, .. } => {
+                flush_tls(tls, &mut **outer)?;
+                outer.flush_records()
+            }
         }
     }
 
@@ -153,6 +149,8 @@ impl Transport {
             #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(_) => false,
             Transport::Tls { tls, .. } => tls.wants_write(),
+            Transport::Proxied(o) => o.wants_write(),
+            Transport::Nested { tls, outer, .. } => tls.wants_write() || outer.wants_write(),
         }
     }
 
@@ -163,6 +161,10 @@ impl Transport {
             #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(_) => true,
             Transport::Tls { tls, .. } => !tls.is_handshaking() && !tls.wants_write(),
+            Transport::Proxied(o) => o.all_sent(),
+            Transport::Nested { tls, outer, .. } => {
+                !tls.is_handshaking() && !tls.wants_write() && outer.all_sent()
+            }
         }
     }
 
@@ -177,14 +179,64 @@ impl Transport {
                 let _ = flush_tls(tls, sock);
                 let _ = sock.shutdown(std::net::Shutdown::Write);
             }
+            Transport::Proxied(o) => o.shutdown(),
+            Transport::Nested { tls, outer, .. } => {
+                tls.send_close_notify();
+                let _ = flush_tls(tls, &mut **outer);
+                outer.shutdown();
+            }
             #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(_) => {}
         }
     }
 }
 
-/// Writes pending TLS records until done or the socket would block.
-fn flush_tls(tls: &mut ClientConnection, sock: &mut TcpStream) -> io::Result<()> {
+/// Reads plaintext from a TLS session over `sock` (TCP, or a proxy's TLS).
+fn tls_read<S: Read + Write>(
+    tls: &mut ClientConnection,
+    sock: &mut S,
+    error: &mut Option<rustls::Error>,
+    buf: &mut [u8],
+) -> io::Result<usize> {
+    loop {
+        match tls.reader().read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            other => return other,
+        }
+        if tls.read_tls(sock)? == 0 {
+            // The stream reached EOF: rustls now reports either a clean
+            // close_notify (Ok(0)) or an unexpected EOF.
+            return match tls.reader().read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+                other => other,
+            };
+        }
+        if let Err(e) = tls.process_new_packets() {
+            // Let the alert out before failing.
+            let _ = tls.write_tls(sock);
+            let io_err = io::Error::new(io::ErrorKind::InvalidData, e.clone());
+            *error = Some(e);
+            return Err(io_err);
+        }
+        if tls.wants_write() {
+            flush_tls(tls, sock)?;
+        }
+    }
+}
+
+/// Hands plaintext to a TLS session and pushes its records to `sock`.
+fn tls_write<S: Write>(tls: &mut ClientConnection, sock: &mut S, data: &[u8]) -> io::Result<usize> {
+    let n = if data.is_empty() {
+        0
+    } else {
+        tls.writer().write(data)?
+    };
+    flush_tls(tls, sock)?;
+    Ok(n)
+}
+
+/// Writes pending TLS records until done or the stream would block.
+fn flush_tls<S: Write>(tls: &mut ClientConnection, sock: &mut S) -> io::Result<()> {
     while tls.wants_write() {
         match tls.write_tls(sock) {
             Ok(0) => break,

@@ -75,7 +75,9 @@ impl Connect {
             return Ok(Step::Open { consumed });
         }
         let hint = match code {
-            407 => {
+            // 401 to a CONNECT comes from the proxy too (tinyproxy answers
+            // wrong credentials with it).
+            407 | 401 => {
                 let schemes: Vec<String> = resp
                     .headers
                     .iter()
@@ -181,6 +183,7 @@ mod tests {
                 b"HTTP/1.1 407 Nope\r\nProxy-Authenticate: NTLM\r\n\r\n",
                 &["NTLM", "only Basic"],
             ),
+            ("http://u:p@proxy:3128", b"HTTP/1.0 401 Unauthorized\r\n\r\n", &["401 Unauthorized", "refused the credentials"]),
             ("http://proxy:3128", b"HTTP/1.0 403 Forbidden\r\n\r\n", &["HTTP/1.0 403 Forbidden", "destination"]),
             ("http://proxy:3128", b"HTTP/1.1 502 Bad Gateway\r\n\r\n", &["502 Bad Gateway"]),
             ("http://proxy:3128", b"\x05\x00garbage\r\n\r\n", &["not HTTP"]),

@@ -11,10 +11,11 @@ mod errors;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) mod fuzz;
 mod open;
+mod race;
+mod tunnel;
 
-use std::io;
-use std::net::{SocketAddr, TcpStream};
-use std::os::fd::{AsRawFd, RawFd};
+use std::net::IpAddr;
+use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -60,16 +61,23 @@ pub(crate) struct Wait {
 enum Phase {
     /// Waiting for the backoff delay.
     Waiting { until: Instant },
-    /// DNS lookup on a helper thread.
+    /// DNS lookup on a helper thread (the server's or the proxy's name,
+    /// and the server's for a proxy that wants an address).
     Resolving {
-        rx: Receiver<io::Result<Vec<SocketAddr>>>,
+        rx: Receiver<connect::Resolved>,
         deadline: Instant,
+        rotation: usize,
     },
-    /// TCP connect in progress.
+    /// TCP connects racing (Happy Eyeballs), to the server or the proxy;
+    /// `target`: the server's address for a proxy that wants one.
     Connecting {
-        sock: TcpStream,
-        addr: SocketAddr,
-        rest: Vec<SocketAddr>,
+        race: race::Racing,
+        target: Option<IpAddr>,
+    },
+    /// The proxy's tunnel handshake (HTTP CONNECT, SOCKS).
+    Tunneling {
+        link: tunnel::Link,
+        tunnel: Box<crate::proxy::Tunnel>,
         deadline: Instant,
     },
     /// TLS and HTTP upgrade in progress.
@@ -122,6 +130,8 @@ pub(crate) struct Session {
     tls_warned: bool,
     /// Counts sockets created (see [`Wait::generation`]).
     generation: u64,
+    /// The proxy of this run (chosen at `begin`), if any.
+    proxy: Option<tunnel::Route>,
 }
 
 impl Session {
@@ -145,6 +155,7 @@ impl Session {
             stopping: false,
             tls_warned: false,
             generation: 0,
+            proxy: None,
         }
     }
 
@@ -169,6 +180,11 @@ impl Session {
                     return;
                 }
             }
+        }
+        if let Err(e) = self.choose_proxy() {
+            self.error(e);
+            self.phase = Phase::Done;
+            return;
         }
         self.begin_attempt(Instant::now());
     }
@@ -231,9 +247,15 @@ impl Session {
         match &self.phase {
             Phase::Waiting { until } => (None, Some(*until)),
             Phase::Resolving { deadline, .. } => (None, Some(*deadline)),
-            Phase::Connecting { sock, deadline, .. } => {
-                (Some((sock.as_raw_fd(), true)), Some(*deadline))
-            }
+            Phase::Connecting { race, .. } => (race.fd(), Some(race.deadline())),
+            Phase::Tunneling {
+                link,
+                tunnel,
+                deadline,
+            } => (
+                Some((link.fd(), !tunnel.to_send().is_empty() || link.wants_write())),
+                Some(*deadline),
+            ),
             Phase::Handshaking { conn, deadline, .. } => {
                 (Some((conn.t.fd(), conn.wants_write())), Some(*deadline))
             }
@@ -296,13 +318,17 @@ impl Session {
                     self.phase = Phase::Waiting { until };
                 }
             }
-            Phase::Resolving { rx, deadline } => self.step_resolving(now, rx, deadline),
-            Phase::Connecting {
-                sock,
-                addr,
-                rest,
+            Phase::Resolving {
+                rx,
                 deadline,
-            } => self.step_connecting(now, ready, sock, addr, rest, deadline),
+                rotation,
+            } => self.step_resolving(now, rx, deadline, rotation),
+            Phase::Connecting { race, target } => self.step_connecting(now, race, target),
+            Phase::Tunneling {
+                link,
+                tunnel,
+                deadline,
+            } => self.step_tunnel(now, link, tunnel, deadline),
             Phase::Handshaking {
                 conn,
                 key,
