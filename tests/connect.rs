@@ -104,6 +104,7 @@ fn resolve_override_replaces_the_system_resolver() {
     let (c, rec) = client(&format!("ws://no-such-host.invalid:{port}/path"), cfg);
     c.start().unwrap();
     rec.expect_open(0, WAIT);
+    assert!(server.wait(WAIT, |_, r| !r.requests.is_empty()));
     let req = server.with_record(|r| r.requests[0].clone());
     assert_eq!(
         req.header("Host"),
@@ -124,6 +125,7 @@ fn origin_is_sent_only_when_set() {
     };
     let (c, _rec) = connected(server.port(), cfg);
     c.stop().unwrap();
+    assert!(server.wait(WAIT, |_, r| r.requests.len() >= 2));
     server.with_record(|r| {
         assert_eq!(r.requests[0].header("Origin"), None);
         assert_eq!(r.requests[1].header("Origin"), Some("https://app.example"));
