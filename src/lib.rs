@@ -56,9 +56,9 @@ mod event;
 pub mod ffi;
 mod handshake;
 mod heartbeat;
-mod proxy;
 #[allow(missing_docs)]
 mod log;
+mod proxy;
 mod queue;
 mod reconnect;
 mod resolve;

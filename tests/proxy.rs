@@ -98,7 +98,10 @@ fn wrong_credentials_are_a_proxy_error_then_retries_with_backoff() {
     let socks = ProxyProcess::microsocks(Some((USER, PASS)));
     let cases = [
         // tinyproxy answers wrong credentials with 401, none with 407.
-        (http.url_with("http", Some((USER, "wrong"))), "refused the credentials"),
+        (
+            http.url_with("http", Some((USER, "wrong"))),
+            "refused the credentials",
+        ),
         (
             http.url_with("http", None)
                 .replace(&format!("{USER}:{PASS}@"), ""),

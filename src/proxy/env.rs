@@ -134,7 +134,7 @@ pub(crate) fn no_proxy_matches(list: &str, host: &str) -> bool {
         .unwrap_or(host);
     let target_ip = unbracketed.parse::<IpAddr>().ok();
     let name = host.strip_suffix('.').unwrap_or(host);
-    list.split(|c: char| c == ',' || c == ' ' || c == '\t')
+    list.split([',', ' ', '\t'])
         .filter(|t| !t.is_empty())
         .any(|entry| match target_ip {
             Some(ip) => ip_entry_matches(entry, ip),

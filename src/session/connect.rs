@@ -26,7 +26,10 @@ use crate::transport::Transport;
 
 /// A finished lookup: the addresses to connect to (the server's or the
 /// proxy's), and the server's own for a proxy that wants an address.
-pub(crate) type Resolved = (io::Result<Vec<SocketAddr>>, Option<io::Result<Vec<SocketAddr>>>);
+pub(crate) type Resolved = (
+    io::Result<Vec<SocketAddr>>,
+    Option<io::Result<Vec<SocketAddr>>>,
+);
 
 /// A name to look up: an IP literal, an override, or the system's resolver.
 fn lookup(overrides: &[ResolveOverride], host: &str, port: u16) -> Option<Vec<SocketAddr>> {
@@ -36,7 +39,11 @@ fn lookup(overrides: &[ResolveOverride], host: &str, port: u16) -> Option<Vec<So
     resolve::lookup(overrides, host, port)
 }
 
-fn system_lookup(overrides: &[ResolveOverride], host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+fn system_lookup(
+    overrides: &[ResolveOverride],
+    host: &str,
+    port: u16,
+) -> io::Result<Vec<SocketAddr>> {
     match lookup(overrides, host, port) {
         Some(a) => Ok(a),
         None => (host, port).to_socket_addrs().map(|a| a.collect()),
@@ -140,7 +147,12 @@ impl Session {
 
     /// The connect race: won (on to the proxy or the handshake), lost, or
     /// still running.
-    pub(super) fn step_connecting(&mut self, now: Instant, mut race: Racing, target: Option<IpAddr>) {
+    pub(super) fn step_connecting(
+        &mut self,
+        now: Instant,
+        mut race: Racing,
+        target: Option<IpAddr>,
+    ) {
         match race.step(now) {
             RaceStep::Pending => self.phase = Phase::Connecting { race, target },
             RaceStep::Won(sock, addr) => {
@@ -165,7 +177,10 @@ impl Session {
                         ErrorKind::Connect
                     };
                     let ep = self.sh.endpoint();
-                    Error::new(kind, format!("connect to {}:{}: {message}", ep.host, ep.port))
+                    Error::new(
+                        kind,
+                        format!("connect to {}:{}: {message}", ep.host, ep.port),
+                    )
                 };
                 self.fail(now, err);
             }

@@ -253,7 +253,10 @@ impl Session {
                 tunnel,
                 deadline,
             } => (
-                Some((link.fd(), !tunnel.to_send().is_empty() || link.wants_write())),
+                Some((
+                    link.fd(),
+                    !tunnel.to_send().is_empty() || link.wants_write(),
+                )),
                 Some(*deadline),
             ),
             Phase::Handshaking { conn, deadline, .. } => {

@@ -125,7 +125,8 @@ impl Session {
                     None => match ServerName::try_from(proxy.host.clone()) {
                         Ok(n) => n,
                         Err(e) => {
-                            let err = self.proxy_error("TLS", format!("not a TLS server name: {e}"));
+                            let err =
+                                self.proxy_error("TLS", format!("not a TLS server name: {e}"));
                             return self.fail(now, err);
                         }
                     },
