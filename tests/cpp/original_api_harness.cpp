@@ -248,8 +248,8 @@ int run(const std::string &which, const std::string &clientPath)
   if (which == "proxy-env" || which == "proxy-bypass")
   {
     proxy.reset(new Tinyproxy(tlsDir));
-    for (const char *v : {"ws_proxy", "WS_PROXY", "wss_proxy", "WSS_PROXY", "http_proxy", "HTTPS_PROXY",
-                          "all_proxy", "ALL_PROXY", "NO_PROXY"})
+    for (const char *v : {"ws_proxy", "WS_PROXY", "wss_proxy", "WSS_PROXY", "http_proxy", "HTTPS_PROXY", "all_proxy",
+                          "ALL_PROXY", "NO_PROXY"})
       unset.push_back(v);
     env.push_back("https_proxy=http://127.0.0.1:" + std::to_string(proxy->port));
     env.push_back(which == "proxy-env" ? "no_proxy=example.com,.internal" : "no_proxy=localhost,127.0.0.1");
@@ -329,8 +329,7 @@ int run(const std::string &which, const std::string &clientPath)
       std::cout << "the proxy logged " << n << " CONNECT to the server" << std::endl;
       if (want ? n < 1 : n != 0)
       {
-        std::cout << "FAIL: " << (want ? "https_proxy was not used" : "no_proxy did not bypass the proxy")
-                  << std::endl;
+        std::cout << "FAIL: " << (want ? "https_proxy was not used" : "no_proxy did not bypass the proxy") << std::endl;
         ok = false;
       }
     }

@@ -919,14 +919,14 @@ TEST(proxy_setters)
   MyWSClient client(kHost, server.port, "/");
   ev.attach(client);
   CHECK(!client.setProxy("ftp://nope"));
-  CHECK(client.setProxy("http://127.0.0.1:1"));   // nothing listens there: a PROXY error
+  CHECK(client.setProxy("http://127.0.0.1:1")); // nothing listens there: a PROXY error
   CHECK(client.setNoProxy("example.com"));
   CHECK(client.addResolve("echo.test:1:127.0.0.1"));
   CHECK(!client.addResolve("no port"));
   client.start();
   CHECK(ev.wait([&] { return hasError(ev, MyWSClient::ErrorKind::Proxy, "127.0.0.1:1"); }));
   client.stop();
-  CHECK(client.setNoProxy("127.0.0.1"));          // bypassed: direct
+  CHECK(client.setNoProxy("127.0.0.1")); // bypassed: direct
   ev.opens.clear();
   client.start();
   CHECK(ev.wait([&] { return ev.opens.size() == 1; }));
