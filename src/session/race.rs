@@ -135,11 +135,11 @@ impl Racing {
             let timed_out = self.race.timed_out(now);
             let mut message = self.race.summary();
             if timed_out {
-                message = format!(
-                    "no address answered within {:?}{}{message}",
-                    self.budget,
-                    if message.is_empty() { "" } else { ": " }
-                );
+                message = if message.is_empty() {
+                    format!("took longer than {:?}", self.budget)
+                } else {
+                    format!("took longer than {:?} ({message})", self.budget)
+                };
             }
             return RaceStep::Lost { message, timed_out };
         }
