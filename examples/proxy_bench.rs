@@ -114,7 +114,7 @@ fn main() {
         let mut scfg = tls.config();
         scfg.proxy = Some(proxy.unwrap_or_default());
         scfg.log_level = LogLevel::Off;
-        let (sc, _) = measure(&wss_url("localhost", secure.port()), &scfg);
+        let (sc, _) = measure(&wss_url("127.0.0.1", secure.port()), &scfg);
         let (bc, bsc, br) = *base.get_or_insert((c, sc, r));
         let fmt = |d: Duration, b: Duration| {
             format!(

@@ -348,6 +348,7 @@ impl Session {
         }
         let mut chunk = [0u8; 4096];
         loop {
+            let _ = sys::quickack(conn.t.fd());
             match conn.t.read(&mut chunk) {
                 Ok(0) => {
                     return self.fail(

@@ -59,6 +59,7 @@ impl Link {
     }
 
     fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let _ = crate::sys::quickack(self.fd());
         match self {
             Link::Tcp(s) => s.read(buf),
             Link::Tls(t) => t.read(buf),
