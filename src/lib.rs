@@ -46,17 +46,12 @@ mod backoff;
 mod client;
 mod config;
 mod driver;
-mod eyeballs;
-// The C-visible enums of these three files get their docs with their single
-// source of truth (issue 9, C-ABI part).
-#[allow(missing_docs)]
 mod error;
-#[allow(missing_docs)]
 mod event;
+mod eyeballs;
 pub mod ffi;
 mod handshake;
 mod heartbeat;
-#[allow(missing_docs)]
 mod log;
 mod proxy;
 mod queue;
