@@ -162,7 +162,8 @@ static void enum_values_out_of_range(void)
   CHECK(strcmp(mywsclient_state_str(0xffffffffu), "unknown state") == 0);
   CHECK(strcmp(mywsclient_error_kind_str(MYWSCLIENT_ERROR_KIND_NONE), "none") == 0);
   CHECK(strcmp(mywsclient_error_kind_str(MYWSCLIENT_ERROR_KIND_HEARTBEAT_TIMEOUT), "heartbeat timeout") == 0);
-  CHECK(strcmp(mywsclient_error_kind_str(20), "unknown error kind") == 0);
+  CHECK(strcmp(mywsclient_error_kind_str(MYWSCLIENT_ERROR_KIND_PROXY), "proxy error") == 0);
+  CHECK(strcmp(mywsclient_error_kind_str(21), "unknown error kind") == 0);
 }
 
 static void sends_refused_with_a_reason(void)
