@@ -15,7 +15,7 @@ typedef struct recorder_server
 {
   int fd;
   int port;
-  volatile int stop;
+  int stop; /* guarded by mu */
   pthread_mutex_t mu;
   pthread_cond_t cv;
   char last[4096];
@@ -23,10 +23,19 @@ typedef struct recorder_server
   pthread_t thread;
 } recorder_server;
 
+static int stopping(recorder_server *s)
+{
+  int stop;
+  pthread_mutex_lock(&s->mu);
+  stop = s->stop;
+  pthread_mutex_unlock(&s->mu);
+  return stop;
+}
+
 static void *serve(void *arg)
 {
   recorder_server *s = (recorder_server *)arg;
-  while (!s->stop)
+  while (!stopping(s))
   {
     struct pollfd p;
     int c, i;
@@ -91,7 +100,9 @@ static void server_start(recorder_server *s)
 
 static void server_stop(recorder_server *s)
 {
+  pthread_mutex_lock(&s->mu);
   s->stop = 1;
+  pthread_mutex_unlock(&s->mu);
   pthread_join(s->thread, NULL);
   close(s->fd);
   pthread_mutex_destroy(&s->mu);
