@@ -10,6 +10,7 @@
 //! - `count <path prefix>`: `COUNT <requests whose path starts with it>`
 //! - `opened`: `OPENED <connections accepted so far>`
 //! - `active`: `ACTIVE <connections open now>`
+//! - `messages`: `MESSAGES <messages received so far, all connections>`
 //! - `last <header name>`: `HEADER <value of that header in the last request>`
 //!   (`HEADER` alone when absent)
 //! - `close <code>`: closes every open connection with `code`; `OK`
@@ -52,6 +53,7 @@ fn answer(server: &GateServer, line: &str) -> String {
         "count" => format!("COUNT {}", server.count(arg)),
         "opened" => format!("OPENED {}", server.opened()),
         "active" => format!("ACTIVE {}", server.active()),
+        "messages" => format!("MESSAGES {}", server.messages().len()),
         "last" => {
             let v = server
                 .requests()
