@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::error::ErrorKind;
+use crate::request::HttpResponse;
 
 /// Connection state. Discriminants are part of the C ABI.
 #[repr(u32)]
@@ -65,7 +66,12 @@ pub enum Event {
     /// healthy connection).
     Connecting { attempt: u32 },
     /// The WebSocket handshake completed.
-    Open { protocol: Option<String> },
+    Open {
+        /// The subprotocol the server selected, if any.
+        protocol: Option<String>,
+        /// The server's 101 response (its headers: cookies, session ids).
+        response: Box<HttpResponse>,
+    },
     /// A connection ended.
     Closed {
         code: u16,
@@ -73,7 +79,16 @@ pub enum Event {
         initiator: CloseInitiator,
     },
     /// Something failed.
-    Error { kind: ErrorKind, message: String },
+    Error {
+        /// What kind of failure.
+        kind: ErrorKind,
+        /// What happened, naming the problem.
+        message: String,
+        /// The server's HTTP response when it answered the upgrade with
+        /// another status than 101 (kind `Handshake`): 401/403 mean refresh
+        /// the credentials, a 3xx carries `Location`. `None` otherwise.
+        response: Option<Box<HttpResponse>>,
+    },
     /// The next attempt will start after `delay`.
     ReconnectScheduled { attempt: u32, delay: Duration },
     /// The I/O thread stopped (after `stop`, reconnect off, or giving up).

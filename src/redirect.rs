@@ -3,36 +3,8 @@
 //! ws://), or fail the attempt and then retry with backoff or stop (the
 //! policy for 4xx). Pure: the caller owns the connection.
 
-use crate::config::Endpoint;
+use crate::config::{Endpoint, HttpErrorPolicy};
 use crate::request::HttpResponse;
-
-/// What a `4xx` answer to the upgrade does. Discriminants are part of the
-/// C ABI (`mywsclient_http_error_policy`).
-#[repr(u32)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum HttpErrorPolicy {
-    /// Report it and retry with backoff, like any failed attempt (default):
-    /// the connect hook or `set_header` can supply fresh credentials.
-    #[default]
-    Retry = 0,
-    /// Report it and stop (an `Error` event, then `Stopped`), except for
-    /// 408 Request Timeout and 429 Too Many Requests, which are retried.
-    Stop = 1,
-}
-
-impl HttpErrorPolicy {
-    /// The policy with this value (checked).
-    pub fn from_u32(v: u32) -> Option<HttpErrorPolicy> {
-        match v {
-            0 => Some(HttpErrorPolicy::Retry),
-            1 => Some(HttpErrorPolicy::Stop),
-            _ => None,
-        }
-    }
-}
-
-/// The largest `max_redirects` accepted.
-pub const MAX_REDIRECTS_LIMIT: u32 = 20;
 
 /// Request headers that do not follow a redirect to another origin.
 pub const CREDENTIAL_HEADERS: &[&str] = &["authorization", "cookie"];
@@ -125,7 +97,11 @@ pub fn decide(
         return Next::Fail {
             message: format!(
                 "{answered}{hint}{}",
-                if stop { "; stopping (HTTP error policy)" } else { "" }
+                if stop {
+                    "; stopping (HTTP error policy)"
+                } else {
+                    ""
+                }
             ),
             stop,
         };
@@ -233,7 +209,16 @@ mod tests {
             HttpErrorPolicy::Retry,
             &mut chain,
         );
-        assert!(matches!(next, Next::Follow { cross_origin: true, .. }), "{next:?}");
+        assert!(
+            matches!(
+                next,
+                Next::Follow {
+                    cross_origin: true,
+                    ..
+                }
+            ),
+            "{next:?}"
+        );
         let third = ep("ws://other:81/hop/0");
         let next = decide(
             &resp(308, Some("/more")),
@@ -324,7 +309,5 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
-        assert_eq!(HttpErrorPolicy::from_u32(1), Some(HttpErrorPolicy::Stop));
-        assert_eq!(HttpErrorPolicy::from_u32(2), None);
     }
 }

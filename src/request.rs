@@ -234,7 +234,10 @@ mod tests {
         assert!(r.set_subprotocols(&[""]).is_err());
         assert_eq!(r, before);
         r.set_subprotocols(&["chat", "v2.proto"]).unwrap();
-        assert_eq!(r.subprotocols(), &["chat".to_string(), "v2.proto".to_string()]);
+        assert_eq!(
+            r.subprotocols(),
+            &["chat".to_string(), "v2.proto".to_string()]
+        );
         r.set_subprotocols::<&str>(&[]).unwrap();
         assert!(r.subprotocols().is_empty());
     }

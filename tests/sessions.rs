@@ -4,9 +4,9 @@
 //! bounded, never wss -> ws), and the `MYWSCLIENT_SHARED_IO=1` switch.
 //! Against gate servers (tools/src/gate.rs) on loopback.
 
-mod support;
 #[path = "../tools/src/gate.rs"]
 mod gate;
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,7 +24,13 @@ fn gate() -> Arc<GateServer> {
 /// The HTTP response of the first handshake Error event at index >= `from`.
 fn refused(rec: &Recorder, from: usize) -> (usize, String, HttpResponse) {
     let (i, e) = rec.expect_event(from, WAIT, "Error with an HTTP response", |e| {
-        matches!(e, Event::Error { response: Some(_), .. })
+        matches!(
+            e,
+            Event::Error {
+                response: Some(_),
+                ..
+            }
+        )
     });
     match e {
         Event::Error {
@@ -48,9 +54,12 @@ fn open_response(rec: &Recorder, from: usize) -> (usize, HttpResponse) {
 }
 
 fn closed_with(rec: &Recorder, from: usize, code: u16) -> usize {
-    rec.expect_event(from, WAIT, &format!("Closed {code}"), |e| {
-        matches!(e, Event::Closed { code: c, .. } if *c == code)
-    })
+    rec.expect_event(
+        from,
+        WAIT,
+        &format!("Closed {code}"),
+        |e| matches!(e, Event::Closed { code: c, .. } if *c == code),
+    )
     .0
 }
 
@@ -92,10 +101,13 @@ fn hook_supplies_a_fresh_token_at_every_attempt_and_the_client_stays_up() {
         g.requests()
     );
     assert_eq!(g.opened(), 4);
-    assert!(!rec
-        .events()
-        .iter()
-        .any(|e| matches!(e, Event::Error { response: Some(_), .. })));
+    assert!(!rec.events().iter().any(|e| matches!(
+        e,
+        Event::Error {
+            response: Some(_),
+            ..
+        }
+    )));
     let closes: Vec<_> = rec
         .events()
         .into_iter()
@@ -168,7 +180,8 @@ fn hook_may_call_the_client_without_deadlock() {
 fn set_header_at_runtime_fixes_a_401_loop_with_the_default_policy() {
     let g = gate();
     let mut cfg = test_config();
-    cfg.headers.push(("Authorization".into(), "Bearer t0".into()));
+    cfg.headers
+        .push(("Authorization".into(), "Bearer t0".into()));
     let (c, rec) = client(&g.url("/auth"), cfg);
     c.start().unwrap();
     // Default policy: refused, reported with the response, retried.
@@ -403,7 +416,8 @@ fn credentials_do_not_follow_a_redirect_to_another_origin() {
     let b = gate();
     let mut cfg = test_config();
     cfg.max_redirects = 5;
-    cfg.headers.push(("Authorization".into(), "Bearer secret".into()));
+    cfg.headers
+        .push(("Authorization".into(), "Bearer secret".into()));
     cfg.headers.push(("X-Other".into(), "kept".into()));
     let (c, rec) = client(&a.url(&format!("/goto/{}/there", b.port())), cfg.clone());
     c.start().unwrap();

@@ -2,33 +2,10 @@
 //! upgrade, lent with an `OPEN` event or the `ERROR` event of a refused
 //! upgrade, and its functions.
 
-use std::ffi::CString;
 use std::os::raw::c_char;
 
-use crate::ffi::boundary::{fail, guard, str_arg, to_cstring};
-use crate::ffi::types::mywsclient_result;
-use crate::request::HttpResponse;
-
-/// HTTP response headers (opaque), in the order received; a repeated
-/// header (`Set-Cookie`) appears once per occurrence. Lent by an event
-/// (`mywsclient_event.http_headers`) and valid only during the callback,
-/// like the strings it hands out.
-pub struct mywsclient_headers {
-    list: Vec<(CString, CString)>,
-}
-
-impl mywsclient_headers {
-    /// The headers of `resp` as C strings.
-    pub(crate) fn of(resp: &HttpResponse) -> mywsclient_headers {
-        mywsclient_headers {
-            list: resp
-                .headers
-                .iter()
-                .map(|(n, v)| (to_cstring(n), to_cstring(v)))
-                .collect(),
-        }
-    }
-}
+use crate::ffi::boundary::{fail, guard, str_arg};
+use crate::ffi::types::{mywsclient_headers, mywsclient_result};
 
 /// The number of headers; 0 for NULL.
 ///
@@ -69,7 +46,10 @@ pub unsafe extern "C" fn mywsclient_headers_at(
         let Some((n, v)) = h.list.get(index) else {
             return fail(
                 mywsclient_result::InvalidArgument,
-                format!("header index {index} is out of range ({} headers)", h.list.len()),
+                format!(
+                    "header index {index} is out of range ({} headers)",
+                    h.list.len()
+                ),
             );
         };
         // SAFETY: both are non-NULL and writable (caller's guarantee).
@@ -95,8 +75,9 @@ pub unsafe extern "C" fn mywsclient_headers_get(
 ) -> *const c_char {
     guard(|| {
         // SAFETY: the caller passes NULL or a live object, and NULL or a string.
-        let (Some(h), Ok(name)) = (unsafe { headers.as_ref() }, unsafe { str_arg(name, "name") })
-        else {
+        let (Some(h), Ok(name)) = (unsafe { headers.as_ref() }, unsafe {
+            str_arg(name, "name")
+        }) else {
             return std::ptr::null();
         };
         h.list
@@ -109,6 +90,7 @@ pub unsafe extern "C" fn mywsclient_headers_get(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request::HttpResponse;
     use std::ffi::CStr;
     use std::ptr::null;
 
@@ -129,7 +111,10 @@ mod tests {
             assert_eq!(mywsclient_headers_count(p), 3);
             assert_eq!(mywsclient_headers_count(null()), 0);
             let (mut n, mut v) = (null(), null());
-            assert_eq!(mywsclient_headers_at(p, 1, &mut n, &mut v), mywsclient_result::Ok);
+            assert_eq!(
+                mywsclient_headers_at(p, 1, &mut n, &mut v),
+                mywsclient_result::Ok
+            );
             assert_eq!(CStr::from_ptr(n).to_bytes(), b"Set-Cookie");
             assert_eq!(CStr::from_ptr(v).to_bytes(), b"b=2");
             assert_eq!(

@@ -16,5 +16,7 @@ pub mod boundary;
 pub mod callbacks;
 pub mod client;
 pub mod errors;
+pub mod headers;
+pub mod request;
 pub mod types;
 pub mod version;

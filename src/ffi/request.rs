@@ -6,9 +6,7 @@ use std::os::raw::{c_char, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::ffi::boundary::{
-    fail, guard, obj_arg, str_arg, to_cstring, ArgError,
-};
+use crate::ffi::boundary::{fail, guard, str_arg, to_cstring, ArgError};
 use crate::ffi::callbacks::UserData;
 use crate::ffi::types::mywsclient_result;
 use crate::request::Request;
@@ -105,7 +103,9 @@ impl mywsclient_request {
 /// # Safety
 /// `request` is NULL or the pointer given to the running connect callback.
 #[no_mangle]
-pub unsafe extern "C" fn mywsclient_request_url(request: *const mywsclient_request) -> *const c_char {
+pub unsafe extern "C" fn mywsclient_request_url(
+    request: *const mywsclient_request,
+) -> *const c_char {
     guard(|| {
         // SAFETY: the caller passes NULL or a live request.
         match unsafe { request.as_ref() } {
@@ -173,8 +173,13 @@ pub unsafe extern "C" fn mywsclient_request_set_header(
 ) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live request, and NULL or strings.
-        let (r, name, value) =
-            unsafe { (req_mut(request)?, str_arg(name, "name")?, str_arg(value, "value")?) };
+        let (r, name, value) = unsafe {
+            (
+                req_mut(request)?,
+                str_arg(name, "name")?,
+                str_arg(value, "value")?,
+            )
+        };
         Ok(result_of(r.inner().set_header(name, value)))
     })
 }
