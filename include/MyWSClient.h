@@ -23,8 +23,10 @@
  *   thrown by onError itself, or any exception when no onError is set, is
  *   written to std::cerr). The client keeps running.
  * - start, stop, state, stats, lastError and every send may be called from
- *   any thread, concurrently. Setters (options and callbacks) are accepted
- *   only before start() or after stop(); they return false otherwise.
+ *   any thread, concurrently; so may setUrl, setHeader, removeHeader and
+ *   reconnect (long-lived sessions: they act from the next attempt on).
+ *   Other setters (options and callbacks) are accepted only before start()
+ *   or after stop(); they return false otherwise.
  *   Construction, destruction and moves are not concurrent with other calls
  *   on the same object (as for any C++ object).
  *

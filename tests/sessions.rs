@@ -4,6 +4,7 @@
 //! bounded, never wss -> ws), and the `MYWSCLIENT_SHARED_IO=1` switch.
 //! Against gate servers (tools/src/gate.rs) on loopback.
 
+#[allow(dead_code)]
 #[path = "../tools/src/gate.rs"]
 mod gate;
 mod support;

@@ -123,8 +123,9 @@ pub unsafe extern "C" fn mywsclient_request_url(
 #[no_mangle]
 pub unsafe extern "C" fn mywsclient_request_attempt(request: *const mywsclient_request) -> u32 {
     guard(|| {
-        // SAFETY: the caller passes NULL or a live request; `req` is live with it.
+        // SAFETY: the caller passes NULL or a live request.
         match unsafe { request.as_ref() } {
+            // SAFETY: `req` lives as long as the request lent to the callback.
             Some(r) => unsafe { (*r.req).attempt() },
             None => 0,
         }

@@ -521,14 +521,14 @@ mod tests {
             attempt: 3,
             delay: Duration::from_millis(250),
         };
-        let (e, t) = event_fields(&ev);
+        let (e, t, _) = event_fields(&ev);
         assert_eq!((e.r#type, e.attempt, e.delay_ms, t), (5, 3, 250, ""));
         let ev = Event::Closed {
             code: 1001,
             reason: "bye".into(),
             initiator: CloseInitiator::Server,
         };
-        let (e, t) = event_fields(&ev);
+        let (e, t, _) = event_fields(&ev);
         assert_eq!(
             (e.r#type, e.close_code, e.close_initiator, t),
             (3, 1001, 1, "bye")
