@@ -217,6 +217,8 @@ impl Session {
         }
         if self.sh.take_reconnect_request() && !self.stopping {
             self.begin_reconnect(now);
+            // `ready` was about the old socket: the next turn polls the new one.
+            return;
         }
         if !self.done() {
             self.step(now, ready);

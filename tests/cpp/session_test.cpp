@@ -12,6 +12,8 @@
 #include "test_support.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 using namespace std::chrono_literals;
@@ -249,6 +251,75 @@ TEST(exception_in_before_connect_is_reported_and_the_attempt_goes_on)
   CHECK(seen.wait([&] { return seen.opens == 1 && !errors.empty(); }));
   std::lock_guard<std::mutex> lock(seen.m);
   CHECK(contains(errors[0], "onBeforeConnect") && contains(errors[0], "no token service"));
+}
+
+/// Open file descriptors of this process.
+static std::size_t openFds()
+{
+  std::size_t n = 0;
+  for (const auto &e : std::filesystem::directory_iterator("/proc/self/fd"))
+  {
+    (void)e;
+    n++;
+  }
+  return n;
+}
+
+/// Threads of this process whose name is exactly `name`.
+static std::size_t threadsNamed(const std::string &name)
+{
+  std::size_t n = 0;
+  for (const auto &e : std::filesystem::directory_iterator("/proc/self/task"))
+  {
+    std::ifstream comm(e.path() / "comm");
+    std::string line;
+    std::getline(comm, line);
+    if (line == name)
+      n++;
+  }
+  return n;
+}
+
+// Registered by ctest as cpp_session_shared_io, with MYWSCLIENT_SHARED_IO=1
+// in the environment (the zero-code switch); without it there is nothing to check.
+TEST(shared_io_env_switch_one_fd_per_client)
+{
+  const char *env = std::getenv("MYWSCLIENT_SHARED_IO");
+  if (!env || std::string(env) != "1")
+  {
+    std::cout << "  (needs MYWSCLIENT_SHARED_IO=1: run as the ctest cpp_session_shared_io)" << std::endl;
+    return;
+  }
+  Gate gate;
+  const int n = 20;
+  // A program written against the original API: no setSharedIo call.
+  std::mutex m;
+  std::condition_variable cv;
+  int echoes = 0;
+  auto onMessage = [&](const std::string &) {
+    std::lock_guard<std::mutex> lock(m);
+    echoes++;
+    cv.notify_all();
+  };
+  MyWSClient first("ws://127.0.0.1", gate.server.port, "/", onMessage);
+  first.start();
+  first.sendMessage("first");
+  CHECK(testsupport::waitFor(m, cv, 30s, [&] { return echoes == 1; }));
+  std::size_t before = openFds();
+  std::vector<std::unique_ptr<MyWSClient>> clients;
+  for (int i = 0; i < n; i++)
+  {
+    clients.push_back(std::make_unique<MyWSClient>("ws://127.0.0.1", gate.server.port, "/", onMessage));
+    clients.back()->start();
+    clients.back()->sendMessage("hello");
+  }
+  CHECK(testsupport::waitFor(m, cv, 30s, [&] { return echoes == n + 1; }));
+  std::size_t after = openFds();
+  CHECK_MSG(after - before < static_cast<std::size_t>(2 * n), "fds: " << before << " -> " << after << " for " << n << " clients");
+  CHECK(threadsNamed("mywsclient-io") == 0);
+  CHECK(threadsNamed("mywsclient-io-0") == 1);
+  for (auto &c : clients)
+    c->stop();
 }
 
 int main(int argc, char **argv)
