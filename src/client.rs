@@ -39,11 +39,6 @@ impl Client {
         })
     }
 
-    #[cfg(any(test, feature = "fuzzing"))]
-    pub(crate) fn shared(&self) -> Arc<Shared> {
-        self.sh.clone()
-    }
-
     /// Where this client's next attempt connects (the URL given at
     /// creation, or by the last [`Client::set_url`]).
     pub fn endpoint(&self) -> Endpoint {

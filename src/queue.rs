@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use crossbeam_channel::{Receiver, Sender};
 use tungstenite::Bytes;
@@ -177,7 +177,7 @@ impl SendQueue {
 
     /// The next message to write: the oldest put back, else the oldest pushed.
     pub fn next(&self) -> Option<Outgoing> {
-        if let Some(m) = crate::shared::lock(&self.front).pop_front() {
+        if let Some(m) = self.front().pop_front() {
             return Some(m);
         }
         self.rx.try_recv().ok()
@@ -186,12 +186,17 @@ impl SendQueue {
     /// Puts a message taken by `next` back in front of all others (it was
     /// not written, or not completely). Putting back several: last first.
     pub fn unpop(&self, msg: Outgoing) {
-        crate::shared::lock(&self.front).push_front(msg);
+        self.front().push_front(msg);
+    }
+
+    fn front(&self) -> MutexGuard<'_, VecDeque<Outgoing>> {
+        // Never poisoned in practice (no user code runs under this lock).
+        self.front.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Something waits to be taken by `next`.
     pub fn has_next(&self) -> bool {
-        !self.rx.is_empty() || !crate::shared::lock(&self.front).is_empty()
+        !self.rx.is_empty() || !self.front().is_empty()
     }
 
     /// Something was pushed and not yet taken (the cheap check for a

@@ -2,12 +2,14 @@
 //! server (no socket, no thread). Built for tests and with the `fuzzing`
 //! feature only.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::conn::Conn;
 use super::{Phase, Session};
-use crate::config::Config;
+use crate::config::{Config, Endpoint};
 use crate::handshake;
+use crate::shared::Shared;
 use crate::sys;
 use crate::transport::{MemoryStream, Transport};
 
@@ -27,12 +29,11 @@ pub fn fuzz_server_stream(data: &[u8]) {
         subprotocols: vec!["ws".into()],
         ..Config::default()
     };
-    let client =
-        crate::Client::with_config("ws://127.0.0.1", 9, "/", cfg).expect("valid fuzz config");
-    client
-        .set_message_handler(|d, _| assert!(d.len() <= 1 << 20))
-        .expect("not running");
-    let mut s = Session::new(client.shared());
+    cfg.validate().expect("valid fuzz config");
+    let endpoint = Endpoint::resolve("ws://127.0.0.1", 9, "/").expect("valid fuzz endpoint");
+    let sh = Shared::new(endpoint, cfg);
+    sh.set_message_handler(Box::new(|d, _| assert!(d.len() <= 1 << 20)));
+    let mut s = Session::new(Arc::new(sh));
     let stream = MemoryStream {
         input: data[2..].to_vec(),
         pos: 0,

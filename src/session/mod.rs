@@ -55,6 +55,8 @@ pub(crate) struct Wait {
     pub generation: u64,
 }
 
+/// Where the session is; each phase owns what it needs (socket, buffers,
+/// deadlines), and a step consumes the old phase into the new one.
 enum Phase {
     /// Waiting for the backoff delay.
     Waiting { until: Instant },
@@ -90,7 +92,7 @@ enum Phase {
         ctx: Box<WebSocketContext>,
         close: Closing,
     },
-    /// The thread is about to exit.
+    /// The session has ended (its driver calls `finish`).
     Done,
 }
 
@@ -106,6 +108,9 @@ struct Closing {
     reconnect_now: bool,
 }
 
+/// One client's connection life, turned by a driver: `new`, `begin`, then
+/// `prepare` (what to wait for) and `turn` (advance) until `done`, then
+/// `finish`.
 pub(crate) struct Session {
     sh: Arc<Shared>,
     cfg: Config,
