@@ -3,8 +3,6 @@
 
 use std::ffi::CString;
 use std::os::raw::{c_char, c_void};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use crate::ffi::boundary::{fail, guard, str_arg, to_cstring, ArgError};
 use crate::ffi::callbacks::UserData;
@@ -42,16 +40,14 @@ pub type mywsclient_connect_cb =
     Option<unsafe extern "C" fn(user_data: *mut c_void, request: *mut mywsclient_request)>;
 
 /// The connect hook that calls `cb` (a no-op when `cb` is NULL).
+/// (The core calls it only while the handle is attached: not after a
+/// `mywsclient_free()` from inside a callback.)
 pub(crate) fn connect_hook(
     cb: mywsclient_connect_cb,
     ud: UserData,
-    detached: Arc<AtomicBool>,
 ) -> impl FnMut(&mut Request) + Send + 'static {
     move |req: &mut Request| {
         let Some(f) = cb else { return };
-        if detached.load(Ordering::SeqCst) {
-            return;
-        }
         crate::ffi::boundary::call_user(|| {
             let mut c = mywsclient_request {
                 url: to_cstring(&req.url()),

@@ -16,7 +16,8 @@
 #error "MYWSCLIENT_GATE_SERVER_PATH must name the mywsclient-gate-server binary"
 #endif
 
-typedef struct gate_server {
+typedef struct gate_server
+{
   pid_t pid;
   int in_fd;  /* its stdin: commands; closing it makes it exit */
   int out_fd; /* its stdout: answers */
@@ -26,29 +27,36 @@ typedef struct gate_server {
 
 /* Reads one line (without the newline) from fd into buf, waiting at most the
  * anti-hang timeout. Returns 0, or -1 on EOF/timeout. */
-static inline int gate_read_line(int fd, char *buf, size_t len) {
+static inline int gate_read_line(int fd, char *buf, size_t len)
+{
   size_t used = 0;
   long long deadline = t_now_ms() + T_TIMEOUT_MS;
-  while (used + 1 < len) {
+  while (used + 1 < len)
+  {
     struct pollfd p;
     long long left = deadline - t_now_ms();
     char ch;
     ssize_t n;
-    if (left <= 0) return -1;
+    if (left <= 0)
+      return -1;
     p.fd = fd;
     p.events = POLLIN;
     p.revents = 0;
-    if (poll(&p, 1, (int)left) <= 0) continue;
+    if (poll(&p, 1, (int)left) <= 0)
+      continue;
     n = read(fd, &ch, 1);
-    if (n <= 0) return -1;
-    if (ch == '\n') break;
+    if (n <= 0)
+      return -1;
+    if (ch == '\n')
+      break;
     buf[used++] = ch;
   }
   buf[used] = 0;
   return 0;
 }
 
-static inline void gate_start(gate_server *g) {
+static inline void gate_start(gate_server *g)
+{
   int in[2], out[2];
   char line[128];
   CHECK(pipe(in) == 0 && pipe(out) == 0);
@@ -58,8 +66,10 @@ static inline void gate_start(gate_server *g) {
   t_cloexec(out[1]);
   g->pid = fork();
   CHECK(g->pid >= 0);
-  if (g->pid == 0) {
-    if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0) _exit(126);
+  if (g->pid == 0)
+  {
+    if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+      _exit(126);
     execl(MYWSCLIENT_GATE_SERVER_PATH, MYWSCLIENT_GATE_SERVER_PATH, (char *)NULL);
     _exit(127);
   }
@@ -74,18 +84,21 @@ static inline void gate_start(gate_server *g) {
 }
 
 /* Sends `cmd` and reads the answer into `out` (may be NULL). */
-static inline void gate_cmd(gate_server *g, const char *cmd, char *out, size_t len) {
+static inline void gate_cmd(gate_server *g, const char *cmd, char *out, size_t len)
+{
   char line[512];
   size_t n = strlen(cmd);
   pthread_mutex_lock(&g->mu);
   CHECK(write(g->in_fd, cmd, n) == (ssize_t)n && write(g->in_fd, "\n", 1) == 1);
   CHECK(gate_read_line(g->out_fd, line, sizeof line) == 0);
   pthread_mutex_unlock(&g->mu);
-  if (out) snprintf(out, len, "%s", line);
+  if (out)
+    snprintf(out, len, "%s", line);
 }
 
 /* A number answered by a command ("COUNT 3" -> 3). */
-static inline long gate_number(gate_server *g, const char *cmd) {
+static inline long gate_number(gate_server *g, const char *cmd)
+{
   char line[128];
   const char *sp;
   gate_cmd(g, cmd, line, sizeof line);
@@ -94,19 +107,25 @@ static inline long gate_number(gate_server *g, const char *cmd) {
   return strtol(sp + 1, NULL, 10);
 }
 
-static inline void gate_url(const gate_server *g, const char *path, char *buf, size_t len) {
+static inline void gate_url(const gate_server *g, const char *path, char *buf, size_t len)
+{
   snprintf(buf, len, "ws://127.0.0.1:%d%s", g->port, path);
 }
 
-static inline void gate_stop(gate_server *g) {
+static inline void gate_stop(gate_server *g)
+{
   int status = 0;
   long long deadline = t_now_ms() + T_TIMEOUT_MS;
-  if (g->pid <= 0) return;
+  if (g->pid <= 0)
+    return;
   close(g->in_fd);
-  for (;;) {
+  for (;;)
+  {
     pid_t r = waitpid(g->pid, &status, WNOHANG);
-    if (r == g->pid || (r < 0 && errno != EINTR)) break;
-    if (t_now_ms() > deadline) {
+    if (r == g->pid || (r < 0 && errno != EINTR))
+      break;
+    if (t_now_ms() > deadline)
+    {
       kill(g->pid, SIGKILL);
       waitpid(g->pid, &status, 0);
       break;

@@ -12,30 +12,34 @@
  */
 #include "gate_util.h"
 
-typedef struct sess {
+typedef struct sess
+{
   recorder r;
   /* Guarded by r.mu. */
-  int http_errors;        /* ERROR events with an HTTP status */
+  int http_errors; /* ERROR events with an HTTP status */
   int last_http_status;
   char last_www_auth[256];
   char last_location[256];
-  int open_status;        /* http_status of the last OPEN */
-  int open_cookies;       /* Set-Cookie headers of the last OPEN */
+  int open_status;  /* http_status of the last OPEN */
+  int open_cookies; /* Set-Cookie headers of the last OPEN */
   char open_request_no[32];
   int closes_4001;
   int hook_calls;
   gate_server *token_source; /* the connect callback asks it for the token */
 } sess;
 
-static void copy_header(const mywsclient_headers *h, const char *name, char *out, size_t len) {
+static void copy_header(const mywsclient_headers *h, const char *name, char *out, size_t len)
+{
   const char *v = mywsclient_headers_get(h, name);
   snprintf(out, len, "%s", v ? v : "");
 }
 
-static void sess_on_event(void *ud, const mywsclient_event *ev) {
+static void sess_on_event(void *ud, const mywsclient_event *ev)
+{
   sess *s = (sess *)ud;
   pthread_mutex_lock(&s->r.mu);
-  if (ev->type == MYWSCLIENT_EVENT_TYPE_ERROR && ev->http_status != 0) {
+  if (ev->type == MYWSCLIENT_EVENT_TYPE_ERROR && ev->http_status != 0)
+  {
     CHECK(ev->http_headers != NULL);
     CHECK(ev->error_kind == MYWSCLIENT_ERROR_KIND_HANDSHAKE);
     s->http_errors++;
@@ -43,16 +47,19 @@ static void sess_on_event(void *ud, const mywsclient_event *ev) {
     copy_header(ev->http_headers, "WWW-Authenticate", s->last_www_auth, sizeof s->last_www_auth);
     copy_header(ev->http_headers, "location", s->last_location, sizeof s->last_location);
   }
-  if (ev->type == MYWSCLIENT_EVENT_TYPE_OPEN) {
+  if (ev->type == MYWSCLIENT_EVENT_TYPE_OPEN)
+  {
     size_t i, n = mywsclient_headers_count(ev->http_headers);
     CHECK(ev->http_headers != NULL);
     s->open_status = ev->http_status;
     s->open_cookies = 0;
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n; i++)
+    {
       const char *name = NULL, *value = NULL;
       CHECK_OK(mywsclient_headers_at(ev->http_headers, i, &name, &value));
       CHECK(name != NULL && value != NULL);
-      if (strcmp(name, "Set-Cookie") == 0) s->open_cookies++;
+      if (strcmp(name, "Set-Cookie") == 0)
+        s->open_cookies++;
     }
     CHECK_RES(mywsclient_headers_at(ev->http_headers, n, NULL, NULL), MYWSCLIENT_RESULT_NULL_ARGUMENT);
     {
@@ -61,14 +68,16 @@ static void sess_on_event(void *ud, const mywsclient_event *ev) {
     }
     copy_header(ev->http_headers, "x-gate-request", s->open_request_no, sizeof s->open_request_no);
   }
-  if (ev->type == MYWSCLIENT_EVENT_TYPE_CLOSED && ev->close_code == 4001) s->closes_4001++;
+  if (ev->type == MYWSCLIENT_EVENT_TYPE_CLOSED && ev->close_code == 4001)
+    s->closes_4001++;
   if (ev->type != MYWSCLIENT_EVENT_TYPE_ERROR && ev->type != MYWSCLIENT_EVENT_TYPE_OPEN)
     CHECK(ev->http_status == 0 && ev->http_headers == NULL);
   pthread_mutex_unlock(&s->r.mu);
   rec_on_event(&s->r, ev);
 }
 
-static mywsclient *sess_client(const char *url, sess *s) {
+static mywsclient *sess_client(const char *url, sess *s)
+{
   mywsclient *c;
   memset(s, 0, sizeof *s);
   rec_init(&s->r);
@@ -80,13 +89,15 @@ static mywsclient *sess_client(const char *url, sess *s) {
   return c;
 }
 
-static void sess_free(mywsclient *c, sess *s) {
+static void sess_free(mywsclient *c, sess *s)
+{
   mywsclient_free(c);
   rec_destroy(&s->r);
 }
 
 /* The connect callback: put the gate's current token in. */
-static void token_hook(void *ud, mywsclient_request *req) {
+static void token_hook(void *ud, mywsclient_request *req)
+{
   sess *s = (sess *)ud;
   char line[128], value[160];
   const char *protos[2] = {"chat", "v2"};
@@ -109,7 +120,8 @@ static void token_hook(void *ud, mywsclient_request *req) {
   pthread_mutex_unlock(&s->r.mu);
 }
 
-static void test_token_refresh(void) {
+static void test_token_refresh(void)
+{
   gate_server g;
   sess s;
   mywsclient *c;
@@ -124,7 +136,8 @@ static void test_token_refresh(void) {
   CHECK_OK(mywsclient_start(c));
   CHECK_RES(mywsclient_set_connect_callback(c, token_hook, &s), MYWSCLIENT_RESULT_INVALID_STATE);
   REC_EXPECT(&s.r, s.r.events[MYWSCLIENT_EVENT_TYPE_OPEN] == 1);
-  for (i = 0; i < 3; i++) {
+  for (i = 0; i < 3; i++)
+  {
     CHECK_OK(mywsclient_send(c, "hello", 5));
     REC_EXPECT(&s.r, s.r.nmsgs == (size_t)(i + 1));
     gate_cmd(&g, "rotate", NULL, 0);
@@ -145,7 +158,8 @@ static void test_token_refresh(void) {
   gate_stop(&g);
 }
 
-static void test_http_error_policies(void) {
+static void test_http_error_policies(void)
+{
   gate_server g;
   sess s;
   mywsclient *c;
@@ -184,7 +198,8 @@ static void test_http_error_policies(void) {
   gate_stop(&g);
 }
 
-static void test_redirects(void) {
+static void test_redirects(void)
+{
   gate_server g;
   sess s;
   mywsclient *c;
@@ -232,11 +247,14 @@ static void test_redirects(void) {
 }
 
 /* Waits (bounded) until the two gates together received `n` messages. */
-static void wait_gate_messages(gate_server *a, gate_server *b, long n) {
+static void wait_gate_messages(gate_server *a, gate_server *b, long n)
+{
   long long deadline = t_now_ms() + T_TIMEOUT_MS;
-  for (;;) {
+  for (;;)
+  {
     long got = gate_number(a, "messages") + gate_number(b, "messages");
-    if (got >= n) {
+    if (got >= n)
+    {
       CHECK(got == n);
       return;
     }
@@ -249,7 +267,8 @@ static void wait_gate_messages(gate_server *a, gate_server *b, long n) {
   }
 }
 
-static void test_set_url_and_reconnect(void) {
+static void test_set_url_and_reconnect(void)
+{
   gate_server a, b;
   sess s;
   mywsclient *c;
@@ -267,11 +286,13 @@ static void test_set_url_and_reconnect(void) {
   CHECK_RES(mywsclient_set_url(c, "http://nope"), MYWSCLIENT_RESULT_INVALID_ARGUMENT);
   CHECK_RES(mywsclient_set_url(c, NULL), MYWSCLIENT_RESULT_NULL_ARGUMENT);
   CHECK_OK(mywsclient_set_url(c, url_b));
-  for (i = 0; i < 20; i++) {
+  for (i = 0; i < 20; i++)
+  {
     char m[16];
     int n = snprintf(m, sizeof m, "m%d", i);
     CHECK_OK(mywsclient_send(c, m, (size_t)n));
-    if (i == 5) CHECK_OK(mywsclient_reconnect(c));
+    if (i == 5)
+      CHECK_OK(mywsclient_reconnect(c));
   }
   REC_EXPECT(&s.r, s.r.events[MYWSCLIENT_EVENT_TYPE_OPEN] == 2);
   pthread_mutex_lock(&s.r.mu);
@@ -286,7 +307,8 @@ static void test_set_url_and_reconnect(void) {
   gate_stop(&b);
 }
 
-static void test_null_arguments(void) {
+static void test_null_arguments(void)
+{
   const mywsclient_headers *h = NULL;
   t_log("NULL arguments");
   CHECK_RES(mywsclient_set_connect_callback(NULL, NULL, NULL), MYWSCLIENT_RESULT_NULL_ARGUMENT);
@@ -307,7 +329,8 @@ static void test_null_arguments(void) {
   CHECK_RES(mywsclient_headers_at(h, 0, NULL, NULL), MYWSCLIENT_RESULT_NULL_ARGUMENT);
 }
 
-int main(void) {
+int main(void)
+{
   test_null_arguments();
   test_token_refresh();
   test_http_error_policies();

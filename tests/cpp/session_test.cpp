@@ -80,14 +80,12 @@ struct Seen
   std::vector<MyWSClient::OpenInfo> openInfos;
   std::vector<std::string> messages;
 
-  template <class Pred>
-  bool wait(Pred pred, std::chrono::milliseconds timeout = 30s)
+  template <class Pred> bool wait(Pred pred, std::chrono::milliseconds timeout = 30s)
   {
     return testsupport::waitFor(m, cv, timeout, pred);
   }
 
-  template <class F>
-  void record(F f)
+  template <class F> void record(F f)
   {
     std::lock_guard<std::mutex> lock(m);
     f();
@@ -99,14 +97,16 @@ struct Seen
     CHECK(c.onMessage([this](const std::string &s) { record([&] { messages.push_back(s); }); }));
     CHECK(c.onOpen([this](const std::string &) { record([&] { opens++; }); }));
     CHECK(c.onOpenInfo([this](const MyWSClient::OpenInfo &i) { record([&] { openInfos.push_back(i); }); }));
-    CHECK(c.onClose([this](int code, const std::string &, MyWSClient::CloseInitiator) { record([&] { closeCodes.push_back(code); }); }));
+    CHECK(c.onClose([this](int code, const std::string &, MyWSClient::CloseInitiator)
+                    { record([&] { closeCodes.push_back(code); }); }));
     CHECK(c.onErrorInfo([this](const MyWSClient::ErrorInfo &e) { record([&] { errors.push_back(e); }); }));
     CHECK(c.onStopped([this] { record([&] { stopped++; }); }));
   }
 
   std::size_t httpErrors()
   {
-    return static_cast<std::size_t>(std::count_if(errors.begin(), errors.end(), [](const auto &e) { return e.httpStatus != 0; }));
+    return static_cast<std::size_t>(
+        std::count_if(errors.begin(), errors.end(), [](const auto &e) { return e.httpStatus != 0; }));
   }
 };
 
@@ -126,15 +126,17 @@ TEST(before_connect_refreshes_the_token_across_expiries)
   Seen seen; // declared first: destroyed after the client
   MyWSClient client = fastClient(gate.url("/auth"));
   seen.attach(client);
-  CHECK(client.onBeforeConnect([&](MyWSClient::Request &req) {
-    std::string token = gate.token();
-    CHECK(req.setHeader("Authorization", "Bearer " + token));
-    std::string why;
-    CHECK(!req.setHeader("Host", "evil", &why) && contains(why, "Host"));
-    CHECK(req.attempt() >= 1);
-    CHECK(contains(req.url(), "/auth"));
-    seen.record([&] { seen.hookCalls++; });
-  }));
+  CHECK(client.onBeforeConnect(
+      [&](MyWSClient::Request &req)
+      {
+        std::string token = gate.token();
+        CHECK(req.setHeader("Authorization", "Bearer " + token));
+        std::string why;
+        CHECK(!req.setHeader("Host", "evil", &why) && contains(why, "Host"));
+        CHECK(req.attempt() >= 1);
+        CHECK(contains(req.url(), "/auth"));
+        seen.record([&] { seen.hookCalls++; });
+      }));
   client.start();
   CHECK(seen.wait([&] { return seen.opens == 1; }));
   for (int i = 0; i < 3; i++)
@@ -195,7 +197,8 @@ TEST(redirects_followed_and_loops_bounded)
     const MyWSClient::OpenInfo &o = seen.openInfos[0];
     CHECK(o.httpStatus == 101);
     CHECK(o.header("X-Gate-Request") == "4");
-    CHECK(std::count_if(o.headers.begin(), o.headers.end(), [](const auto &h) { return h.first == "Set-Cookie"; }) == 2);
+    CHECK(std::count_if(o.headers.begin(), o.headers.end(), [](const auto &h) { return h.first == "Set-Cookie"; }) ==
+          2);
   }
   Seen seen; // declared first: destroyed after the client
   MyWSClient client = fastClient(gate.url("/loop/a"));
@@ -242,10 +245,12 @@ TEST(exception_in_before_connect_is_reported_and_the_attempt_goes_on)
   std::vector<std::string> errors;
   MyWSClient client = fastClient(gate.url("/"));
   seen.attach(client);
-  CHECK(client.onError([&](MyWSClient::ErrorKind k, const std::string &msg) {
-    if (k == MyWSClient::ErrorKind::Callback)
-      seen.record([&] { errors.push_back(msg); });
-  }));
+  CHECK(client.onError(
+      [&](MyWSClient::ErrorKind k, const std::string &msg)
+      {
+        if (k == MyWSClient::ErrorKind::Callback)
+          seen.record([&] { errors.push_back(msg); });
+      }));
   CHECK(client.onBeforeConnect([](MyWSClient::Request &) { throw std::runtime_error("no token service"); }));
   client.start();
   CHECK(seen.wait([&] { return seen.opens == 1 && !errors.empty(); }));
@@ -302,7 +307,8 @@ TEST(shared_io_env_switch_one_fd_per_client)
   std::mutex m;
   std::condition_variable cv;
   int echoes = 0;
-  auto onMessage = [&](const std::string &) {
+  auto onMessage = [&](const std::string &)
+  {
     std::lock_guard<std::mutex> lock(m);
     echoes++;
     cv.notify_all();
@@ -321,8 +327,10 @@ TEST(shared_io_env_switch_one_fd_per_client)
   }
   CHECK(testsupport::waitFor(m, cv, 30s, [&] { return echoes == n + 1; }));
   std::size_t after = openFds();
-  std::cout << "  open fds: " << before << " -> " << after << " for " << n << " more clients on the shared I/O threads" << std::endl;
-  CHECK_MSG(after - before < static_cast<std::size_t>(2 * n), "fds: " << before << " -> " << after << " for " << n << " clients");
+  std::cout << "  open fds: " << before << " -> " << after << " for " << n << " more clients on the shared I/O threads"
+            << std::endl;
+  CHECK_MSG(after - before < static_cast<std::size_t>(2 * n),
+            "fds: " << before << " -> " << after << " for " << n << " clients");
   CHECK(threadsNamed("mywsclient-io") == 0);
   CHECK(threadsNamed("mywsclient-io-0") == 1);
   for (auto &c : clients)
