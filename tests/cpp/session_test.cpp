@@ -39,8 +39,16 @@ std::string gatePath()
 /// asks for the token while the test thread rotates it).
 struct Gate
 {
-  Server server = Server::start({gatePath()});
+  Server server;
   std::mutex m;
+
+  /// `extra`: arguments, e.g. {"--tls-self-signed", DIR} for wss://.
+  explicit Gate(const std::vector<std::string> &extra = {})
+  {
+    std::vector<std::string> argv = {gatePath()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    server = Server::start(argv);
+  }
 
   std::string command(const std::string &cmd)
   {
@@ -213,6 +221,40 @@ TEST(redirects_followed_and_loops_bounded)
     CHECK(contains(seen.errors.back().message, "redirect loop"));
   }
   CHECK(gate.number("count /loop") == 2);
+}
+
+TEST(a_redirect_from_wss_to_ws_is_refused)
+{
+  char tmpl[] = "/tmp/mywsclient-cpp-gate-XXXXXX";
+  CHECK(mkdtemp(tmpl) != nullptr);
+  struct Cleanup
+  {
+    std::string dir;
+    ~Cleanup()
+    {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } cleanup{tmpl};
+  Gate secure({"--tls-self-signed", tmpl});
+  Gate plain;
+  Seen seen; // declared first: destroyed after the client
+  MyWSClient client = fastClient("wss://127.0.0.1:" + std::to_string(secure.server.port) + "/goto/" +
+                                 std::to_string(plain.server.port) + "/x");
+  seen.attach(client);
+  CHECK(client.setCaFile(std::string(tmpl) + "/ca.pem"));
+  CHECK(client.setFollowRedirects(5));
+  CHECK(client.setReconnect(false));
+  client.start();
+  CHECK(seen.wait([&] { return seen.stopped == 1; }));
+  {
+    std::lock_guard<std::mutex> lock(seen.m);
+    CHECK(seen.httpErrors() == 1);
+    CHECK(seen.errors.back().httpStatus == 302);
+    CHECK_MSG(contains(seen.errors.back().message, "wss:// to ws://"), seen.errors.back().message);
+    CHECK(seen.opens == 0);
+  }
+  CHECK(plain.number("count /") == 0);
 }
 
 TEST(set_url_then_reconnect_moves_to_the_second_server)
