@@ -133,11 +133,12 @@ impl Client {
         Ok(())
     }
 
-    /// Closes the current connection with 1000 (what is already queued is
-    /// written first, bounded by the close timeout) and connects again at
-    /// once, without a backoff delay; a client that is connecting or waiting
-    /// to retry starts a new attempt at once. Unsent messages stay queued
-    /// for the new connection. Returns at once (the work is done by the I/O
+    /// Closes the current connection with 1000 (bounded by the close
+    /// timeout) and connects again at once, without a backoff delay; a
+    /// client that is connecting or waiting to retry starts a new attempt at
+    /// once. Messages already handed to the old connection are written
+    /// before its close frame; the rest stay queued, in order, for the new
+    /// connection. Returns at once (the work is done by the I/O
     /// thread); `InvalidState` when the client is not running.
     pub fn reconnect(&self) -> Result<()> {
         if !self.sh.is_active() || self.sh.stop_requested() || self.state() == State::Stopped {

@@ -791,11 +791,11 @@ pub unsafe extern "C" fn mywsclient_remove_header(
     })
 }
 
-/// Closes the current connection with 1000 (what is already queued is
-/// written first, bounded by the close timeout) and connects again at once,
-/// without a backoff delay; a client that is connecting or waiting to retry
-/// starts a new attempt at once. Messages not yet written stay queued for
-/// the new connection. Returns at once; the events follow (`CLOSED` 1000 by
+/// Closes the current connection with 1000 (bounded by the close timeout)
+/// and connects again at once, without a backoff delay; a client that is
+/// connecting or waiting to retry starts a new attempt at once. Messages
+/// already handed to the old connection are written before its close frame;
+/// the rest stay queued, in order, for the new connection. Returns at once; the events follow (`CLOSED` 1000 by
 /// the client, `CONNECTING`, ...). `MYWSCLIENT_RESULT_INVALID_STATE` when the
 /// client is not running. Thread-safe; may be called from a callback.
 ///

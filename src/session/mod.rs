@@ -384,10 +384,11 @@ impl Session {
         }
     }
 
-    /// `reconnect()`: close an open connection with 1000 (what is queued
-    /// goes out first, bounded by the close timeout) and connect again at
-    /// once; an attempt in progress or a backoff wait is replaced by a new
-    /// attempt now. The backoff starts afresh.
+    /// `reconnect()`: close an open connection with 1000 and connect again
+    /// at once; an attempt in progress or a backoff wait is replaced by a
+    /// new attempt now. The backoff starts afresh. Messages already handed
+    /// to the connection go out before the close frame; the queue is not
+    /// drained into the old connection: it waits for the new one.
     fn begin_reconnect(&mut self, now: Instant) {
         self.log
             .info(format_args!("reconnecting now (reconnect() called)"));
@@ -400,7 +401,6 @@ impl Session {
                 ..
             } => {
                 self.sh.set_state(State::Closing);
-                let _ = self.fill(&mut conn, &mut ctx, usize::MAX);
                 let frame = CloseFrame {
                     code: CloseCode::Normal,
                     reason: "".into(),
