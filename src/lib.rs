@@ -34,6 +34,8 @@
 //! | `resolve.rs` | resolve overrides (curl's `CURLOPT_RESOLVE`) |
 //! | `target.rs` | the target URL, parsed by the `url` crate, with the original's conventions |
 //! | `tls_stream.rs` | TLS to an HTTPS proxy as a byte stream (for TLS inside TLS) |
+//! | `request.rs` | one attempt's request (URL, headers, subprotocols) and the HTTP response to it |
+//! | `redirect.rs` | what a non-101 answer does: follow a redirect, retry or stop |
 //! | `sys.rs` | the only `unsafe` outside `ffi/`: poll, epoll, eventfd, socket options |
 //! | `config.rs`, `error.rs`, `event.rs`, `log.rs` | plain data: options, errors, events, logging |
 //! | `ffi/` | the C ABI: C types, entry points, the panic boundary |
@@ -56,6 +58,8 @@ mod log;
 mod proxy;
 mod queue;
 mod reconnect;
+mod redirect;
+mod request;
 mod resolve;
 mod session;
 mod shared;
@@ -66,10 +70,11 @@ mod tls_stream;
 mod transport;
 
 pub use client::{Client, EventHandler, MessageHandler};
-pub use config::{Config, Endpoint, TlsOptions};
+pub use config::{Config, Endpoint, HttpErrorPolicy, TlsOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{CloseInitiator, Event, State, Stats};
 pub use log::{LogLevel, LogSink};
+pub use request::{HttpResponse, Request};
 pub use resolve::ResolveOverride;
 
 /// Entry points for the fuzzing harness in `fuzz/` (not part of the API;

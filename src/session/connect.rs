@@ -5,10 +5,12 @@
 
 use std::io;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError};
 use rustls::pki_types::ServerName;
+use rustls::ClientConfig;
 use tungstenite::protocol::{Role, WebSocketConfig, WebSocketContext};
 
 use super::conn::Conn;
@@ -19,6 +21,8 @@ use crate::error::{Error, ErrorKind};
 use crate::event::{Event, State};
 use crate::handshake;
 use crate::heartbeat::Heartbeat;
+use crate::redirect::{self, Next, CREDENTIAL_HEADERS};
+use crate::request::HttpResponse;
 use crate::resolve::{self, ResolveOverride};
 use crate::sys;
 use crate::tls;
@@ -90,7 +94,7 @@ impl Session {
     fn connect_host(&self) -> (String, u16) {
         match &self.proxy {
             Some(r) => (r.chosen.proxy.host.clone(), r.chosen.proxy.port),
-            None => (self.sh.endpoint().host.clone(), self.sh.endpoint().port),
+            None => (self.req.endpoint().host.clone(), self.req.endpoint().port),
         }
     }
 
@@ -110,7 +114,7 @@ impl Session {
                 Some(v4.unwrap_or(&t[0]).ip())
             }
             Some(res) => {
-                let ep = self.sh.endpoint();
+                let ep = self.req.endpoint();
                 let why = match res {
                     Err(e) => e.to_string(),
                     Ok(_) => "no address".into(),
@@ -176,7 +180,7 @@ impl Session {
                     } else {
                         ErrorKind::Connect
                     };
-                    let ep = self.sh.endpoint();
+                    let ep = self.req.endpoint();
                     Error::new(
                         kind,
                         format!("connect to {}:{}: {message}", ep.host, ep.port),
@@ -192,24 +196,40 @@ impl Session {
     pub(super) fn begin_attempt(&mut self, now: Instant) {
         let attempt = self.reconnect.begin_attempt();
         self.sh.set_state(State::Connecting);
-        self.log.debug(format_args!(
-            "connecting to {} (attempt {})",
-            self.sh.endpoint().url(),
-            attempt
-        ));
         self.emit(Event::Connecting { attempt });
+        // The attempt's request: the client's target, then the hook's changes.
+        self.req = self.sh.next_request(attempt);
+        if self.sh.call_connect_hook(&mut self.req) {
+            self.error(Error::new(
+                ErrorKind::Callback,
+                "the connect hook panicked; the attempt goes on with the request as it was left",
+            ));
+        }
+        self.chain = vec![self.req.url()];
+        self.log.debug(format_args!(
+            "connecting to {} (attempt {attempt})",
+            self.req.url()
+        ));
+        self.resolve(now);
+    }
+
+    /// Resolves the request's host (or connects at once to an IP literal).
+    fn resolve(&mut self, now: Instant) {
+        if let Err(e) = self.choose_proxy() {
+            return self.fail(now, e);
+        }
         if let Some(r) = &self.proxy {
             self.log.info(format_args!(
                 "connecting to {} through proxy {} (from {})",
-                self.sh.endpoint().url(),
+                self.req.endpoint().url(),
                 r.chosen.proxy,
                 r.chosen.source
             ));
         }
         let deadline = now + self.cfg.connect_timeout;
-        let rotation = attempt.saturating_sub(1) as usize;
+        let rotation = self.req.attempt().saturating_sub(1) as usize;
         let (host, port) = self.connect_host();
-        let ep = self.sh.endpoint();
+        let ep = self.req.endpoint();
         // A proxy that wants an address (socks5://, socks4://) needs the server's too.
         let target = match &self.proxy {
             Some(r) if r.chosen.proxy.scheme.resolves_locally() && ep.ip.is_none() => {
@@ -270,9 +290,17 @@ impl Session {
     /// `early` bytes already read after the proxy's reply): TLS if `wss://`,
     /// then the upgrade request.
     pub(super) fn connected(&mut self, now: Instant, link: Link, early: Vec<u8>) {
-        let ep = self.sh.endpoint();
+        let ep = self.req.endpoint().clone();
+        let tls = if ep.secure {
+            match self.tls_config() {
+                Ok(c) => Some(c),
+                Err(e) => return self.fail(now, e),
+            }
+        } else {
+            None
+        };
         let mut buf = Vec::new();
-        let t = match &self.tls {
+        let t = match &tls {
             None => {
                 buf = early;
                 match link {
@@ -327,7 +355,7 @@ impl Session {
             }
         };
         let mut conn = Conn::new(t);
-        let req = handshake::build_request(ep, &self.cfg);
+        let req = handshake::build_request(&self.req);
         conn.out.buf.extend_from_slice(&req.bytes);
         conn.out.appended += req.bytes.len() as u64;
         let deadline = now + self.cfg.handshake_timeout;
@@ -357,7 +385,7 @@ impl Session {
                             ErrorKind::Handshake,
                             format!(
                                 "{} closed the connection during the handshake",
-                                self.sh.endpoint().url()
+                                self.req.endpoint().url()
                             ),
                         ),
                     )
@@ -369,11 +397,19 @@ impl Session {
                     return self.fail(now, err);
                 }
             }
-            match handshake::parse_response(&buf, &key, &self.cfg.subprotocols) {
+            match handshake::parse_head(&buf) {
                 Ok(None) => continue,
-                Ok(Some(acc)) => {
-                    let rest = buf.split_off(acc.consumed);
-                    return self.opened(now, conn, rest, acc.protocol);
+                Ok(Some(head)) if head.response.status != 101 => {
+                    return self.refused(now, conn, head.response)
+                }
+                Ok(Some(head)) => {
+                    return match handshake::check_upgrade(head, &key, self.req.subprotocols()) {
+                        Ok(acc) => {
+                            let rest = buf.split_off(acc.consumed);
+                            self.opened(now, conn, rest, acc.protocol, acc.response)
+                        }
+                        Err(e) => self.fail(now, e),
+                    }
                 }
                 Err(e) => return self.fail(now, e),
             }
@@ -381,7 +417,7 @@ impl Session {
         if now >= deadline {
             let msg = format!(
                 "the TLS/WebSocket handshake with {} took longer than {:?}",
-                self.sh.endpoint().url(),
+                self.req.endpoint().url(),
                 self.cfg.handshake_timeout
             );
             return self.fail(now, Error::new(ErrorKind::HandshakeTimeout, msg));
@@ -405,6 +441,7 @@ impl Session {
         conn: Conn,
         rest: Vec<u8>,
         protocol: Option<String>,
+        response: HttpResponse,
     ) {
         // tungstenite zero-fills up to `read_buffer_size` bytes before every
         // read and keeps them for the connection's life: 16 KiB (not its
@@ -423,15 +460,83 @@ impl Session {
         self.sh.set_state(State::Open);
         self.log.info(format_args!(
             "connected to {}{}",
-            self.sh.endpoint().url(),
+            self.req.endpoint().url(),
             protocol
                 .as_ref()
                 .map(|p| format!(" (subprotocol {p})"))
                 .unwrap_or_default()
         ));
-        self.emit(Event::Open { protocol });
+        self.emit(Event::Open {
+            protocol,
+            response: Box::new(response),
+        });
         self.read_more = true;
         let hb = Heartbeat::new(self.cfg.heartbeat_interval, self.cfg.heartbeat_timeout, now);
         self.step_open(now, sys::Ready::default(), conn, ctx, hb, now);
+    }
+
+    /// The server answered the upgrade with `response` (not 101): follow a
+    /// redirect within this attempt, or fail the attempt (then retry or
+    /// stop, by the HTTP error policy).
+    fn refused(&mut self, now: Instant, mut conn: Conn, response: HttpResponse) {
+        conn.t.shutdown();
+        drop(conn);
+        let next = redirect::decide(
+            &response,
+            self.req.endpoint(),
+            self.cfg.max_redirects,
+            self.cfg.http_error_policy,
+            &mut self.chain,
+        );
+        match next {
+            Next::Follow {
+                endpoint,
+                cross_origin,
+            } => {
+                self.log.info(format_args!(
+                    "{} redirected ({} {}) to {}",
+                    self.req.url(),
+                    response.status,
+                    response.reason,
+                    endpoint.url()
+                ));
+                if cross_origin {
+                    for h in CREDENTIAL_HEADERS {
+                        self.req.remove_header(h);
+                    }
+                }
+                self.req.set_endpoint(endpoint);
+                self.resolve(now);
+            }
+            Next::Fail { message, stop } => {
+                self.refused_error(Error::new(ErrorKind::Handshake, message), response);
+                if stop {
+                    self.phase = Phase::Done;
+                } else {
+                    self.schedule_reconnect(now, None);
+                }
+            }
+        }
+    }
+
+    /// The TLS configuration, built on first use (the first `wss://` attempt).
+    pub(super) fn tls_config(&mut self) -> Result<Arc<ClientConfig>, Error> {
+        if let Some(c) = &self.tls {
+            return Ok(c.clone());
+        }
+        let (c, insecure) = tls::client_config(&self.cfg.tls)?;
+        if insecure {
+            self.log.warn(format_args!(
+                "TLS certificate verification is DISABLED for {} (dangerous; set by {})",
+                self.req.url(),
+                if self.cfg.tls.dangerous_disable_verification {
+                    "the client's option"
+                } else {
+                    "MYWSCLIENT_TLS_INSECURE=1"
+                }
+            ));
+        }
+        self.tls = Some(c.clone());
+        Ok(c)
     }
 }

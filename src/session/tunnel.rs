@@ -79,7 +79,7 @@ impl Session {
     /// (curl's rules), minus the no-proxy list. An invalid proxy URL from
     /// the environment ends the run with a `Proxy` error.
     pub(super) fn choose_proxy(&mut self) -> Result<(), Error> {
-        let ep = self.sh.endpoint();
+        let ep = self.req.endpoint();
         let setting = ProxySetting::from_option(self.cfg.proxy.as_deref());
         let chosen = env::choose(
             &ep.host,
@@ -138,7 +138,7 @@ impl Session {
                 }
             }
         };
-        let ep = self.sh.endpoint();
+        let ep = self.req.endpoint();
         let host = match (ep.ip, target) {
             (Some(ip), _) | (None, Some(ip)) => TargetHost::Ip(ip),
             (None, None) => TargetHost::Name(ep.host.clone()),
@@ -182,7 +182,7 @@ impl Session {
                         if let Some(r) = &self.proxy {
                             self.log.debug(format_args!(
                                 "tunnel to {} open through proxy {}",
-                                self.sh.endpoint().url(),
+                                self.req.endpoint().url(),
                                 r.chosen.proxy
                             ));
                         }
