@@ -1,0 +1,318 @@
+//! C entry points for control frames, send receipts and flow control
+//! (issue 11): `mywsclient_ping`, `mywsclient_close`, `mywsclient_send_ex`,
+//! the overflow policy, queue watermarks, discard-on-stop, and the sized
+//! statistics `mywsclient_get_stats2`.
+
+use std::os::raw::c_char;
+
+use crate::client::{CloseOptions, SendFlags};
+use crate::config::OverflowPolicy;
+use crate::ffi::boundary::{bytes_arg, fail, fail_with, obj_arg, opt_str_arg, result_of};
+use crate::ffi::client::{apply, entry, mywsclient};
+use crate::ffi::types::{mywsclient_stats, mywsclient_stats2};
+
+/// `mywsclient_send_ex()` flag: a binary message (else text, which must be UTF-8).
+pub const MYWSCLIENT_SEND_BINARY: u32 = 1;
+/// `mywsclient_send_ex()` flag: put the message at the front of the queue,
+/// ahead of every message not yet started (it never cuts into a message
+/// already being written).
+pub const MYWSCLIENT_SEND_URGENT: u32 = 2;
+/// `mywsclient_close()` flag: connect again at once after the close
+/// (keeping the queue) instead of stopping.
+pub const MYWSCLIENT_CLOSE_RECONNECT: u32 = 1;
+/// `mywsclient_close()` flag: discard what is still queued instead of
+/// keeping it for the next start; each message sent with
+/// `mywsclient_send_ex()` gets a `DISCARDED` event (reason `STOPPED`).
+/// Not with `MYWSCLIENT_CLOSE_RECONNECT`.
+pub const MYWSCLIENT_CLOSE_DISCARD: u32 = 2;
+
+/// What a send does when the queue is full (`mywsclient_set_overflow_policy()`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum mywsclient_overflow_policy {
+    /// Refuse the new message with `MYWSCLIENT_RESULT_QUEUE_FULL` (the default).
+    Refuse = 0,
+    /// Accept it and drop the oldest queued messages not yet being written
+    /// until it fits; each dropped message sent with `mywsclient_send_ex()`
+    /// gets a `DISCARDED` event (reason `OVERFLOW`). A message larger than
+    /// the queue's byte limit is still refused.
+    DropOldest = 1,
+}
+
+/// Why a message was dropped (the `discard_reason` field of a `DISCARDED`
+/// event). Same values as the Rust `DiscardReason`.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum mywsclient_discard_reason {
+    /// Not a `DISCARDED` event.
+    None = 0,
+    /// The client stopped and discarded its queue (`mywsclient_close()` with
+    /// `MYWSCLIENT_CLOSE_DISCARD`, or any stop with discard-on-stop set).
+    Stopped = 1,
+    /// The client stopped by itself (reconnecting off or given up) with
+    /// discard-on-stop set.
+    GaveUp = 2,
+    /// The overflow policy `DROP_OLDEST` made room for a newer message.
+    Overflow = 3,
+}
+
+/// Queues a message like `mywsclient_send()` / `mywsclient_send_binary()`
+/// and gives it an id: `flags` is 0 (text, which must be UTF-8) or a
+/// combination of `MYWSCLIENT_SEND_BINARY` and `MYWSCLIENT_SEND_URGENT`.
+/// On success `*id_out` (when not NULL) receives the message's id: a number
+/// above 0, larger than every id before it on this client.
+///
+/// Every accepted message gets exactly one receipt event, `WRITTEN` (all its
+/// bytes reached the kernel's socket buffer; a later resend after a broken
+/// connection gives no second one) or `DISCARDED` (with the reason), and
+/// receipts come in id order: an urgent message written ahead of older ones
+/// has its `WRITTEN` after theirs. A message still queued when the client
+/// is freed gets none. Messages sent with `mywsclient_send()` get no receipt.
+///
+/// Returns as `mywsclient_send()`, and `MYWSCLIENT_RESULT_INVALID_ARGUMENT`
+/// for an unknown flag; `*id_out` is written only on success. Thread-safe;
+/// may be called from a callback.
+///
+/// # Safety
+/// `c` is NULL or a live handle; `data` is NULL or points to `len` readable
+/// bytes; `id_out` is NULL or points to a writable `uint64_t`.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_send_ex(
+    c: *mut mywsclient,
+    data: *const u8,
+    len: usize,
+    flags: u32,
+    id_out: *mut u64,
+) -> crate::ffi::types::mywsclient_result {
+    entry(|| {
+        // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
+        let (c, data) = unsafe { (obj_arg(c, "client")?, bytes_arg(data, len, "data")?) };
+        let known = MYWSCLIENT_SEND_BINARY | MYWSCLIENT_SEND_URGENT;
+        if flags & !known != 0 {
+            return Ok(fail(
+                crate::ffi::types::mywsclient_result::InvalidArgument,
+                format!("unknown send flags {:#x}", flags & !known),
+            ));
+        }
+        let f = SendFlags {
+            binary: flags & MYWSCLIENT_SEND_BINARY != 0,
+            urgent: flags & MYWSCLIENT_SEND_URGENT != 0,
+        };
+        match c.client.send_ex(data, f) {
+            Ok(id) => {
+                if !id_out.is_null() {
+                    // SAFETY: non-NULL and writable per the contract.
+                    unsafe { id_out.write_unaligned(id) };
+                }
+                Ok(crate::ffi::types::mywsclient_result::Ok)
+            }
+            Err(e) => Ok(fail_with(&e)),
+        }
+    })
+}
+
+/// Sends a ping with `len` bytes of payload at `data` (at most 125; NULL
+/// when `len` is 0) on the current connection. When the pong arrives, a
+/// `PONG` event gives the round-trip time (`rtt_us`) and the payload; a
+/// pong answers the oldest ping with the same payload, and a server may
+/// answer only the last of several pings. The heartbeat's pings measure the
+/// round-trip time too (in the statistics) but raise no event.
+///
+/// Returns `MYWSCLIENT_RESULT_INVALID_STATE` when not connected,
+/// `..._INVALID_ARGUMENT` for more than 125 bytes. A connection that ends
+/// before the pong raises no `PONG` event. Thread-safe; may be called from
+/// a callback.
+///
+/// # Safety
+/// `c` is NULL or a live handle; `data` is NULL or points to `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_ping(
+    c: *mut mywsclient,
+    data: *const u8,
+    len: usize,
+) -> crate::ffi::types::mywsclient_result {
+    entry(|| {
+        // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
+        let (c, data) = unsafe { (obj_arg(c, "client")?, bytes_arg(data, len, "data")?) };
+        Ok(result_of(c.client.ping(data)))
+    })
+}
+
+/// Closes the connection with the application's close `code` (1000, or
+/// 3000 to 4999) and `reason` (NULL or a NUL-terminated UTF-8 string of at
+/// most 123 bytes), then stops — or, with `MYWSCLIENT_CLOSE_RECONNECT` in
+/// `flags`, connects again at once, keeping the queue.
+///
+/// Without `MYWSCLIENT_CLOSE_RECONNECT` it is `mywsclient_stop()` with a
+/// close code: what is queued is written first (bounded by the close
+/// timeout), or with `MYWSCLIENT_CLOSE_DISCARD` discarded (a `DISCARDED`
+/// event per message sent with `mywsclient_send_ex()`, before `STOPPED`).
+/// It joins the I/O thread, except from inside a callback (then it returns
+/// at once). A client that is not connected just stops.
+///
+/// With `MYWSCLIENT_CLOSE_RECONNECT` it returns at once: an open connection
+/// closes after what is already being written (the rest waits for the next
+/// connection), then a new attempt starts without backoff delay; a client
+/// that is connecting or waiting to retry starts a new attempt at once.
+///
+/// Returns `MYWSCLIENT_RESULT_INVALID_ARGUMENT` for a code, reason or flag
+/// that is not allowed (or both flags), `..._INVALID_STATE` for
+/// `MYWSCLIENT_CLOSE_RECONNECT` or `MYWSCLIENT_CLOSE_DISCARD` on a client
+/// that is not running. Thread-safe; may be called from a callback.
+///
+/// # Safety
+/// `c` is NULL or a live handle; `reason` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_close(
+    c: *mut mywsclient,
+    code: u32,
+    reason: *const c_char,
+    flags: u32,
+) -> crate::ffi::types::mywsclient_result {
+    entry(|| {
+        // SAFETY: the caller passes NULL or a live handle, and NULL or a C string.
+        let (c, reason) = unsafe { (obj_arg(c, "client")?, opt_str_arg(reason, "reason")?) };
+        let known = MYWSCLIENT_CLOSE_RECONNECT | MYWSCLIENT_CLOSE_DISCARD;
+        if flags & !known != 0 {
+            return Ok(fail(
+                crate::ffi::types::mywsclient_result::InvalidArgument,
+                format!("unknown close flags {:#x}", flags & !known),
+            ));
+        }
+        let Ok(code) = u16::try_from(code) else {
+            return Ok(fail(
+                crate::ffi::types::mywsclient_result::InvalidArgument,
+                format!("close code {code} is not 1000 or 3000-4999"),
+            ));
+        };
+        let opts = CloseOptions {
+            reconnect: flags & MYWSCLIENT_CLOSE_RECONNECT != 0,
+            discard: flags & MYWSCLIENT_CLOSE_DISCARD != 0,
+        };
+        Ok(result_of(c.client.close(code, reason.unwrap_or(""), opts)))
+    })
+}
+
+/// Sets what a send does when the queue is full: a
+/// `mywsclient_overflow_policy` value (default `REFUSE`). An unknown value
+/// gives `MYWSCLIENT_RESULT_INVALID_ARGUMENT`. Only before start or after stop.
+///
+/// # Safety
+/// `c` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_set_overflow_policy(
+    c: *mut mywsclient,
+    policy: u32,
+) -> crate::ffi::types::mywsclient_result {
+    entry(|| {
+        // SAFETY: the caller passes NULL or a live handle.
+        let c = unsafe { obj_arg(c, "client") }?;
+        let Some(p) = OverflowPolicy::from_u32(policy) else {
+            return Ok(fail(
+                crate::ffi::types::mywsclient_result::InvalidArgument,
+                format!("overflow policy {policy} is not a mywsclient_overflow_policy value (0-1)"),
+            ));
+        };
+        Ok(apply(c, move |cfg| cfg.overflow_policy = p))
+    })
+}
+
+/// Queue watermarks, in bytes of queued messages (accepted, not yet
+/// written): when the queue grows to `high` or more, a `QUEUE_HIGH` event;
+/// when it then falls to `low` or less, a `QUEUE_DRAINED` event; then again.
+/// Evaluated on the I/O thread (after sends and writes), so a queue that
+/// rises and falls between two looks raises nothing. `high` 0 turns them off
+/// (the default); else `low` < `high` is required
+/// (`..._INVALID_ARGUMENT`). Only before start or after stop.
+///
+/// # Safety
+/// `c` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_set_queue_watermarks(
+    c: *mut mywsclient,
+    high: usize,
+    low: usize,
+) -> crate::ffi::types::mywsclient_result {
+    entry(|| {
+        // SAFETY: the caller passes NULL or a live handle.
+        let c = unsafe { obj_arg(c, "client") }?;
+        Ok(apply(c, move |cfg| {
+            cfg.queue_high_watermark = high;
+            cfg.queue_low_watermark = low;
+        }))
+    })
+}
+
+/// With `discard` true, whenever the client stops — `mywsclient_stop()`,
+/// `mywsclient_close()` without `MYWSCLIENT_CLOSE_RECONNECT`, reconnecting
+/// off or given up — what is still queued is discarded instead of kept for
+/// the next start, with a `DISCARDED` event per message sent with
+/// `mywsclient_send_ex()` (reason `STOPPED`, or `GAVE_UP` when the client
+/// stopped by itself). Default false. Only before start or after stop.
+///
+/// # Safety
+/// `c` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_set_discard_on_stop(
+    c: *mut mywsclient,
+    discard: bool,
+) -> crate::ffi::types::mywsclient_result {
+    entry(|| {
+        // SAFETY: the caller passes NULL or a live handle.
+        let c = unsafe { obj_arg(c, "client") }?;
+        Ok(apply(c, move |cfg| cfg.discard_on_stop = discard))
+    })
+}
+
+/// Copies the client's counters into `*out`, of which the caller says how
+/// many bytes it has: pass `sizeof *out` (or `sizeof` of an older layout of
+/// `mywsclient_stats2`). The library writes `min(size, sizeof(its
+/// mywsclient_stats2))` bytes and leaves the rest untouched: zero-initialise
+/// the struct so that counters an older library does not know read as 0.
+/// Fields are only ever appended, so a program built against an older
+/// header keeps working with a newer library, and the reverse.
+///
+/// Returns `..._NULL_ARGUMENT` when `c` or `out` is NULL and
+/// `..._INVALID_ARGUMENT` when `size` is smaller than `sizeof(mywsclient_stats)`
+/// (the first layout, which is also the start of this one). Thread-safe;
+/// may be called from a callback.
+///
+/// # Safety
+/// `c` is NULL or a live handle; `out` is NULL or points to `size` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_get_stats2(
+    c: *const mywsclient,
+    out: *mut mywsclient_stats2,
+    size: usize,
+) -> crate::ffi::types::mywsclient_result {
+    entry(|| {
+        // SAFETY: the caller passes NULL or a live handle.
+        let c = unsafe { obj_arg(c, "client") }?;
+        if out.is_null() {
+            return Ok(fail(
+                crate::ffi::types::mywsclient_result::NullArgument,
+                "out is NULL",
+            ));
+        }
+        let min = std::mem::size_of::<mywsclient_stats>();
+        if size < min {
+            return Ok(fail(
+                crate::ffi::types::mywsclient_result::InvalidArgument,
+                format!("size {size} is smaller than sizeof(mywsclient_stats) ({min})"),
+            ));
+        }
+        let stats = mywsclient_stats2::from(&c.client.stats());
+        let n = size.min(std::mem::size_of::<mywsclient_stats2>());
+        // SAFETY: `stats` is a live value of at least `n` bytes; `out` points
+        // to `size` >= `n` writable bytes per the contract; they cannot
+        // overlap (`stats` is a local). Byte copy: no alignment assumed.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                (&stats as *const mywsclient_stats2).cast::<u8>(),
+                out.cast::<u8>(),
+                n,
+            )
+        };
+        Ok(crate::ffi::types::mywsclient_result::Ok)
+    })
+}
