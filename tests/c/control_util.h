@@ -14,7 +14,8 @@
 #error "MYWSCLIENT_CONTROL_SERVER_PATH must name the mywsclient-control-server binary"
 #endif
 
-typedef struct control_server {
+typedef struct control_server
+{
   pid_t pid;
   int stdin_fd;
   int stdout_fd;
@@ -25,11 +26,14 @@ typedef struct control_server {
 
 /* Reads the next whole line (without '\n') into `line`, waiting at most
  * `ms`. Returns 1, or 0 on timeout or EOF. */
-static inline int control_read_line(control_server *s, char *line, size_t cap, long ms) {
+static inline int control_read_line(control_server *s, char *line, size_t cap, long ms)
+{
   long long deadline = t_now_ms() + ms;
-  for (;;) {
+  for (;;)
+  {
     char *nl = (char *)memchr(s->pending, '\n', s->used);
-    if (nl) {
+    if (nl)
+    {
       size_t n = (size_t)(nl - s->pending);
       size_t copy = n < cap - 1 ? n : cap - 1;
       memcpy(line, s->pending, copy);
@@ -38,18 +42,22 @@ static inline int control_read_line(control_server *s, char *line, size_t cap, l
       s->used -= n + 1;
       return 1;
     }
-    if (s->used == sizeof s->pending) s->used = 0; /* an absurd line: drop it */
+    if (s->used == sizeof s->pending)
+      s->used = 0; /* an absurd line: drop it */
     {
       struct pollfd p;
       long long left = deadline - t_now_ms();
       ssize_t r;
-      if (left <= 0) return 0;
+      if (left <= 0)
+        return 0;
       p.fd = s->stdout_fd;
       p.events = POLLIN;
       p.revents = 0;
-      if (poll(&p, 1, (int)left) <= 0) continue;
+      if (poll(&p, 1, (int)left) <= 0)
+        continue;
       r = read(s->stdout_fd, s->pending + s->used, sizeof s->pending - s->used);
-      if (r <= 0) return 0;
+      if (r <= 0)
+        return 0;
       s->used += (size_t)r;
     }
   }
@@ -57,13 +65,18 @@ static inline int control_read_line(control_server *s, char *line, size_t cap, l
 
 /* Waits (anti-hang timeout) for a line that starts with `prefix`, skipping
  * others; copies it to `line` when not NULL. Fails the test on timeout. */
-static inline void control_expect_line(control_server *s, const char *prefix, char *line, size_t cap) {
+static inline void control_expect_line(control_server *s, const char *prefix, char *line, size_t cap)
+{
   char buf[512];
   long long deadline = t_now_ms() + T_TIMEOUT_MS;
-  while (t_now_ms() < deadline) {
-    if (!control_read_line(s, buf, sizeof buf, (long)(deadline - t_now_ms()))) break;
-    if (strncmp(buf, prefix, strlen(prefix)) == 0) {
-      if (line) snprintf(line, cap, "%s", buf);
+  while (t_now_ms() < deadline)
+  {
+    if (!control_read_line(s, buf, sizeof buf, (long)(deadline - t_now_ms())))
+      break;
+    if (strncmp(buf, prefix, strlen(prefix)) == 0)
+    {
+      if (line)
+        snprintf(line, cap, "%s", buf);
       return;
     }
   }
@@ -73,7 +86,8 @@ static inline void control_expect_line(control_server *s, const char *prefix, ch
 
 /* Starts the server with up to 4 extra arguments (pass NULL for the unused ones). */
 static inline void control_server_start(control_server *s, const char *a1, const char *a2, const char *a3,
-                                        const char *a4) {
+                                        const char *a4)
+{
   int in[2], out[2];
   char line[128];
   memset(s, 0, sizeof *s);
@@ -84,8 +98,10 @@ static inline void control_server_start(control_server *s, const char *a1, const
   t_cloexec(out[1]);
   s->pid = fork();
   CHECK(s->pid >= 0);
-  if (s->pid == 0) {
-    if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0) _exit(126);
+  if (s->pid == 0)
+  {
+    if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+      _exit(126);
     execl(MYWSCLIENT_CONTROL_SERVER_PATH, MYWSCLIENT_CONTROL_SERVER_PATH, "--addr", "127.0.0.1:0", a1, a2, a3, a4,
           (char *)NULL);
     _exit(127);
@@ -94,21 +110,24 @@ static inline void control_server_start(control_server *s, const char *a1, const
   close(out[1]);
   s->stdin_fd = in[1];
   s->stdout_fd = out[0];
-  if (!control_read_line(s, line, sizeof line, T_TIMEOUT_MS) || sscanf(line, "LISTENING %d", &s->port) != 1) {
+  if (!control_read_line(s, line, sizeof line, T_TIMEOUT_MS) || sscanf(line, "LISTENING %d", &s->port) != 1)
+  {
     fprintf(stderr, "cannot start %s\n", MYWSCLIENT_CONTROL_SERVER_PATH);
     exit(1);
   }
 }
 
 /* Sends one command line to the server. */
-static inline void control_command(control_server *s, const char *cmd) {
+static inline void control_command(control_server *s, const char *cmd)
+{
   size_t n = strlen(cmd);
   CHECK(write(s->stdin_fd, cmd, n) == (ssize_t)n);
   CHECK(write(s->stdin_fd, "\n", 1) == 1);
 }
 
 /* Stops the server: EOF on its stdin, then a bounded wait (SIGKILL after). */
-static inline void control_server_stop(control_server *s) {
+static inline void control_server_stop(control_server *s)
+{
   echo_server e;
   e.pid = s->pid;
   e.stdin_fd = s->stdin_fd;
@@ -118,7 +137,8 @@ static inline void control_server_stop(control_server *s) {
   s->pid = -1;
 }
 
-static inline void control_url(const control_server *s, char *buf, size_t len) {
+static inline void control_url(const control_server *s, char *buf, size_t len)
+{
   snprintf(buf, len, "ws://127.0.0.1:%d/", s->port);
 }
 

@@ -12,14 +12,16 @@
 
 #define MAX_RECEIPTS 20000
 
-typedef struct receipt {
+typedef struct receipt
+{
   uint64_t id;
   uint32_t type;
   uint32_t reason;
 } receipt;
 
 /* What the event callback saw, guarded by mu. */
-typedef struct dl_rec {
+typedef struct dl_rec
+{
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int opens, closes, stops, pongs, highs, drains;
@@ -32,31 +34,42 @@ typedef struct dl_rec {
   int bad; /* a field that must be 0 for this event type was not */
 } dl_rec;
 
-static void dl_init(dl_rec *r) {
+static void dl_init(dl_rec *r)
+{
   memset(r, 0, sizeof *r);
   pthread_mutex_init(&r->mu, NULL);
   pthread_cond_init(&r->cv, NULL);
 }
 
-static void dl_destroy(dl_rec *r) {
+static void dl_destroy(dl_rec *r)
+{
   pthread_mutex_destroy(&r->mu);
   pthread_cond_destroy(&r->cv);
 }
 
-static void dl_on_event(void *ud, const mywsclient_event *ev) {
+static void dl_on_event(void *ud, const mywsclient_event *ev)
+{
   dl_rec *r = (dl_rec *)ud;
   CHECK(ev != NULL && ev->text != NULL);
   pthread_mutex_lock(&r->mu);
-  switch (ev->type) {
-  case MYWSCLIENT_EVENT_TYPE_OPEN: r->opens++; break;
-  case MYWSCLIENT_EVENT_TYPE_CLOSED: r->closes++; break;
-  case MYWSCLIENT_EVENT_TYPE_STOPPED: r->stops++; break;
+  switch (ev->type)
+  {
+  case MYWSCLIENT_EVENT_TYPE_OPEN:
+    r->opens++;
+    break;
+  case MYWSCLIENT_EVENT_TYPE_CLOSED:
+    r->closes++;
+    break;
+  case MYWSCLIENT_EVENT_TYPE_STOPPED:
+    r->stops++;
+    break;
   case MYWSCLIENT_EVENT_TYPE_PONG:
     r->pongs++;
     r->last_rtt_us = ev->rtt_us;
     r->pong_len = ev->data_len;
     CHECK(ev->data_len <= sizeof r->pong_payload);
-    if (ev->data_len) memcpy(r->pong_payload, ev->data, ev->data_len);
+    if (ev->data_len)
+      memcpy(r->pong_payload, ev->data, ev->data_len);
     break;
   case MYWSCLIENT_EVENT_TYPE_WRITTEN:
   case MYWSCLIENT_EVENT_TYPE_DISCARDED:
@@ -65,7 +78,8 @@ static void dl_on_event(void *ud, const mywsclient_event *ev) {
     r->receipts[r->nreceipts].type = ev->type;
     r->receipts[r->nreceipts].reason = ev->discard_reason;
     r->nreceipts++;
-    if (ev->type == MYWSCLIENT_EVENT_TYPE_WRITTEN && ev->discard_reason != 0) r->bad++;
+    if (ev->type == MYWSCLIENT_EVENT_TYPE_WRITTEN && ev->discard_reason != 0)
+      r->bad++;
     break;
   case MYWSCLIENT_EVENT_TYPE_QUEUE_HIGH:
     r->highs++;
@@ -75,17 +89,19 @@ static void dl_on_event(void *ud, const mywsclient_event *ev) {
     r->drains++;
     r->drained_bytes = ev->queued_bytes;
     break;
-  default: break;
+  default:
+    break;
   }
-  if (ev->type != MYWSCLIENT_EVENT_TYPE_WRITTEN && ev->type != MYWSCLIENT_EVENT_TYPE_DISCARDED &&
-      ev->message_id != 0)
+  if (ev->type != MYWSCLIENT_EVENT_TYPE_WRITTEN && ev->type != MYWSCLIENT_EVENT_TYPE_DISCARDED && ev->message_id != 0)
     r->bad++;
-  if (ev->type != MYWSCLIENT_EVENT_TYPE_PONG && (ev->rtt_us != 0 || ev->data_len != 0)) r->bad++;
+  if (ev->type != MYWSCLIENT_EVENT_TYPE_PONG && (ev->rtt_us != 0 || ev->data_len != 0))
+    r->bad++;
   pthread_cond_broadcast(&r->cv);
   pthread_mutex_unlock(&r->mu);
 }
 
-static mywsclient *dl_client(const char *url, dl_rec *r) {
+static mywsclient *dl_client(const char *url, dl_rec *r)
+{
   mywsclient *c = mywsclient_new(url, 0, NULL, NULL, NULL);
   CHECK(c != NULL);
   CHECK_OK(mywsclient_set_event_callback(c, dl_on_event, r));
@@ -94,16 +110,19 @@ static mywsclient *dl_client(const char *url, dl_rec *r) {
 }
 
 /* Every id from 1 to n has exactly one receipt, in id order. */
-static void check_receipts(dl_rec *r, uint64_t n) {
+static void check_receipts(dl_rec *r, uint64_t n)
+{
   size_t i;
   pthread_mutex_lock(&r->mu);
   CHECK(r->nreceipts == n);
-  for (i = 0; i < r->nreceipts; i++) CHECK(r->receipts[i].id == (uint64_t)i + 1);
+  for (i = 0; i < r->nreceipts; i++)
+    CHECK(r->receipts[i].id == (uint64_t)i + 1);
   CHECK(r->bad == 0);
   pthread_mutex_unlock(&r->mu);
 }
 
-static void test_ping_rtt(void) {
+static void test_ping_rtt(void)
+{
   control_server s;
   dl_rec r;
   mywsclient *c;
@@ -143,7 +162,8 @@ static void test_ping_rtt(void) {
   control_server_stop(&s);
 }
 
-static void test_close_code_and_reason(void) {
+static void test_close_code_and_reason(void)
+{
   control_server s;
   dl_rec r;
   mywsclient *c;
@@ -195,7 +215,8 @@ static void test_close_code_and_reason(void) {
   control_server_stop(&s);
 }
 
-static void test_receipts_burst_cut_stop(void) {
+static void test_receipts_burst_cut_stop(void)
+{
   control_server s;
   dl_rec *r = (dl_rec *)malloc(sizeof(dl_rec));
   mywsclient *c;
@@ -216,7 +237,8 @@ static void test_receipts_burst_cut_stop(void) {
   CHECK(id == 0);
   CHECK_OK(mywsclient_start(c));
   REC_EXPECT(r, r->opens == 1);
-  for (i = 0; i < n1; i++) {
+  for (i = 0; i < n1; i++)
+  {
     char msg[32];
     int len = snprintf(msg, sizeof msg, "m%d", i);
     CHECK_OK(mywsclient_send_ex(c, (const uint8_t *)msg, (size_t)len, i % 2 ? MYWSCLIENT_SEND_BINARY : 0, &id));
@@ -226,15 +248,18 @@ static void test_receipts_burst_cut_stop(void) {
   REC_EXPECT(r, r->nreceipts == (size_t)n1);
   check_receipts(r, (uint64_t)n1);
   /* A cut in the middle of a second burst. */
-  for (i = 0; i < n2; i++) {
+  for (i = 0; i < n2; i++)
+  {
     CHECK_OK(mywsclient_send_ex(c, (const uint8_t *)"after", 5, 0, &id));
-    if (i == n2 / 2) control_command(&s, "kill");
+    if (i == n2 / 2)
+      control_command(&s, "kill");
   }
   REC_EXPECT(r, r->nreceipts == (size_t)(n1 + n2));
   check_receipts(r, (uint64_t)(n1 + n2));
   /* A server that reads nothing holds the rest; stop with discard. */
   control_command(&s, "pause");
-  for (i = 0; i < 200; i++) {
+  for (i = 0; i < 200; i++)
+  {
     static uint8_t chunk[16 << 10];
     CHECK_OK(mywsclient_send_ex(c, chunk, sizeof chunk, MYWSCLIENT_SEND_BINARY, &id));
   }
@@ -244,11 +269,15 @@ static void test_receipts_burst_cut_stop(void) {
   pthread_mutex_lock(&r->mu);
   {
     size_t k, discarded = 0;
-    for (k = 0; k < r->nreceipts; k++) {
-      if (r->receipts[k].type == MYWSCLIENT_EVENT_TYPE_DISCARDED) {
+    for (k = 0; k < r->nreceipts; k++)
+    {
+      if (r->receipts[k].type == MYWSCLIENT_EVENT_TYPE_DISCARDED)
+      {
         CHECK(r->receipts[k].reason == MYWSCLIENT_DISCARD_REASON_STOPPED);
         discarded++;
-      } else {
+      }
+      else
+      {
         CHECK(discarded == 0); /* every WRITTEN comes before the discarded tail */
       }
     }
@@ -266,7 +295,8 @@ static void test_receipts_burst_cut_stop(void) {
   control_server_stop(&s);
 }
 
-static void test_watermarks(void) {
+static void test_watermarks(void)
+{
   control_server s;
   dl_rec r;
   mywsclient *c;
@@ -283,13 +313,15 @@ static void test_watermarks(void) {
   CHECK_OK(mywsclient_start(c));
   REC_EXPECT(&r, r.opens == 1);
   /* Bounded: 64 MiB is far more than the socket buffers hold. */
-  for (i = 0; i < 1024; i++) {
+  for (i = 0; i < 1024; i++)
+  {
     int high;
     CHECK_OK(mywsclient_send_binary(c, chunk, sizeof chunk));
     pthread_mutex_lock(&r.mu);
     high = r.highs;
     pthread_mutex_unlock(&r.mu);
-    if (high) break;
+    if (high)
+      break;
   }
   REC_EXPECT(&r, r.highs == 1);
   CHECK(r.high_bytes >= (1 << 20));
@@ -303,7 +335,8 @@ static void test_watermarks(void) {
   control_server_stop(&s);
 }
 
-static void test_drop_oldest(void) {
+static void test_drop_oldest(void)
+{
   control_server s;
   dl_rec r;
   mywsclient *c;
@@ -319,14 +352,17 @@ static void test_drop_oldest(void) {
   CHECK_OK(mywsclient_set_overflow_policy(c, MYWSCLIENT_OVERFLOW_POLICY_DROP_OLDEST));
   CHECK_OK(mywsclient_set_queue_limits(c, 1 << 20, 10));
   /* Not started: everything stays queued; the 5 oldest make room. */
-  for (i = 0; i < 15; i++) CHECK_OK(mywsclient_send_ex(c, (const uint8_t *)"m", 1, 0, &id));
+  for (i = 0; i < 15; i++)
+    CHECK_OK(mywsclient_send_ex(c, (const uint8_t *)"m", 1, 0, &id));
   CHECK(id == 15);
   CHECK_OK(mywsclient_start(c));
   REC_EXPECT(&r, r.nreceipts == 15);
   check_receipts(&r, 15);
-  for (i = 0; i < 15; i++) {
+  for (i = 0; i < 15; i++)
+  {
     CHECK(r.receipts[i].type == (i < 5 ? MYWSCLIENT_EVENT_TYPE_DISCARDED : MYWSCLIENT_EVENT_TYPE_WRITTEN));
-    if (i < 5) CHECK(r.receipts[i].reason == MYWSCLIENT_DISCARD_REASON_OVERFLOW);
+    if (i < 5)
+      CHECK(r.receipts[i].reason == MYWSCLIENT_DISCARD_REASON_OVERFLOW);
   }
   {
     /* A message larger than the whole queue is still refused. */
@@ -339,7 +375,8 @@ static void test_drop_oldest(void) {
   control_server_stop(&s);
 }
 
-int main(void) {
+int main(void)
+{
   signal(SIGPIPE, SIG_IGN);
   test_ping_rtt();
   test_close_code_and_reason();

@@ -11,7 +11,8 @@
 #include <stddef.h>
 
 /* 0.1: mywsclient_stats (also the start of every mywsclient_stats2). */
-typedef struct layout_0_1 {
+typedef struct layout_0_1
+{
   uint64_t messages_sent;
   uint64_t bytes_sent;
   uint64_t messages_received;
@@ -24,7 +25,8 @@ typedef struct layout_0_1 {
 } layout_0_1;
 
 /* 0.2: the first mywsclient_stats2 (round-trip time and receipts). */
-typedef struct layout_0_2 {
+typedef struct layout_0_2
+{
   uint64_t messages_sent;
   uint64_t bytes_sent;
   uint64_t messages_received;
@@ -47,18 +49,21 @@ typedef struct layout_0_2 {
 
 /* Calls get_stats2 with `size` into a buffer of size + GUARD bytes filled
  * with 0xAB; checks that nothing past `size` changed. */
-static void sized_call(mywsclient *c, size_t size, unsigned char *copy_out) {
+static void sized_call(mywsclient *c, size_t size, unsigned char *copy_out)
+{
   unsigned char *buf = (unsigned char *)malloc(size + GUARD);
   size_t i;
   CHECK(buf != NULL);
   memset(buf, 0xAB, size + GUARD);
   CHECK_OK(mywsclient_get_stats2(c, (mywsclient_stats2 *)(void *)buf, size));
-  for (i = size; i < size + GUARD; i++) CHECK(buf[i] == 0xAB);
+  for (i = size; i < size + GUARD; i++)
+    CHECK(buf[i] == 0xAB);
   memcpy(copy_out, buf, size);
   free(buf);
 }
 
-int main(void) {
+int main(void)
+{
   echo_server srv;
   recorder r;
   mywsclient *c;
@@ -116,7 +121,8 @@ int main(void) {
     CHECK(buf != NULL);
     memset(buf + sizeof(mywsclient_stats2), 0x5A, 32 + GUARD);
     CHECK_OK(mywsclient_get_stats2(c, (mywsclient_stats2 *)(void *)buf, big));
-    for (i = sizeof(mywsclient_stats2); i < big + GUARD; i++) CHECK(buf[i] == 0x5A);
+    for (i = sizeof(mywsclient_stats2); i < big + GUARD; i++)
+      CHECK(buf[i] == 0x5A);
     free(buf);
   }
   /* Exactly-sized heap blocks: AddressSanitizer catches a byte too many. */

@@ -87,14 +87,12 @@ struct Seen
   std::vector<std::pair<std::uint64_t, int>> receipts; // id, -1 written or the discard reason
   std::size_t highBytes = 0, drainedBytes = 0;
 
-  template <class Pred>
-  bool wait(Pred pred, std::chrono::milliseconds timeout = 30s)
+  template <class Pred> bool wait(Pred pred, std::chrono::milliseconds timeout = 30s)
   {
     return testsupport::waitFor(m, cv, timeout, pred);
   }
 
-  template <class F>
-  void record(F f)
+  template <class F> void record(F f)
   {
     std::lock_guard<std::mutex> lock(m);
     f();
@@ -105,13 +103,11 @@ struct Seen
   {
     CHECK(c.onOpen([this](const std::string &) { record([&] { opens++; }); }));
     CHECK(c.onStopped([this] { record([&] { stopped++; }); }));
-    CHECK(c.onPong([this](std::chrono::microseconds rtt, const std::string &payload) {
-      record([&] { pongs.emplace_back(rtt, payload); });
-    }));
+    CHECK(c.onPong([this](std::chrono::microseconds rtt, const std::string &payload)
+                   { record([&] { pongs.emplace_back(rtt, payload); }); }));
     CHECK(c.onWritten([this](std::uint64_t id) { record([&] { receipts.emplace_back(id, -1); }); }));
-    CHECK(c.onDiscarded([this](std::uint64_t id, MyWSClient::DiscardReason why) {
-      record([&] { receipts.emplace_back(id, static_cast<int>(why)); });
-    }));
+    CHECK(c.onDiscarded([this](std::uint64_t id, MyWSClient::DiscardReason why)
+                        { record([&] { receipts.emplace_back(id, static_cast<int>(why)); }); }));
     CHECK(c.onQueueHigh([this](std::size_t bytes) { record([&] { highs++, highBytes = bytes; }); }));
     CHECK(c.onQueueDrained([this](std::size_t bytes) { record([&] { drains++, drainedBytes = bytes; }); }));
   }
@@ -184,7 +180,8 @@ TEST(receipts_for_a_burst_a_cut_and_a_discarding_stop)
   std::uint64_t last = 0;
   for (int i = 0; i < 400; i++)
   {
-    std::uint64_t id = i % 2 ? client.sendBinaryEx(std::string("b") + std::to_string(i)) : client.sendMessageEx("t" + std::to_string(i));
+    std::uint64_t id = i % 2 ? client.sendBinaryEx(std::string("b") + std::to_string(i))
+                             : client.sendMessageEx("t" + std::to_string(i));
     CHECK(id == last + 1);
     last = id;
     if (i == 200)
