@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::flow::{validate_watermarks, OverflowPolicy};
 use crate::log::{LogLevel, LogSink};
 
 /// A resolved WebSocket endpoint.
@@ -301,6 +302,20 @@ pub struct Config {
     /// one process; callbacks of clients on one shared thread run one after
     /// another, so they must not block.
     pub shared_io: bool,
+    // ----- flow control and receipts (0.2) -----
+    /// What a send does when the queue is full (default: refuse it).
+    pub overflow_policy: OverflowPolicy,
+    /// [`Event::QueueHigh`](crate::Event::QueueHigh) when the queued bytes
+    /// reach this (0, the default: no watermark events).
+    pub queue_high_watermark: usize,
+    /// [`Event::QueueDrained`](crate::Event::QueueDrained) when, after a
+    /// `QueueHigh`, the queued bytes fall to this (below the high one).
+    pub queue_low_watermark: usize,
+    /// Whenever the client stops (`stop`, `close`, reconnecting off or given
+    /// up), discard what is still queued instead of keeping it for the next
+    /// start, with [`Event::Discarded`](crate::Event::Discarded) for each
+    /// message sent with an id (default false).
+    pub discard_on_stop: bool,
 }
 
 impl Default for Config {
@@ -327,6 +342,10 @@ impl Default for Config {
             log_level: LogLevel::from_env(),
             log_sink: None,
             shared_io: false,
+            overflow_policy: OverflowPolicy::Refuse,
+            queue_high_watermark: 0,
+            queue_low_watermark: 0,
+            discard_on_stop: false,
         }
     }
 }
@@ -367,6 +386,8 @@ impl Config {
                 return bad(format!("subprotocol {p:?} is not a valid token"));
             }
         }
+        validate_watermarks(self.queue_high_watermark, self.queue_low_watermark)
+            .map_err(|m| Error::new(ErrorKind::InvalidArgument, m))?;
         if self.tls.client_cert_file.is_some() != self.tls.client_key_file.is_some() {
             return bad("a client certificate needs both a certificate file and a key file".into());
         }

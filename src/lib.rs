@@ -23,6 +23,9 @@
 //! | `session/errors.rs` | tungstenite/socket errors to [`Error`]s and close codes |
 //! | `shared.rs` | state shared by handle and driver: lifecycle, wake-up, callbacks, counters |
 //! | `queue.rs` | the send queue: admission and limits, put-back messages, queued counts |
+//! | `receipts.rs` | send receipts: message ids and their outcomes, delivered in id order |
+//! | `flow.rs` | flow control: the overflow policy and the queue watermarks |
+//! | `rtt.rs` | round-trip time: which ping a pong answers, the smoothed estimate |
 //! | `reconnect.rs` | the reconnect policy: attempt numbers, reset, max attempts, give up |
 //! | `backoff.rs` | reconnect delays: exponential backoff with jitter |
 //! | `heartbeat.rs` | half-open detection: ping after silence, dead after timeout |
@@ -44,21 +47,26 @@ mod driver;
 mod error;
 mod event;
 pub mod ffi;
+mod flow;
 mod handshake;
 mod heartbeat;
 mod log;
 mod queue;
+mod receipts;
 mod reconnect;
+mod rtt;
 mod session;
 mod shared;
 mod sys;
 mod tls;
 mod transport;
 
-pub use client::{Client, EventHandler, MessageHandler};
+pub use client::{Client, CloseOptions, EventHandler, MessageHandler, SendFlags};
 pub use config::{Config, Endpoint, TlsOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{CloseInitiator, Event, State, Stats};
+pub use flow::OverflowPolicy;
+pub use receipts::DiscardReason;
 pub use log::{LogLevel, LogSink};
 
 /// Entry points for the fuzzing harness in `fuzz/` (not part of the API;

@@ -17,6 +17,7 @@
 //!   one entry, not one per message.
 
 use std::collections::BTreeMap;
+use std::ffi::CStr;
 
 /// Why a message was dropped without being written. Values are part of the
 /// C ABI (`mywsclient_discard_reason`); never reuse one.
@@ -31,6 +32,34 @@ pub enum DiscardReason {
     GaveUp = 2,
     /// The overflow policy `DropOldest` dropped it to make room for a newer one.
     Overflow = 3,
+}
+
+impl DiscardReason {
+    /// Every reason, in the order of their discriminants.
+    pub const ALL: [DiscardReason; 3] = [
+        DiscardReason::Stopped,
+        DiscardReason::GaveUp,
+        DiscardReason::Overflow,
+    ];
+
+    /// A short, stable, lower-case name, NUL-terminated.
+    pub const fn name(self) -> &'static CStr {
+        match self {
+            DiscardReason::Stopped => c"stopped",
+            DiscardReason::GaveUp => c"gave-up",
+            DiscardReason::Overflow => c"overflow",
+        }
+    }
+}
+
+impl TryFrom<u32> for DiscardReason {
+    /// The value that names no reason.
+    type Error = u32;
+
+    /// The reason with this discriminant (checked).
+    fn try_from(v: u32) -> Result<Self, u32> {
+        Self::ALL.into_iter().find(|r| *r as u32 == v).ok_or(v)
+    }
 }
 
 /// What became of a message sent with an id.
@@ -73,6 +102,7 @@ impl Receipts {
     }
 
     /// Ids assigned whose outcome was not delivered yet.
+    #[cfg(test)]
     pub(crate) fn pending(&self) -> u64 {
         self.next_id - self.next_out
     }
@@ -108,6 +138,13 @@ impl Receipts {
         true
     }
 
+    /// Whether `pop_ready` has something.
+    pub(crate) fn peek_ready(&self) -> bool {
+        self.decided
+            .first_key_value()
+            .is_some_and(|(k, _)| *k == self.next_out)
+    }
+
     /// The next outcome to deliver, if it is decided.
     pub(crate) fn pop_ready(&mut self) -> Option<(u64, Outcome)> {
         let entry = self.decided.first_entry()?;
@@ -125,6 +162,7 @@ impl Receipts {
     }
 
     /// Runs of decided outcomes waiting for an older one (memory held).
+    #[cfg(test)]
     pub(crate) fn waiting_runs(&self) -> usize {
         self.decided.len()
     }

@@ -56,6 +56,13 @@ impl Reconnect {
         self.attempt
     }
 
+    /// Starts afresh (a deliberate reconnect, `Client::close` with
+    /// `reconnect`): attempt numbers and backoff as after a healthy connection.
+    pub fn reset(&mut self) {
+        self.backoff.reset();
+        self.attempt = 0;
+    }
+
     /// A connection or an attempt ended. `healthy`: how long the connection
     /// was open (`None` when the attempt never opened); at least
     /// `backoff_reset_after` starts the numbering and the backoff afresh.

@@ -49,6 +49,7 @@ impl Pings {
     }
 
     /// Pings still waiting.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.outstanding.len()
     }

@@ -22,14 +22,14 @@ use crate::tls;
 /// `mywsclient_free()`. Every function may be called on it from any thread,
 /// concurrently, except `mywsclient_free()`, which must be the last call.
 pub struct mywsclient {
-    client: Client,
+    pub(crate) client: Client,
     /// Closed when the handle is freed from inside one of its callbacks (the
     /// core then detaches the message and event handlers by itself).
     log_gate: LogGate,
 }
 
 /// Runs an entry point: panics and argument errors become result codes.
-fn entry(f: impl FnOnce() -> Result<mywsclient_result, ArgError>) -> mywsclient_result {
+pub(crate) fn entry(f: impl FnOnce() -> Result<mywsclient_result, ArgError>) -> mywsclient_result {
     guard(|| f().unwrap_or_else(|e| e.0))
 }
 
@@ -46,7 +46,7 @@ unsafe fn configure(c: *mut mywsclient, f: impl FnOnce(&mut Config)) -> mywsclie
 }
 
 /// Applies a configuration change to a checked handle.
-fn apply(c: &mywsclient, f: impl FnOnce(&mut Config)) -> mywsclient_result {
+pub(crate) fn apply(c: &mywsclient, f: impl FnOnce(&mut Config)) -> mywsclient_result {
     result_of(c.client.configure(f))
 }
 

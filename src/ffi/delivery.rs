@@ -6,10 +6,11 @@
 use std::os::raw::c_char;
 
 use crate::client::{CloseOptions, SendFlags};
-use crate::config::OverflowPolicy;
 use crate::ffi::boundary::{bytes_arg, fail, fail_with, obj_arg, opt_str_arg, result_of};
 use crate::ffi::client::{apply, entry, mywsclient};
-use crate::ffi::types::{mywsclient_stats, mywsclient_stats2};
+use crate::ffi::types::mywsclient_result;
+use crate::flow::OverflowPolicy;
+use crate::receipts::DiscardReason;
 
 /// `mywsclient_send_ex()` flag: a binary message (else text, which must be UTF-8).
 pub const MYWSCLIENT_SEND_BINARY: u32 = 1;
@@ -40,7 +41,7 @@ pub enum mywsclient_overflow_policy {
 }
 
 /// Why a message was dropped (the `discard_reason` field of a `DISCARDED`
-/// event). Same values as the Rust `DiscardReason`.
+/// event). Same values as the Rust `DiscardReason`; 0 means none.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum mywsclient_discard_reason {
@@ -54,6 +55,46 @@ pub enum mywsclient_discard_reason {
     GaveUp = 2,
     /// The overflow policy `DROP_OLDEST` made room for a newer message.
     Overflow = 3,
+}
+
+impl From<OverflowPolicy> for mywsclient_overflow_policy {
+    fn from(p: OverflowPolicy) -> Self {
+        match p {
+            OverflowPolicy::Refuse => mywsclient_overflow_policy::Refuse,
+            OverflowPolicy::DropOldest => mywsclient_overflow_policy::DropOldest,
+        }
+    }
+}
+
+impl From<mywsclient_overflow_policy> for OverflowPolicy {
+    fn from(p: mywsclient_overflow_policy) -> Self {
+        match p {
+            mywsclient_overflow_policy::Refuse => OverflowPolicy::Refuse,
+            mywsclient_overflow_policy::DropOldest => OverflowPolicy::DropOldest,
+        }
+    }
+}
+
+impl From<DiscardReason> for mywsclient_discard_reason {
+    fn from(r: DiscardReason) -> Self {
+        match r {
+            DiscardReason::Stopped => mywsclient_discard_reason::Stopped,
+            DiscardReason::GaveUp => mywsclient_discard_reason::GaveUp,
+            DiscardReason::Overflow => mywsclient_discard_reason::Overflow,
+        }
+    }
+}
+
+impl mywsclient_discard_reason {
+    /// The core reason (None for `NONE`).
+    pub fn to_core(self) -> Option<DiscardReason> {
+        match self {
+            mywsclient_discard_reason::None => None,
+            mywsclient_discard_reason::Stopped => Some(DiscardReason::Stopped),
+            mywsclient_discard_reason::GaveUp => Some(DiscardReason::GaveUp),
+            mywsclient_discard_reason::Overflow => Some(DiscardReason::Overflow),
+        }
+    }
 }
 
 /// Queues a message like `mywsclient_send()` / `mywsclient_send_binary()`
@@ -83,14 +124,14 @@ pub unsafe extern "C" fn mywsclient_send_ex(
     len: usize,
     flags: u32,
     id_out: *mut u64,
-) -> crate::ffi::types::mywsclient_result {
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
         let (c, data) = unsafe { (obj_arg(c, "client")?, bytes_arg(data, len, "data")?) };
         let known = MYWSCLIENT_SEND_BINARY | MYWSCLIENT_SEND_URGENT;
         if flags & !known != 0 {
             return Ok(fail(
-                crate::ffi::types::mywsclient_result::InvalidArgument,
+                mywsclient_result::InvalidArgument,
                 format!("unknown send flags {:#x}", flags & !known),
             ));
         }
@@ -104,7 +145,7 @@ pub unsafe extern "C" fn mywsclient_send_ex(
                     // SAFETY: non-NULL and writable per the contract.
                     unsafe { id_out.write_unaligned(id) };
                 }
-                Ok(crate::ffi::types::mywsclient_result::Ok)
+                Ok(mywsclient_result::Ok)
             }
             Err(e) => Ok(fail_with(&e)),
         }
@@ -130,7 +171,7 @@ pub unsafe extern "C" fn mywsclient_ping(
     c: *mut mywsclient,
     data: *const u8,
     len: usize,
-) -> crate::ffi::types::mywsclient_result {
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
         let (c, data) = unsafe { (obj_arg(c, "client")?, bytes_arg(data, len, "data")?) };
@@ -168,20 +209,20 @@ pub unsafe extern "C" fn mywsclient_close(
     code: u32,
     reason: *const c_char,
     flags: u32,
-) -> crate::ffi::types::mywsclient_result {
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle, and NULL or a C string.
         let (c, reason) = unsafe { (obj_arg(c, "client")?, opt_str_arg(reason, "reason")?) };
         let known = MYWSCLIENT_CLOSE_RECONNECT | MYWSCLIENT_CLOSE_DISCARD;
         if flags & !known != 0 {
             return Ok(fail(
-                crate::ffi::types::mywsclient_result::InvalidArgument,
+                mywsclient_result::InvalidArgument,
                 format!("unknown close flags {:#x}", flags & !known),
             ));
         }
         let Ok(code) = u16::try_from(code) else {
             return Ok(fail(
-                crate::ffi::types::mywsclient_result::InvalidArgument,
+                mywsclient_result::InvalidArgument,
                 format!("close code {code} is not 1000 or 3000-4999"),
             ));
         };
@@ -203,13 +244,13 @@ pub unsafe extern "C" fn mywsclient_close(
 pub unsafe extern "C" fn mywsclient_set_overflow_policy(
     c: *mut mywsclient,
     policy: u32,
-) -> crate::ffi::types::mywsclient_result {
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle.
         let c = unsafe { obj_arg(c, "client") }?;
-        let Some(p) = OverflowPolicy::from_u32(policy) else {
+        let Ok(p) = OverflowPolicy::try_from(policy) else {
             return Ok(fail(
-                crate::ffi::types::mywsclient_result::InvalidArgument,
+                mywsclient_result::InvalidArgument,
                 format!("overflow policy {policy} is not a mywsclient_overflow_policy value (0-1)"),
             ));
         };
@@ -232,7 +273,7 @@ pub unsafe extern "C" fn mywsclient_set_queue_watermarks(
     c: *mut mywsclient,
     high: usize,
     low: usize,
-) -> crate::ffi::types::mywsclient_result {
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle.
         let c = unsafe { obj_arg(c, "client") }?;
@@ -256,63 +297,10 @@ pub unsafe extern "C" fn mywsclient_set_queue_watermarks(
 pub unsafe extern "C" fn mywsclient_set_discard_on_stop(
     c: *mut mywsclient,
     discard: bool,
-) -> crate::ffi::types::mywsclient_result {
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle.
         let c = unsafe { obj_arg(c, "client") }?;
         Ok(apply(c, move |cfg| cfg.discard_on_stop = discard))
-    })
-}
-
-/// Copies the client's counters into `*out`, of which the caller says how
-/// many bytes it has: pass `sizeof *out` (or `sizeof` of an older layout of
-/// `mywsclient_stats2`). The library writes `min(size, sizeof(its
-/// mywsclient_stats2))` bytes and leaves the rest untouched: zero-initialise
-/// the struct so that counters an older library does not know read as 0.
-/// Fields are only ever appended, so a program built against an older
-/// header keeps working with a newer library, and the reverse.
-///
-/// Returns `..._NULL_ARGUMENT` when `c` or `out` is NULL and
-/// `..._INVALID_ARGUMENT` when `size` is smaller than `sizeof(mywsclient_stats)`
-/// (the first layout, which is also the start of this one). Thread-safe;
-/// may be called from a callback.
-///
-/// # Safety
-/// `c` is NULL or a live handle; `out` is NULL or points to `size` writable bytes.
-#[no_mangle]
-pub unsafe extern "C" fn mywsclient_get_stats2(
-    c: *const mywsclient,
-    out: *mut mywsclient_stats2,
-    size: usize,
-) -> crate::ffi::types::mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        if out.is_null() {
-            return Ok(fail(
-                crate::ffi::types::mywsclient_result::NullArgument,
-                "out is NULL",
-            ));
-        }
-        let min = std::mem::size_of::<mywsclient_stats>();
-        if size < min {
-            return Ok(fail(
-                crate::ffi::types::mywsclient_result::InvalidArgument,
-                format!("size {size} is smaller than sizeof(mywsclient_stats) ({min})"),
-            ));
-        }
-        let stats = mywsclient_stats2::from(&c.client.stats());
-        let n = size.min(std::mem::size_of::<mywsclient_stats2>());
-        // SAFETY: `stats` is a live value of at least `n` bytes; `out` points
-        // to `size` >= `n` writable bytes per the contract; they cannot
-        // overlap (`stats` is a local). Byte copy: no alignment assumed.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                (&stats as *const mywsclient_stats2).cast::<u8>(),
-                out.cast::<u8>(),
-                n,
-            )
-        };
-        Ok(crate::ffi::types::mywsclient_result::Ok)
     })
 }

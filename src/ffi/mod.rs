@@ -3,7 +3,9 @@
 //! One file per C object plus the boundary helpers: [`client`] (the
 //! `mywsclient` handle and its functions), [`callbacks`] (the C callback
 //! types and their trampolines), [`types`] (result code, enums, event and
-//! stats structs), [`errors`] (code names, last error), [`version`], and
+//! stats structs), [`errors`] (code names, last error), [`version`],
+//! [`delivery`] (ping, close, send receipts, flow control), [`stats`] (the
+//! sized statistics `mywsclient_get_stats2`), and
 //! [`boundary`] (the one `catch_unwind` helper every entry point runs in,
 //! argument checks, the thread-local last error).
 //!
@@ -15,6 +17,8 @@
 pub mod boundary;
 pub mod callbacks;
 pub mod client;
+pub mod delivery;
 pub mod errors;
+pub mod stats;
 pub mod types;
 pub mod version;

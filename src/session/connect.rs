@@ -297,6 +297,9 @@ impl Session {
             Some(ws_cfg),
         ));
         self.sh.count_connection();
+        // Pings belong to one connection: none carried over.
+        self.pings = crate::rtt::Pings::default();
+        drop(self.sh.take_pings());
         self.sh.set_state(State::Open);
         self.log.info(format_args!(
             "connected to {}{}",

@@ -16,6 +16,7 @@ use super::{Closing, Phase, Session, OUT_HIGH_WATER, READ_BATCH};
 use crate::error::{Error, ErrorKind};
 use crate::event::{CloseInitiator, Event, State};
 use crate::heartbeat::{self, Heartbeat};
+use crate::rtt::PingSource;
 use crate::sys;
 
 impl Session {
@@ -100,6 +101,7 @@ impl Session {
                     .debug(format_args!("no data for {:?}: ping", hb.silent_for(now)));
                 let _ = ctx.write(&mut io_of(&mut conn), Message::Ping(Bytes::new()));
                 let _ = ctx.flush(&mut io_of(&mut conn));
+                self.pings.sent(b"", now, PingSource::Heartbeat);
             }
             heartbeat::Action::Dead => {
                 let msg = format!(
@@ -113,6 +115,19 @@ impl Session {
                     Some(now - opened),
                     Error::new(ErrorKind::HeartbeatTimeout, msg),
                 );
+            }
+        }
+        // The application's pings go ahead of queued messages not yet in
+        // the output buffer.
+        for payload in self.sh.take_pings() {
+            self.pings.sent(&payload, now, PingSource::User);
+            let mut io = io_of(&mut conn);
+            if let Err(e) = ctx
+                .write(&mut io, Message::Ping(payload))
+                .and_then(|_| ctx.flush(&mut io))
+            {
+                let err = self.ws_error(&conn, e);
+                return self.drop_conn(now, conn, Some(now - opened), err);
             }
         }
         if !self.stopping {
@@ -166,16 +181,22 @@ impl Session {
         if finished || now >= close.deadline {
             conn.t.shutdown();
             self.requeue(conn);
+            let (code, reason) = std::mem::replace(&mut self.closing_with, (1000, String::new()));
+            if !close.by_peer && (self.stopping || self.reconnect_at_once) {
+                self.emit(Event::Closed {
+                    code,
+                    reason,
+                    initiator: CloseInitiator::Client,
+                });
+            }
+            if !self.stopping && std::mem::take(&mut self.reconnect_at_once) {
+                // The application closed to reconnect: at once, no backoff.
+                self.begin_attempt(now);
+                return;
+            }
             if !self.stopping {
                 self.schedule_reconnect(now, Some(close.healthy));
                 return;
-            }
-            if !close.by_peer {
-                self.emit(Event::Closed {
-                    code: 1000,
-                    reason: String::new(),
-                    initiator: CloseInitiator::Client,
-                });
             }
             self.phase = Phase::Done;
             return;
@@ -240,7 +261,8 @@ impl Session {
                 Ok(Message::Text(t)) => self.deliver(t.as_bytes(), false),
                 Ok(Message::Binary(b)) => self.deliver(&b, true),
                 Ok(Message::Close(f)) => return Ok(Some(f)),
-                Ok(_) => {} // ping (answered by tungstenite), pong, raw frame
+                Ok(Message::Pong(p)) => self.on_pong(&p),
+                Ok(_) => {} // ping (answered by tungstenite), raw frame
                 Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
                     return Ok(None)
                 }
@@ -253,6 +275,22 @@ impl Session {
         }
         self.read_more = true;
         Ok(None)
+    }
+
+    /// A pong arrived: the round-trip time of the ping it answers, and a
+    /// `Pong` event when the application sent that ping.
+    fn on_pong(&mut self, payload: &[u8]) {
+        let Some((rtt, source)) = self.pings.pong(payload, Instant::now()) else {
+            self.log.debug(format_args!("unsolicited pong ignored"));
+            return;
+        };
+        self.sh.record_rtt(rtt);
+        if source == PingSource::User {
+            self.emit(Event::Pong {
+                rtt,
+                payload: payload.to_vec(),
+            });
+        }
     }
 
     /// Puts messages that did not fully reach the kernel back in front of the queue.

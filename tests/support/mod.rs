@@ -5,6 +5,8 @@
 //! messages and log lines and waits on them with a timeout.
 #![allow(dead_code, unused_imports)]
 
+#[path = "../../tools/src/control.rs"]
+pub mod control;
 #[path = "../../tools/src/echo.rs"]
 pub mod echo;
 pub mod hostile;
