@@ -214,7 +214,11 @@ fn receipts_for_a_burst_each_id_once_in_order() {
 
 #[test]
 fn receipts_across_a_cut_and_a_discarding_stop() {
-    let server = control(ControlConfig::default());
+    // A small receive buffer: once paused, the server holds little.
+    let server = control(ControlConfig {
+        recv_buffer: Some(16 << 10),
+        ..ControlConfig::default()
+    });
     let (c, rec) = client(&server.url(), test_config());
     c.start().unwrap();
     rec.expect_open(0, WAIT);
@@ -229,7 +233,9 @@ fn receipts_across_a_cut_and_a_discarding_stop() {
     // The server stops reading: the rest piles up, then is discarded.
     server.pause_reading();
     let chunk = vec![1u8; 16 << 10];
-    for _ in 0..300 {
+    // 9.6 MB: more than the client's socket buffer (at most 4 MiB here)
+    // and its output buffer can hold.
+    for _ in 0..600 {
         last = c.send_ex(&chunk, BINARY).unwrap();
     }
     let discard = CloseOptions {
@@ -240,7 +246,7 @@ fn receipts_across_a_cut_and_a_discarding_stop() {
     let r = expect_receipts(&rec, last);
     let first_discard = r.iter().position(|(_, w)| w.is_some());
     let tail = first_discard.map_or(0, |i| r.len() - i);
-    assert!(tail > 0, "a paused server cannot have taken 4.8 MB: {r:?}");
+    assert!(tail > 0, "a paused server cannot have taken 9.6 MB: {r:?}");
     assert!(r[r.len() - tail..]
         .iter()
         .all(|(_, w)| *w == Some(DiscardReason::Stopped)));

@@ -672,6 +672,68 @@ mod tests {
             &[],
         );
         assert_eq!(mywsclient_error_kind::None.to_core(), None);
+        // Control frames, receipts, flow control (0.2).
+        use crate::ffi::delivery::mywsclient_overflow_policy;
+        use crate::flow::OverflowPolicy;
+        use crate::receipts::DiscardReason;
+        check_pairs(
+            &DiscardReason::ALL,
+            "MYWSCLIENT_DISCARD_REASON_",
+            DiscardReason::name,
+            |r| {
+                let c = mywsclient_discard_reason::from(r);
+                (c as u32, c.to_core())
+            },
+            &[("NONE", 0)],
+        );
+        check_pairs(
+            &OverflowPolicy::ALL,
+            "MYWSCLIENT_OVERFLOW_POLICY_",
+            OverflowPolicy::name,
+            |p| {
+                let c = mywsclient_overflow_policy::from(p);
+                (c as u32, Some(c.into()))
+            },
+            &[],
+        );
+        assert_eq!(mywsclient_discard_reason::None.to_core(), None);
+    }
+
+    #[test]
+    fn delivery_events_fill_their_appended_fields() {
+        use crate::receipts::DiscardReason;
+        let ev = Event::Pong {
+            rtt: Duration::from_micros(1234),
+            payload: b"abc".to_vec(),
+        };
+        let (e, t) = event_fields(&ev);
+        assert_eq!((e.r#type, e.rtt_us, e.data_len, t), (7, 1234, 3, ""));
+        // SAFETY: `data` points into `ev`'s payload, alive here.
+        assert_eq!(unsafe { std::slice::from_raw_parts(e.data, e.data_len) }, b"abc");
+        let (e, _) = event_fields(&Event::Pong {
+            rtt: Duration::ZERO,
+            payload: Vec::new(),
+        });
+        assert!(e.data.is_null() && e.data_len == 0);
+        let (e, _) = event_fields(&Event::Written { id: 42 });
+        assert_eq!((e.r#type, e.message_id, e.discard_reason), (8, 42, 0));
+        let (e, _) = event_fields(&Event::Discarded {
+            id: 7,
+            reason: DiscardReason::Overflow,
+        });
+        assert_eq!((e.r#type, e.message_id, e.discard_reason), (9, 7, 3));
+        let (e, _) = event_fields(&Event::QueueHigh {
+            queued_bytes: 10,
+            queued_messages: 2,
+        });
+        assert_eq!((e.r#type, e.queued_bytes, e.queued_messages), (10, 10, 2));
+        let (e, _) = event_fields(&Event::QueueDrained {
+            queued_bytes: 1,
+            queued_messages: 1,
+        });
+        assert_eq!((e.r#type, e.queued_bytes, e.message_id, e.rtt_us), (11, 1, 0, 0));
+        let (e, _) = event_fields(&Event::Stopped);
+        assert_eq!((e.message_id, e.rtt_us, e.queued_bytes), (0, 0, 0));
     }
 
     #[test]

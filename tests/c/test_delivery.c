@@ -10,7 +10,7 @@
  */
 #include "control_util.h"
 
-#define MAX_RECEIPTS 20000
+#define MAX_RECEIPTS 4096
 
 typedef struct receipt
 {
@@ -227,7 +227,7 @@ static void test_receipts_burst_cut_stop(void)
   const int n1 = 500, n2 = 500;
   t_log("receipts: a burst, a cut, a stop with discard");
   CHECK(r != NULL);
-  control_server_start(&s, NULL, NULL, NULL, NULL);
+  control_server_start(&s, "--recv-buffer", "16384", NULL, NULL);
   control_url(&s, url, sizeof url);
   dl_init(r);
   c = dl_client(url, r);
@@ -282,6 +282,7 @@ static void test_receipts_burst_cut_stop(void)
       }
     }
     t_log("of %llu messages, %zu discarded at stop", (unsigned long long)id, discarded);
+    CHECK(discarded > 0); /* 9.6 MB cannot all fit the socket buffers of a paused server */
     memset(&st, 0, sizeof st);
     CHECK_OK(mywsclient_get_stats2(c, &st, sizeof st));
     CHECK(st.receipts_written + st.receipts_discarded == id);
