@@ -583,8 +583,8 @@ public:
       return fail(why, notUsable());
     if (code < 0 || reason.find('\0') != std::string::npos)
       return fail(why, "close code must be 1000 or 3000-4999 and the reason must not contain NUL");
-    std::uint32_t flags = then == AfterClose::Reconnect        ? MYWSCLIENT_CLOSE_RECONNECT
-                          : then == AfterClose::StopAndDiscard ? MYWSCLIENT_CLOSE_DISCARD
+    std::uint32_t flags = then == AfterClose::Reconnect        ? static_cast<std::uint32_t>(MYWSCLIENT_CLOSE_RECONNECT)
+                          : then == AfterClose::StopAndDiscard ? static_cast<std::uint32_t>(MYWSCLIENT_CLOSE_DISCARD)
                                                                : 0u;
     return check(mywsclient_close(handle_.get(), static_cast<std::uint32_t>(code), reason.c_str(), flags), why);
   }
@@ -595,13 +595,17 @@ public:
   /// yet started.
   std::uint64_t sendMessageEx(const std::string &message, bool urgent = false, std::string *why = nullptr)
   {
-    return sendEx(message.data(), message.size(), urgent ? MYWSCLIENT_SEND_URGENT : 0u, why);
+    return sendEx(message.data(), message.size(), urgent ? static_cast<std::uint32_t>(MYWSCLIENT_SEND_URGENT) : 0u,
+                  why);
   }
 
   /// Queues a binary message and returns its id, or 0 (see sendMessageEx).
   std::uint64_t sendBinaryEx(const void *data, std::size_t len, bool urgent = false, std::string *why = nullptr)
   {
-    return sendEx(data, len, MYWSCLIENT_SEND_BINARY | (urgent ? MYWSCLIENT_SEND_URGENT : 0u), why);
+    return sendEx(data, len,
+                  static_cast<std::uint32_t>(MYWSCLIENT_SEND_BINARY) |
+                      (urgent ? static_cast<std::uint32_t>(MYWSCLIENT_SEND_URGENT) : 0u),
+                  why);
   }
   std::uint64_t sendBinaryEx(const std::string &data, bool urgent = false, std::string *why = nullptr)
   {

@@ -251,7 +251,12 @@ impl Client {
                 ));
             }
         }
-        self.enqueue_ex(Bytes::copy_from_slice(data), flags.binary, true, flags.urgent)
+        self.enqueue_ex(
+            Bytes::copy_from_slice(data),
+            flags.binary,
+            true,
+            flags.urgent,
+        )
     }
 
     /// Sends a ping with `payload` (at most 125 bytes) on the current

@@ -66,8 +66,8 @@ pub use config::{Config, Endpoint, TlsOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{CloseInitiator, Event, State, Stats};
 pub use flow::OverflowPolicy;
-pub use receipts::DiscardReason;
 pub use log::{LogLevel, LogSink};
+pub use receipts::DiscardReason;
 
 /// Entry points for the fuzzing harness in `fuzz/` (not part of the API;
 /// built with the `fuzzing` feature only).

@@ -20,7 +20,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -156,6 +156,9 @@ pub(crate) struct SendQueue {
     receipts: Mutex<Receipts>,
     watermarks: Mutex<Watermarks>,
     dropped: Dropped,
+    /// Fast paths: an id was ever assigned; watermarks are on.
+    ids_used: AtomicBool,
+    watermarks_on: AtomicBool,
 }
 
 impl SendQueue {
@@ -175,6 +178,8 @@ impl SendQueue {
             receipts: Mutex::new(Receipts::default()),
             watermarks: Mutex::new(Watermarks::default()),
             dropped: Dropped::default(),
+            ids_used: AtomicBool::new(false),
+            watermarks_on: AtomicBool::new(false),
         };
         q.set_limits(limits);
         q
@@ -184,6 +189,7 @@ impl SendQueue {
     pub fn set_flow(&self, policy: OverflowPolicy, high: usize, low: usize) {
         self.policy.store(policy as u32, Ordering::SeqCst);
         *lock(&self.watermarks) = Watermarks::new(high, low);
+        self.watermarks_on.store(high != 0, Ordering::SeqCst);
     }
 
     fn policy(&self) -> OverflowPolicy {
@@ -217,7 +223,12 @@ impl SendQueue {
     /// Admits a message, with an id when `with_id`, at the end of the urgent
     /// line when `urgent`. On a full queue the overflow policy refuses it or
     /// drops the oldest messages not taken yet until it fits. Never blocks.
-    pub fn push_ex(&self, mut msg: Outgoing, with_id: bool, urgent: bool) -> Result<Pushed, Refused> {
+    pub fn push_ex(
+        &self,
+        mut msg: Outgoing,
+        with_id: bool,
+        urgent: bool,
+    ) -> Result<Pushed, Refused> {
         let limits = self.limits();
         let len = msg.data.len();
         if len > limits.max_message_size {
@@ -254,6 +265,7 @@ impl SendQueue {
             }
         }
         if with_id {
+            self.ids_used.store(true, Ordering::SeqCst);
             msg.id = lock(&self.receipts).assign();
         }
         let id = msg.id;
@@ -263,7 +275,9 @@ impl SendQueue {
             // The receiver lives as long as the sender: this cannot fail.
             let _ = self.tx.send(msg);
         }
-        wake |= lock(&self.watermarks).reaches_high(self.queued_bytes());
+        if self.watermarks_on.load(Ordering::Relaxed) {
+            wake |= lock(&self.watermarks).reaches_high(self.queued_bytes());
+        }
         Ok(Pushed { id, wake })
     }
 
@@ -312,19 +326,26 @@ impl SendQueue {
 
     /// The next receipt to report, in id order, if decided.
     pub fn pop_receipt(&self) -> Option<(u64, Outcome)> {
+        if !self.ids_used.load(Ordering::Relaxed) {
+            return None;
+        }
         lock(&self.receipts).pop_ready()
     }
 
     /// The watermark the queued bytes cross now, if any (recorded: each
     /// crossing is returned once).
     pub fn crossing(&self) -> Option<Crossing> {
+        if !self.watermarks_on.load(Ordering::Relaxed) {
+            return None;
+        }
         lock(&self.watermarks).check(self.queued_bytes())
     }
 
     /// A receipt or a watermark crossing waits to be reported.
     pub fn has_events(&self) -> bool {
-        let receipt = lock(&self.receipts).peek_ready();
-        receipt || lock(&self.watermarks).peek(self.queued_bytes()).is_some()
+        (self.ids_used.load(Ordering::Relaxed) && lock(&self.receipts).peek_ready())
+            || (self.watermarks_on.load(Ordering::Relaxed)
+                && lock(&self.watermarks).peek(self.queued_bytes()).is_some())
     }
 
     /// Messages dropped (overflow, discarded queue), and receipts decided:
@@ -385,7 +406,9 @@ impl SendQueue {
             .fetch_sub(msg.data.len() as u64, Ordering::SeqCst);
         self.queued_messages.fetch_sub(1, Ordering::SeqCst);
         if msg.id != 0 && lock(&self.receipts).decide(msg.id, Outcome::Written) {
-            self.dropped.receipts_written.fetch_add(1, Ordering::Relaxed);
+            self.dropped
+                .receipts_written
+                .fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -497,5 +520,94 @@ mod tests {
         let accepted: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
         assert_eq!(accepted, 50);
         assert_eq!((q.queued_messages(), q.queued_bytes()), (50, 500));
+    }
+
+    #[test]
+    fn drop_oldest_makes_room_and_decides_receipts_in_order() {
+        let q = SendQueue::new(limits(100, 100, 3));
+        q.set_flow(OverflowPolicy::DropOldest, 0, 0);
+        let ids: Vec<u64> = (0..5)
+            .map(|i| q.push_ex(msg(&format!("m{i}")), true, false).unwrap().id)
+            .collect();
+        assert_eq!(ids, [1, 2, 3, 4, 5]);
+        assert_eq!(q.queued_messages(), 3);
+        let got: Vec<String> = (0..3).map(|_| text(q.next())).collect();
+        assert_eq!(got, ["m2", "m3", "m4"]);
+        assert_eq!(
+            q.pop_receipt(),
+            Some((1, Outcome::Discarded(DiscardReason::Overflow)))
+        );
+        assert_eq!(
+            q.pop_receipt(),
+            Some((2, Outcome::Discarded(DiscardReason::Overflow)))
+        );
+        assert_eq!(q.pop_receipt(), None, "3 is being written");
+        // Everything queued is being written: nothing to drop, refused.
+        assert!(matches!(
+            q.push_ex(msg("x"), true, false),
+            Err(Refused::Full { .. })
+        ));
+        // Larger than the whole queue: refused at once.
+        q.set_limits(limits(200, 100, 0));
+        assert!(matches!(
+            q.push_ex(msg(&"y".repeat(101)), true, false),
+            Err(Refused::Full { .. })
+        ));
+        assert_eq!(q.drop_counts(), (2, 0, 2));
+    }
+
+    #[test]
+    fn urgent_goes_after_put_back_and_before_pushed() {
+        let q = SendQueue::new(limits(100, 100, 0));
+        q.push(msg("a")).unwrap();
+        q.push(msg("b")).unwrap();
+        let a = q.next().unwrap();
+        q.unpop(a);
+        q.push_ex(msg("u1"), false, true).unwrap();
+        q.push_ex(msg("u2"), false, true).unwrap();
+        assert!(q.has_pushed());
+        let got: Vec<String> = (0..4).map(|_| text(q.next())).collect();
+        assert_eq!(got, ["a", "u1", "u2", "b"]);
+    }
+
+    #[test]
+    fn written_once_then_discard_all_reports_the_rest() {
+        let q = SendQueue::new(limits(100, 100, 0));
+        for s in ["a", "b", "c"] {
+            q.push_ex(msg(s), true, false).unwrap();
+        }
+        let a = q.next().unwrap();
+        q.mark_sent(&a);
+        // Written, then put back after a break and written again: one receipt.
+        q.mark_sent(&a);
+        assert_eq!(q.pop_receipt(), Some((1, Outcome::Written)));
+        assert_eq!(q.discard_all(DiscardReason::Stopped), 2);
+        assert_eq!(
+            q.pop_receipt(),
+            Some((2, Outcome::Discarded(DiscardReason::Stopped)))
+        );
+        assert_eq!(
+            q.pop_receipt(),
+            Some((3, Outcome::Discarded(DiscardReason::Stopped)))
+        );
+        assert_eq!(q.pop_receipt(), None);
+    }
+
+    #[test]
+    fn watermarks_cross_once_each_way() {
+        let q = SendQueue::new(limits(100, 1000, 0));
+        q.set_flow(OverflowPolicy::Refuse, 10, 4);
+        assert!(!q.push_ex(msg("12345"), false, false).unwrap().wake);
+        assert!(!q.has_events());
+        assert!(q.push_ex(msg("12345"), false, false).unwrap().wake);
+        assert!(q.has_events());
+        assert_eq!(q.crossing(), Some(Crossing::High));
+        assert_eq!(q.crossing(), None);
+        let m = q.next().unwrap();
+        q.mark_sent(&m);
+        assert_eq!(q.crossing(), None, "5 bytes: above the low watermark");
+        let m = q.next().unwrap();
+        q.mark_sent(&m);
+        assert_eq!(q.crossing(), Some(Crossing::Drained));
     }
 }

@@ -56,9 +56,9 @@ impl Reconnect {
         self.attempt
     }
 
-    /// Starts afresh (a deliberate reconnect, `Client::close` with
-    /// `reconnect`): attempt numbers and backoff as after a healthy connection.
-    pub fn reset(&mut self) {
+    /// `reconnect()` was called: the numbering and the backoff start afresh
+    /// (the next attempt is number 1).
+    pub fn restart(&mut self) {
         self.backoff.reset();
         self.attempt = 0;
     }

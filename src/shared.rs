@@ -421,7 +421,7 @@ impl Shared {
     }
 
     /// Takes the close request if it asks to reconnect.
-    pub fn take_reconnect_request(&self) -> Option<CloseRequest> {
+    pub fn take_reconnect_close(&self) -> Option<CloseRequest> {
         let mut c = lock(&self.control.close);
         if c.as_ref().is_some_and(|r| r.reconnect) {
             c.take()
@@ -431,7 +431,7 @@ impl Shared {
     }
 
     /// A close-and-reconnect waits.
-    pub fn reconnect_requested(&self) -> bool {
+    pub fn reconnect_close_requested(&self) -> bool {
         lock(&self.control.close)
             .as_ref()
             .is_some_and(|r| r.reconnect)

@@ -54,7 +54,12 @@ fn expect_receipts(rec: &Recorder, n: u64) -> Vec<(u64, Option<DiscardReason>)> 
         (k as u64 >= n).then_some(())
     });
     let r = receipts(rec);
-    assert!(got.is_some(), "{} of {n} receipts; events:\n{}", r.len(), rec.dump());
+    assert!(
+        got.is_some(),
+        "{} of {n} receipts; events:\n{}",
+        r.len(),
+        rec.dump()
+    );
     let ids: Vec<u64> = r.iter().map(|(id, _)| *id).collect();
     assert_eq!(ids, (1..=n).collect::<Vec<_>>(), "each id once, in order");
     r
@@ -74,7 +79,10 @@ fn ping_reports_the_round_trip_time() {
     );
     c.start().unwrap();
     rec.expect_open(0, WAIT);
-    assert_eq!(c.ping(&[0; 126]).unwrap_err().kind, ErrorKind::InvalidArgument);
+    assert_eq!(
+        c.ping(&[0; 126]).unwrap_err().kind,
+        ErrorKind::InvalidArgument
+    );
     c.ping(b"abc").unwrap();
     let (_, e) = rec.expect_event(0, WAIT, "Pong", |e| matches!(e, Event::Pong { .. }));
     let Event::Pong { rtt, payload } = e else {
@@ -128,7 +136,12 @@ fn close_sends_the_applications_code_and_reason() {
         (4000, &"r".repeat(124)[..]),
     ] {
         let e = c.close(code, reason, CloseOptions::default()).unwrap_err();
-        assert_eq!(e.kind, ErrorKind::InvalidArgument, "{code} {}", reason.len());
+        assert_eq!(
+            e.kind,
+            ErrorKind::InvalidArgument,
+            "{code} {}",
+            reason.len()
+        );
     }
     let both = CloseOptions {
         reconnect: true,
@@ -140,10 +153,9 @@ fn close_sends_the_applications_code_and_reason() {
     );
     c.close(4000, "done here", CloseOptions::default()).unwrap();
     assert_eq!(c.state(), State::Stopped);
-    assert!(server.wait(WAIT, |_, r| r.ends.contains(&ConnEnd::ClientClose(
-        4000,
-        "done here".into()
-    ))));
+    assert!(server.wait(WAIT, |_, r| r
+        .ends
+        .contains(&ConnEnd::ClientClose(4000, "done here".into()))));
     let (_, e) = rec.expect_event(0, WAIT, "Closed", |e| matches!(e, Event::Closed { .. }));
     assert!(matches!(e, Event::Closed { code: 4000, .. }), "{e:?}");
     rec.expect_event(0, WAIT, "Stopped", |e| matches!(e, Event::Stopped));
@@ -172,10 +184,9 @@ fn close_then_reconnect_keeps_the_queue() {
     c.close(4001, "token rotated", again).unwrap();
     c.send_text(b"after the close").unwrap();
     rec.expect_open(mark, WAIT);
-    assert!(server.wait(WAIT, |_, r| r.ends.contains(&ConnEnd::ClientClose(
-        4001,
-        "token rotated".into()
-    ))));
+    assert!(server.wait(WAIT, |_, r| r
+        .ends
+        .contains(&ConnEnd::ClientClose(4001, "token rotated".into()))));
     let msgs = rec.expect_messages(1, WAIT);
     assert_eq!(msgs[0].0, b"after the close");
     assert_eq!(rec.count(|e| matches!(e, Event::Stopped)), 0);
@@ -197,7 +208,10 @@ fn receipts_for_a_burst_each_id_once_in_order() {
     );
     for i in 1..=2000u64 {
         let id = c
-            .send_ex(format!("m{i}").as_bytes(), if i % 3 == 0 { BINARY } else { TEXT })
+            .send_ex(
+                format!("m{i}").as_bytes(),
+                if i % 3 == 0 { BINARY } else { TEXT },
+            )
             .unwrap();
         assert_eq!(id, i);
     }
@@ -278,7 +292,10 @@ fn a_client_that_gives_up_discards_its_queue_when_asked() {
     server.kill_all();
     rec.expect_event(0, WAIT, "Stopped", |e| matches!(e, Event::Stopped));
     let r = expect_receipts(&rec, last);
-    assert!(r.iter().any(|(_, w)| *w == Some(DiscardReason::GaveUp)), "{r:?}");
+    assert!(
+        r.iter().any(|(_, w)| *w == Some(DiscardReason::GaveUp)),
+        "{r:?}"
+    );
     assert!(r
         .iter()
         .all(|(_, w)| w.is_none() || *w == Some(DiscardReason::GaveUp)));

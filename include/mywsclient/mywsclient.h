@@ -100,72 +100,6 @@ typedef uint32_t mywsclient_result;
 #endif // __cplusplus
 
 /**
- * What a send does when queueing it would pass a queue limit.
- *
- * The one definition of the policies: discriminants (the values C sees as
- * `mywsclient_overflow_policy`), names and list, as for `State`. Never
- * reorder or reuse a discriminant.
- */
-enum OverflowPolicy
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  /**
-   * Refuse the new message with [`ErrorKind::QueueFull`](crate::ErrorKind::QueueFull)
-   * (the default, and the behaviour of 0.1).
-   */
-  OVERFLOW_POLICY_REFUSE = 0,
-  /**
-   * Accept it and drop the oldest queued messages that are not being
-   * written yet until it fits; each dropped message sent with an id gets
-   * [`Event::Discarded`](crate::Event::Discarded) with
-   * [`DiscardReason::Overflow`](crate::DiscardReason::Overflow). A
-   * message that cannot fit even in an empty queue is still refused.
-   */
-  OVERFLOW_POLICY_DROP_OLDEST = 1,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum OverflowPolicy OverflowPolicy;
-#else
-typedef uint32_t OverflowPolicy;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
- * Why a message was dropped without being written. Values are part of the
- * C ABI (`mywsclient_discard_reason`); never reuse one.
- */
-enum DiscardReason
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  /**
-   * The client stopped with the queue discarded: `Client::close` with
-   * `CloseOptions::discard`, or any stop when `Config::discard_on_stop`.
-   */
-  DISCARD_REASON_STOPPED = 1,
-  /**
-   * The client stopped by itself (reconnecting off or given up) while
-   * `Config::discard_on_stop` is set.
-   */
-  DISCARD_REASON_GAVE_UP = 2,
-  /**
-   * The overflow policy `DropOldest` dropped it to make room for a newer one.
-   */
-  DISCARD_REASON_OVERFLOW = 3,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum DiscardReason DiscardReason;
-#else
-typedef uint32_t DiscardReason;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
  * The connection state: the values returned by `mywsclient_state()`
  * (a `uint32_t`; this type is named `mywsclient_connection_state` because
  * the function has the name `mywsclient_state`).
@@ -439,6 +373,125 @@ enum mywsclient_log_level
 typedef enum mywsclient_log_level mywsclient_log_level;
 #else
 typedef uint32_t mywsclient_log_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Flags of `mywsclient_send_ex()`, combined with `|` (0: a text message).
+ */
+enum mywsclient_send_flags
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A binary message (else text, which must be UTF-8).
+   */
+  MYWSCLIENT_SEND_BINARY = 1,
+  /**
+   * Put the message at the front of the queue, ahead of every message
+   * not yet started (behind messages put back after a broken
+   * connection; it never cuts into a message being written).
+   */
+  MYWSCLIENT_SEND_URGENT = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_send_flags mywsclient_send_flags;
+#else
+typedef uint32_t mywsclient_send_flags;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Flags of `mywsclient_close()`, combined with `|` (0: close and stop).
+ */
+enum mywsclient_close_flags
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Connect again at once after the close (no backoff delay), keeping
+   * the queue, instead of stopping.
+   */
+  MYWSCLIENT_CLOSE_RECONNECT = 1,
+  /**
+   * Discard what is still queued instead of keeping it for the next
+   * start; each message sent with `mywsclient_send_ex()` gets a
+   * `DISCARDED` event (reason `STOPPED`). Not with `RECONNECT`.
+   */
+  MYWSCLIENT_CLOSE_DISCARD = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_close_flags mywsclient_close_flags;
+#else
+typedef uint32_t mywsclient_close_flags;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why a message was dropped (the `discard_reason` field of a `DISCARDED`
+ * event). Same values as the Rust `DiscardReason`; 0 means none.
+ */
+enum mywsclient_discard_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not a `DISCARDED` event.
+   */
+  MYWSCLIENT_DISCARD_REASON_NONE = 0,
+  /**
+   * The client stopped and discarded its queue (`mywsclient_close()` with
+   * `MYWSCLIENT_CLOSE_DISCARD`, or any stop with discard-on-stop set).
+   */
+  MYWSCLIENT_DISCARD_REASON_STOPPED = 1,
+  /**
+   * The client stopped by itself (reconnecting off or given up) with
+   * discard-on-stop set.
+   */
+  MYWSCLIENT_DISCARD_REASON_GAVE_UP = 2,
+  /**
+   * The overflow policy `DROP_OLDEST` made room for a newer message.
+   */
+  MYWSCLIENT_DISCARD_REASON_OVERFLOW = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_discard_reason mywsclient_discard_reason;
+#else
+typedef uint32_t mywsclient_discard_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a send does when the queue is full (`mywsclient_set_overflow_policy()`).
+ */
+enum mywsclient_overflow_policy
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Refuse the new message with `MYWSCLIENT_RESULT_QUEUE_FULL` (the default).
+   */
+  MYWSCLIENT_OVERFLOW_POLICY_REFUSE = 0,
+  /**
+   * Accept it and drop the oldest queued messages not yet being written
+   * until it fits; each dropped message sent with `mywsclient_send_ex()`
+   * gets a `DISCARDED` event (reason `OVERFLOW`). A message larger than
+   * the queue's byte limit is still refused.
+   */
+  MYWSCLIENT_OVERFLOW_POLICY_DROP_OLDEST = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_overflow_policy mywsclient_overflow_policy;
+#else
+typedef uint32_t mywsclient_overflow_policy;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 

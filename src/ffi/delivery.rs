@@ -12,20 +12,41 @@ use crate::ffi::types::mywsclient_result;
 use crate::flow::OverflowPolicy;
 use crate::receipts::DiscardReason;
 
-/// `mywsclient_send_ex()` flag: a binary message (else text, which must be UTF-8).
-pub const MYWSCLIENT_SEND_BINARY: u32 = 1;
-/// `mywsclient_send_ex()` flag: put the message at the front of the queue,
-/// ahead of every message not yet started (it never cuts into a message
-/// already being written).
-pub const MYWSCLIENT_SEND_URGENT: u32 = 2;
-/// `mywsclient_close()` flag: connect again at once after the close
-/// (keeping the queue) instead of stopping.
-pub const MYWSCLIENT_CLOSE_RECONNECT: u32 = 1;
-/// `mywsclient_close()` flag: discard what is still queued instead of
-/// keeping it for the next start; each message sent with
-/// `mywsclient_send_ex()` gets a `DISCARDED` event (reason `STOPPED`).
-/// Not with `MYWSCLIENT_CLOSE_RECONNECT`.
-pub const MYWSCLIENT_CLOSE_DISCARD: u32 = 2;
+/// cbindgen:prefix-with-name=false
+/// cbindgen:rename-all=prefix:MYWSCLIENT_SEND_
+/// Flags of `mywsclient_send_ex()`, combined with `|` (0: a text message).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum mywsclient_send_flags {
+    /// A binary message (else text, which must be UTF-8).
+    BINARY = 1,
+    /// Put the message at the front of the queue, ahead of every message
+    /// not yet started (behind messages put back after a broken
+    /// connection; it never cuts into a message being written).
+    URGENT = 2,
+}
+
+/// cbindgen:prefix-with-name=false
+/// cbindgen:rename-all=prefix:MYWSCLIENT_CLOSE_
+/// Flags of `mywsclient_close()`, combined with `|` (0: close and stop).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum mywsclient_close_flags {
+    /// Connect again at once after the close (no backoff delay), keeping
+    /// the queue, instead of stopping.
+    RECONNECT = 1,
+    /// Discard what is still queued instead of keeping it for the next
+    /// start; each message sent with `mywsclient_send_ex()` gets a
+    /// `DISCARDED` event (reason `STOPPED`). Not with `RECONNECT`.
+    DISCARD = 2,
+}
+
+const SEND_BINARY: u32 = mywsclient_send_flags::BINARY as u32;
+const SEND_URGENT: u32 = mywsclient_send_flags::URGENT as u32;
+const CLOSE_RECONNECT: u32 = mywsclient_close_flags::RECONNECT as u32;
+const CLOSE_DISCARD: u32 = mywsclient_close_flags::DISCARD as u32;
 
 /// What a send does when the queue is full (`mywsclient_set_overflow_policy()`).
 #[repr(u32)]
@@ -128,7 +149,7 @@ pub unsafe extern "C" fn mywsclient_send_ex(
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
         let (c, data) = unsafe { (obj_arg(c, "client")?, bytes_arg(data, len, "data")?) };
-        let known = MYWSCLIENT_SEND_BINARY | MYWSCLIENT_SEND_URGENT;
+        let known = SEND_BINARY | SEND_URGENT;
         if flags & !known != 0 {
             return Ok(fail(
                 mywsclient_result::InvalidArgument,
@@ -136,8 +157,8 @@ pub unsafe extern "C" fn mywsclient_send_ex(
             ));
         }
         let f = SendFlags {
-            binary: flags & MYWSCLIENT_SEND_BINARY != 0,
-            urgent: flags & MYWSCLIENT_SEND_URGENT != 0,
+            binary: flags & SEND_BINARY != 0,
+            urgent: flags & SEND_URGENT != 0,
         };
         match c.client.send_ex(data, f) {
             Ok(id) => {
@@ -213,7 +234,7 @@ pub unsafe extern "C" fn mywsclient_close(
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle, and NULL or a C string.
         let (c, reason) = unsafe { (obj_arg(c, "client")?, opt_str_arg(reason, "reason")?) };
-        let known = MYWSCLIENT_CLOSE_RECONNECT | MYWSCLIENT_CLOSE_DISCARD;
+        let known = CLOSE_RECONNECT | CLOSE_DISCARD;
         if flags & !known != 0 {
             return Ok(fail(
                 mywsclient_result::InvalidArgument,
@@ -227,8 +248,8 @@ pub unsafe extern "C" fn mywsclient_close(
             ));
         };
         let opts = CloseOptions {
-            reconnect: flags & MYWSCLIENT_CLOSE_RECONNECT != 0,
-            discard: flags & MYWSCLIENT_CLOSE_DISCARD != 0,
+            reconnect: flags & CLOSE_RECONNECT != 0,
+            discard: flags & CLOSE_DISCARD != 0,
         };
         Ok(result_of(c.client.close(code, reason.unwrap_or(""), opts)))
     })
@@ -303,4 +324,83 @@ pub unsafe extern "C" fn mywsclient_set_discard_on_stop(
         let c = unsafe { obj_arg(c, "client") }?;
         Ok(apply(c, move |cfg| cfg.discard_on_stop = discard))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::client::{mywsclient_free, mywsclient_new};
+    use std::ptr::{null, null_mut};
+
+    type R = mywsclient_result;
+
+    #[test]
+    fn null_handles_and_bad_arguments() {
+        let n: *mut mywsclient = null_mut();
+        let mut id = 0u64;
+        // SAFETY: NULL handles and arguments are part of the contract; `c`
+        // is live until freed at the end.
+        unsafe {
+            assert_eq!(
+                mywsclient_send_ex(n, null(), 0, 0, &mut id),
+                R::NullArgument
+            );
+            assert_eq!(mywsclient_ping(n, null(), 0), R::NullArgument);
+            assert_eq!(mywsclient_close(n, 1000, null(), 0), R::NullArgument);
+            assert_eq!(mywsclient_set_overflow_policy(n, 0), R::NullArgument);
+            assert_eq!(mywsclient_set_queue_watermarks(n, 0, 0), R::NullArgument);
+            assert_eq!(mywsclient_set_discard_on_stop(n, true), R::NullArgument);
+            let c = mywsclient_new(c"ws://127.0.0.1:9".as_ptr(), 0, null(), None, null_mut());
+            assert!(!c.is_null());
+            assert_eq!(
+                mywsclient_send_ex(c, b"x".as_ptr(), 1, 4, &mut id),
+                R::InvalidArgument
+            );
+            assert_eq!(id, 0, "written only on success");
+            assert_eq!(
+                mywsclient_send_ex(c, null(), 1, 0, &mut id),
+                R::NullArgument
+            );
+            assert_eq!(
+                mywsclient_send_ex(c, b"x".as_ptr(), 1, 0, null_mut()),
+                R::Ok
+            );
+            assert_eq!(
+                mywsclient_send_ex(c, b"y".as_ptr(), 1, SEND_URGENT, &mut id),
+                R::Ok
+            );
+            assert_eq!(id, 2);
+            assert_eq!(mywsclient_ping(c, b"p".as_ptr(), 1), R::InvalidState);
+            assert_eq!(
+                mywsclient_ping(c, [0u8; 126].as_ptr(), 126),
+                R::InvalidArgument
+            );
+            assert_eq!(mywsclient_close(c, 70_000, null(), 0), R::InvalidArgument);
+            assert_eq!(mywsclient_close(c, 1001, null(), 0), R::InvalidArgument);
+            assert_eq!(mywsclient_close(c, 4000, null(), 8), R::InvalidArgument);
+            let bad = [0xc3u8, 0x28, 0];
+            assert_eq!(
+                mywsclient_close(c, 4000, bad.as_ptr().cast(), 0),
+                R::InvalidArgument
+            );
+            assert_eq!(
+                mywsclient_close(c, 4000, null(), CLOSE_RECONNECT),
+                R::InvalidState
+            );
+            assert_eq!(
+                mywsclient_close(c, 4000, null(), CLOSE_DISCARD),
+                R::InvalidState
+            );
+            assert_eq!(mywsclient_close(c, 4000, c"idle".as_ptr(), 0), R::Ok);
+            assert_eq!(mywsclient_set_overflow_policy(c, 2), R::InvalidArgument);
+            assert_eq!(mywsclient_set_overflow_policy(c, 1), R::Ok);
+            assert_eq!(
+                mywsclient_set_queue_watermarks(c, 10, 10),
+                R::InvalidArgument
+            );
+            assert_eq!(mywsclient_set_queue_watermarks(c, 10, 5), R::Ok);
+            assert_eq!(mywsclient_set_discard_on_stop(c, true), R::Ok);
+            mywsclient_free(c);
+        }
+    }
 }

@@ -8,8 +8,8 @@
 use std::os::raw::c_char;
 
 use crate::error::ErrorKind;
-use crate::ffi::delivery::mywsclient_discard_reason;
 use crate::event::{CloseInitiator, Event, State, Stats};
+use crate::ffi::delivery::mywsclient_discard_reason;
 use crate::log::LogLevel;
 
 /// The result of every fallible call. `MYWSCLIENT_RESULT_OK` (0) is success;
@@ -709,7 +709,10 @@ mod tests {
         let (e, t) = event_fields(&ev);
         assert_eq!((e.r#type, e.rtt_us, e.data_len, t), (7, 1234, 3, ""));
         // SAFETY: `data` points into `ev`'s payload, alive here.
-        assert_eq!(unsafe { std::slice::from_raw_parts(e.data, e.data_len) }, b"abc");
+        assert_eq!(
+            unsafe { std::slice::from_raw_parts(e.data, e.data_len) },
+            b"abc"
+        );
         let (e, _) = event_fields(&Event::Pong {
             rtt: Duration::ZERO,
             payload: Vec::new(),
@@ -731,7 +734,10 @@ mod tests {
             queued_bytes: 1,
             queued_messages: 1,
         });
-        assert_eq!((e.r#type, e.queued_bytes, e.message_id, e.rtt_us), (11, 1, 0, 0));
+        assert_eq!(
+            (e.r#type, e.queued_bytes, e.message_id, e.rtt_us),
+            (11, 1, 0, 0)
+        );
         let (e, _) = event_fields(&Event::Stopped);
         assert_eq!((e.message_id, e.rtt_us, e.queued_bytes), (0, 0, 0));
     }

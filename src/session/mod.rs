@@ -27,9 +27,9 @@ use tungstenite::protocol::WebSocketContext;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::event::{CloseInitiator, Event, State};
+use crate::flow::Crossing;
 use crate::heartbeat::Heartbeat;
 use crate::log::Logger;
-use crate::flow::Crossing;
 use crate::receipts::{DiscardReason, Outcome};
 use crate::reconnect::{Decision, Reconnect};
 use crate::rtt::Pings;
@@ -222,7 +222,7 @@ impl Session {
             || deadline.is_some_and(|d| d <= now)
             || self.sh.queue().has_events()
             || (open && self.sh.has_pings())
-            || (!self.stopping && self.sh.reconnect_requested());
+            || (!self.stopping && self.sh.reconnect_close_requested());
         if !immediate && accepts_sends {
             self.sh.want_wake();
             // A send may have slipped in between the check and the store.
@@ -242,7 +242,7 @@ impl Session {
         if self.sh.stop_requested() && !self.stopping {
             self.begin_stop(now);
         } else if !self.stopping {
-            if let Some(req) = self.sh.take_reconnect_request() {
+            if let Some(req) = self.sh.take_reconnect_close() {
                 self.close_and_reconnect(now, req);
             }
         }
@@ -281,7 +281,7 @@ impl Session {
     /// application's code after what is being written, then a new attempt
     /// starts at once; an attempt in progress or a backoff wait is cut short.
     fn close_and_reconnect(&mut self, now: Instant, req: CloseRequest) {
-        self.reconnect.reset();
+        self.reconnect.restart();
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::Open {
                 mut conn,

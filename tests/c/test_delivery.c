@@ -241,7 +241,8 @@ static void test_receipts_burst_cut_stop(void)
   {
     char msg[32];
     int len = snprintf(msg, sizeof msg, "m%d", i);
-    CHECK_OK(mywsclient_send_ex(c, (const uint8_t *)msg, (size_t)len, i % 2 ? MYWSCLIENT_SEND_BINARY : 0, &id));
+    CHECK_OK(
+        mywsclient_send_ex(c, (const uint8_t *)msg, (size_t)len, i % 2 ? (uint32_t)MYWSCLIENT_SEND_BINARY : 0u, &id));
     CHECK(id == prev + 1);
     prev = id;
   }
