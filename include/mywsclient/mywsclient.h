@@ -1152,8 +1152,9 @@ mywsclient_result mywsclient_ping(struct mywsclient *c, const uint8_t *data, siz
  * connection), then a new attempt starts without backoff delay; a client
  * that is connecting or waiting to retry starts a new attempt at once.
  *
- * Returns `MYWSCLIENT_RESULT_INVALID_ARGUMENT` for a code, reason or flag
- * that is not allowed (or both flags), `..._INVALID_STATE` for
+ * Returns `MYWSCLIENT_RESULT_INVALID_ARGUMENT` for a code, reason length or
+ * flag that is not allowed (or both flags), `..._INVALID_UTF8` for a reason
+ * that is not UTF-8, `..._INVALID_STATE` for
  * `MYWSCLIENT_CLOSE_RECONNECT` or `MYWSCLIENT_CLOSE_DISCARD` on a client
  * that is not running. Thread-safe; may be called from a callback.
  *

@@ -217,8 +217,9 @@ pub unsafe extern "C" fn mywsclient_ping(
 /// connection), then a new attempt starts without backoff delay; a client
 /// that is connecting or waiting to retry starts a new attempt at once.
 ///
-/// Returns `MYWSCLIENT_RESULT_INVALID_ARGUMENT` for a code, reason or flag
-/// that is not allowed (or both flags), `..._INVALID_STATE` for
+/// Returns `MYWSCLIENT_RESULT_INVALID_ARGUMENT` for a code, reason length or
+/// flag that is not allowed (or both flags), `..._INVALID_UTF8` for a reason
+/// that is not UTF-8, `..._INVALID_STATE` for
 /// `MYWSCLIENT_CLOSE_RECONNECT` or `MYWSCLIENT_CLOSE_DISCARD` on a client
 /// that is not running. Thread-safe; may be called from a callback.
 ///
@@ -381,7 +382,7 @@ mod tests {
             let bad = [0xc3u8, 0x28, 0];
             assert_eq!(
                 mywsclient_close(c, 4000, bad.as_ptr().cast(), 0),
-                R::InvalidArgument
+                R::InvalidUtf8
             );
             assert_eq!(
                 mywsclient_close(c, 4000, null(), CLOSE_RECONNECT),
