@@ -187,8 +187,13 @@ fn close_then_reconnect_keeps_the_queue() {
     assert!(server.wait(WAIT, |_, r| r
         .ends
         .contains(&ConnEnd::ClientClose(4001, "token rotated".into()))));
-    let msgs = rec.expect_messages(1, WAIT);
-    assert_eq!(msgs[0].0, b"after the close");
+    // Written on the new connection, or on the old one just before its
+    // close frame (then its echo, arriving during the close, is dropped):
+    // the server has it either way.
+    assert!(server.wait(WAIT, |_, r| r
+        .messages
+        .iter()
+        .any(|(m, _)| m == b"after the close")));
     assert_eq!(rec.count(|e| matches!(e, Event::Stopped)), 0);
     assert_eq!(
         rec.count(|e| matches!(e, Event::ReconnectScheduled { .. })),

@@ -363,11 +363,14 @@ impl Recorder {
             (s.messages.len() >= n).then(|| s.messages.clone())
         }) {
             Some(m) => m,
-            None => panic!(
-                "only {} of {n} messages within {timeout:?}; events:\n{}",
-                lock(&self.inner.state).messages.len(),
-                self.dump()
-            ),
+            None => {
+                // One lock at a time: `dump` takes it too.
+                let got = lock(&self.inner.state).messages.len();
+                panic!(
+                    "only {got} of {n} messages within {timeout:?}; events:\n{}",
+                    self.dump()
+                )
+            }
         }
     }
 
