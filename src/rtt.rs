@@ -44,7 +44,7 @@ impl Pings {
     /// sent the ping it answers, or None when it answers none (unsolicited).
     pub(crate) fn pong(&mut self, payload: &[u8], now: Instant) -> Option<(Duration, PingSource)> {
         let i = self.outstanding.iter().position(|(p, _, _)| p == payload)?;
-        let (_, sent, source) = self.outstanding.drain(..=i).last()?;
+        let (_, sent, source) = self.outstanding.drain(..=i).next_back()?;
         Some((now.saturating_duration_since(sent), source))
     }
 

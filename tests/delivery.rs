@@ -372,8 +372,7 @@ fn watermarks_follow_a_server_that_stops_reading() {
             .events
             .iter()
             .map(|(_, e)| e)
-            .filter(|e| matches!(e, Event::QueueHigh { .. } | Event::QueueDrained { .. }))
-            .last();
+            .rfind(|e| matches!(e, Event::QueueHigh { .. } | Event::QueueDrained { .. }));
         matches!(last, Some(Event::QueueDrained { .. })).then_some(())
     })
     .unwrap_or_else(|| panic!("no final QueueDrained; events:\n{}", rec.dump()));

@@ -708,11 +708,9 @@ mod tests {
         };
         let (e, t) = event_fields(&ev);
         assert_eq!((e.r#type, e.rtt_us, e.data_len, t), (7, 1234, 3, ""));
-        // SAFETY: `data` points into `ev`'s payload, alive here.
-        assert_eq!(
-            unsafe { std::slice::from_raw_parts(e.data, e.data_len) },
-            b"abc"
-        );
+        // SAFETY: `data` points to `data_len` bytes of `ev`'s payload, alive here.
+        let data = unsafe { std::slice::from_raw_parts(e.data, e.data_len) };
+        assert_eq!(data, b"abc");
         let (e, _) = event_fields(&Event::Pong {
             rtt: Duration::ZERO,
             payload: Vec::new(),
