@@ -5,7 +5,9 @@
 //! types and their trampolines), [`types`] (result code, enums, event and
 //! stats structs), [`errors`] (code names, last error), [`version`],
 //! [`delivery`] (ping, close, send receipts, flow control), [`stats`] (the
-//! sized statistics `mywsclient_get_stats2`), and
+//! sized statistics `mywsclient_get_stats2`),
+//! [`request`] (the `mywsclient_request` lent to the connect callback),
+//! [`headers`] (the functions on an event's `mywsclient_headers`), and
 //! [`boundary`] (the one `catch_unwind` helper every entry point runs in,
 //! argument checks, the thread-local last error).
 //!
@@ -19,6 +21,8 @@ pub mod callbacks;
 pub mod client;
 pub mod delivery;
 pub mod errors;
+pub mod headers;
+pub mod request;
 pub mod stats;
 pub mod types;
 pub mod version;

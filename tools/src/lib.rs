@@ -5,6 +5,7 @@
 
 pub mod control;
 pub mod echo;
+pub mod gate;
 pub mod pki;
 pub mod proxy;
 pub mod sock;
