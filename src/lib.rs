@@ -31,3 +31,5 @@ pub use config::{Config, Endpoint, TlsOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{CloseInitiator, Event, State, Stats};
 pub use log::{LogLevel, LogSink};
+mod deflate;
+mod wire;
