@@ -41,6 +41,10 @@ pub(crate) struct Compressor {
     settings: Settings,
     /// Reset the compressor after every message.
     reset: bool,
+    /// LZ77 window: what the server allows us, at least 9 (zlib's raw
+    /// DEFLATE has no 8-bit window; RFC 7692 §7.1.2.2 implementations
+    /// commonly use 9 for 8).
+    window_bits: u8,
     state: Option<Box<Compress>>,
 }
 
@@ -53,6 +57,7 @@ impl Compressor {
         Compressor {
             settings,
             reset: agreed.client_no_context_takeover,
+            window_bits: agreed.client_max_window_bits.clamp(9, 15),
             state: None,
         }
     }
@@ -67,9 +72,10 @@ impl Compressor {
     pub(crate) fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) {
         out.clear();
         let level = Compression::new(self.settings.level);
+        let bits = self.window_bits;
         let c = self
             .state
-            .get_or_insert_with(|| Box::new(Compress::new(level, false)));
+            .get_or_insert_with(|| Box::new(Compress::new_with_window_bits(level, false, bits)));
         out.reserve(data.len() / 2 + 64);
         let start = c.total_in();
         loop {
@@ -328,6 +334,39 @@ mod tests {
             rx.inflate(&wire, 9, &mut back),
             Err(InflateError::TooBig { limit: 9 })
         );
+    }
+
+    #[test]
+    fn the_window_the_server_allows_is_honoured() {
+        // 2000 pseudo-random bytes twice: a 15-bit window finds the repeat
+        // 2000 bytes back; a 9-bit (512-byte) window cannot, so the output
+        // is about twice as long. (zlib inflaters do not enforce their
+        // window size, so the size is what shows the window used.)
+        let mut x = 12345u32;
+        let block: Vec<u8> = (0..2000)
+            .map(|_| {
+                x = x.wrapping_mul(1103515245).wrapping_add(12345);
+                (x >> 16) as u8
+            })
+            .collect();
+        let data = [block.clone(), block].concat();
+        let mut wire = Vec::new();
+        let mut back = Vec::new();
+        let mut wide = Compressor::new(&agreed(false, false), settings(false));
+        wide.compress(&data, &mut wire);
+        assert!(wire.len() < 2200, "15 bits: {}", wire.len());
+        for bits in [8, 9] {
+            let a = Agreed {
+                client_max_window_bits: bits,
+                ..agreed(false, false)
+            };
+            let mut narrow = Compressor::new(&a, settings(false));
+            narrow.compress(&data, &mut wire);
+            assert!(wire.len() > 3900, "{bits} bits: {}", wire.len());
+            let mut rx = Inflater::new(&a, settings(false));
+            rx.inflate(&wire, 1 << 20, &mut back).unwrap();
+            assert_eq!(back, data);
+        }
     }
 
     #[test]
