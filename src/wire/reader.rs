@@ -182,15 +182,15 @@ impl Reader {
         }
         if header.rsv2 || header.rsv3 {
             return Err(WireError::protocol(
-                "the server set RSV2 or RSV3, which no extension defines",
+                "the server set the reserved bit RSV2 or RSV3, which no extension defines",
             ));
         }
         let first_data = matches!(header.opcode, OpCode::Data(Data::Text | Data::Binary));
         if header.rsv1 && !(first_data && self.inflater.is_some()) {
             return Err(WireError::protocol(if self.inflater.is_none() {
-                "the server set RSV1, but permessage-deflate was not negotiated"
+                "the server set the reserved bit RSV1, but permessage-deflate was not negotiated"
             } else {
-                "the server set RSV1 on a control or continuation frame"
+                "the server set the reserved bit RSV1 on a control or continuation frame"
             }));
         }
         match header.opcode {
