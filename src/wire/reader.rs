@@ -88,14 +88,11 @@ impl Reader {
         }
     }
 
-    /// Whether permessage-deflate is on.
-    pub(crate) fn compressed(&self) -> bool {
-        self.inflater.is_some()
-    }
-
-    /// Bytes buffered and not yet parsed.
-    pub(crate) fn buffered(&self) -> usize {
-        self.end - self.start
+    /// Bytes of buffer held (read buffer and message), for the fuzzer's
+    /// memory bound.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn held(&self) -> usize {
+        self.buf.capacity() + self.msg.capacity()
     }
 
     /// Reads once from `src` into the buffer, making room for the frame in
