@@ -9,6 +9,8 @@ use std::fmt;
 
 use tungstenite::protocol::frame::coding::CloseCode;
 
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzz;
 pub(crate) mod reader;
 pub(crate) mod writer;
 
