@@ -25,8 +25,16 @@ use server::PyServer;
 
 const MODES: [(CompressionMode, &str, &str); 3] = [
     (CompressionMode::Off, "off", "off"),
-    (CompressionMode::ContextTakeover, "context takeover", "takeover"),
-    (CompressionMode::NoContextTakeover, "no context takeover", "no-takeover"),
+    (
+        CompressionMode::ContextTakeover,
+        "context takeover",
+        "takeover",
+    ),
+    (
+        CompressionMode::NoContextTakeover,
+        "no context takeover",
+        "no-takeover",
+    ),
 ];
 
 /// A JSON-like mix: tickers, order book updates, an occasional larger snapshot.
@@ -167,7 +175,10 @@ fn throughput(messages: usize) {
             }
             c.send(&message(i)).unwrap();
         }
-        assert!(counter.wait(messages as u64, Duration::from_secs(120)), "echoes missing");
+        assert!(
+            counter.wait(messages as u64, Duration::from_secs(120)),
+            "echoes missing"
+        );
         let secs = t.elapsed().as_secs_f64();
         let s = c.stats();
         c.stop().unwrap();

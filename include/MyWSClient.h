@@ -105,6 +105,14 @@ public:
     Debug = MYWSCLIENT_LOG_LEVEL_DEBUG,
   };
 
+  /// permessage-deflate modes, for setCompression().
+  enum class Compression : std::uint32_t
+  {
+    Off = MYWSCLIENT_COMPRESSION_OFF,
+    ContextTakeover = MYWSCLIENT_COMPRESSION_CONTEXT_TAKEOVER,
+    NoContextTakeover = MYWSCLIENT_COMPRESSION_NO_CONTEXT_TAKEOVER,
+  };
+
   /// Who ended a connection (CloseCallback).
   enum class CloseInitiator : std::uint32_t
   {
@@ -442,6 +450,13 @@ public:
   bool setMaxMessageSize(std::size_t maxBytes)
   {
     return option("setMaxMessageSize", mywsclient_set_max_message_size, maxBytes);
+  }
+
+  /// permessage-deflate (Off): zlib level 0-9 or -1 (6); messages shorter than
+  /// threshold bytes go uncompressed. See mywsclient_set_compression().
+  bool setCompression(Compression mode, int level = -1, std::size_t threshold = 128)
+  {
+    return option("setCompression", mywsclient_set_compression, static_cast<std::uint32_t>(mode), level, threshold);
   }
 
   /// Runs this client on the process's shared I/O threads instead of a

@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::deflate::Compression;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{LogLevel, LogSink};
 
@@ -301,6 +302,8 @@ pub struct Config {
     /// one process; callbacks of clients on one shared thread run one after
     /// another, so they must not block.
     pub shared_io: bool,
+    /// permessage-deflate (RFC 7692): off by default.
+    pub compression: Compression,
 }
 
 impl Default for Config {
@@ -327,6 +330,7 @@ impl Default for Config {
             log_level: LogLevel::from_env(),
             log_sink: None,
             shared_io: false,
+            compression: Compression::default(),
         }
     }
 }
@@ -367,6 +371,7 @@ impl Config {
                 return bad(format!("subprotocol {p:?} is not a valid token"));
             }
         }
+        self.compression.validate()?;
         if self.tls.client_cert_file.is_some() != self.tls.client_key_file.is_some() {
             return bad("a client certificate needs both a certificate file and a key file".into());
         }

@@ -7,6 +7,7 @@ use tungstenite::handshake::client::generate_key;
 use tungstenite::handshake::derive_accept_key;
 
 use crate::config::{Config, Endpoint};
+use crate::deflate::negotiate::{self, Agreed, Offer};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Largest response header block accepted.
@@ -43,6 +44,12 @@ pub fn build_request(ep: &Endpoint, cfg: &Config) -> Request {
             env!("CARGO_PKG_VERSION")
         ));
     }
+    if let Some(offer) = cfg.compression.offer() {
+        r.push_str(&format!(
+            "Sec-WebSocket-Extensions: {}\r\n",
+            offer.header_value()
+        ));
+    }
     for (name, value) in &cfg.headers {
         r.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -60,14 +67,29 @@ pub struct Accepted {
     pub consumed: usize,
     /// The subprotocol the server selected, if any.
     pub protocol: Option<String>,
+    /// permessage-deflate as agreed, if the server accepted the offer.
+    pub(crate) deflate: Option<Agreed>,
 }
 
 fn fail(msg: String) -> Error {
     Error::new(ErrorKind::Handshake, msg)
 }
 
-/// Parses the response in `buf`. `Ok(None)`: incomplete, read more.
+/// Parses the response in `buf` to a request that offered no extension.
+/// `Ok(None)`: incomplete, read more.
+#[cfg(any(test, feature = "fuzzing"))]
 pub fn parse_response(buf: &[u8], key: &str, requested: &[String]) -> Result<Option<Accepted>> {
+    parse_response_offered(buf, key, requested, None)
+}
+
+/// Parses the response in `buf` to a request that offered `offered`.
+/// `Ok(None)`: incomplete, read more.
+pub(crate) fn parse_response_offered(
+    buf: &[u8],
+    key: &str,
+    requested: &[String],
+    offered: Option<&Offer>,
+) -> Result<Option<Accepted>> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut resp = httparse::Response::new(&mut headers);
     let consumed = match resp.parse(buf) {
@@ -137,11 +159,8 @@ pub fn parse_response(buf: &[u8], key: &str, requested: &[String]) -> Result<Opt
             ))
         }
     }
-    if !header("Sec-WebSocket-Extensions").is_empty() {
-        return Err(fail(
-            "the server selected an extension, but the client offered none".into(),
-        ));
-    }
+    let deflate = negotiate::check_reply(&header("Sec-WebSocket-Extensions"), offered)
+        .map_err(|m| fail(format!("Sec-WebSocket-Extensions: {m}")))?;
     let protocol = match header("Sec-WebSocket-Protocol").as_slice() {
         [] => None,
         [p] if requested.iter().any(|r| r == p) => Some(p.clone()),
@@ -156,7 +175,11 @@ pub fn parse_response(buf: &[u8], key: &str, requested: &[String]) -> Result<Opt
             ))
         }
     };
-    Ok(Some(Accepted { consumed, protocol }))
+    Ok(Some(Accepted {
+        consumed,
+        protocol,
+        deflate,
+    }))
 }
 
 #[cfg(test)]
@@ -198,7 +221,8 @@ mod tests {
             a,
             Accepted {
                 consumed: r.len(),
-                protocol: None
+                protocol: None,
+                deflate: None,
             }
         );
         let r = response(&key, "Sec-WebSocket-Protocol: ws\r\n");
@@ -206,6 +230,44 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(a.protocol.as_deref(), Some("ws"));
+    }
+
+    #[test]
+    fn deflate_is_offered_and_its_reply_checked() {
+        use crate::deflate::{Compression, CompressionMode};
+        let ep = Endpoint::resolve("ws://h/", 0, "").unwrap();
+        let mut cfg = Config::default();
+        let text = String::from_utf8(build_request(&ep, &cfg).bytes).unwrap();
+        assert!(!text.contains("Sec-WebSocket-Extensions"), "off by default");
+        cfg.compression = Compression {
+            mode: CompressionMode::ContextTakeover,
+            ..Compression::default()
+        };
+        let req = build_request(&ep, &cfg);
+        let text = String::from_utf8(req.bytes).unwrap();
+        assert!(text
+            .contains("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"));
+        let offer = cfg.compression.offer().unwrap();
+        let r = response(
+            &req.key,
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=10\r\n",
+        );
+        let a = parse_response_offered(r.as_bytes(), &req.key, &[], Some(&offer))
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.deflate.unwrap().client_max_window_bits, 10);
+        let r = response(&req.key, "");
+        let a = parse_response_offered(r.as_bytes(), &req.key, &[], Some(&offer))
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.deflate, None, "declined");
+        let r = response(
+            &req.key,
+            "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=16\r\n",
+        );
+        let e = parse_response_offered(r.as_bytes(), &req.key, &[], Some(&offer)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Handshake);
+        assert!(e.message.contains("8 to 15"), "{}", e.message);
     }
 
     #[test]
@@ -233,7 +295,7 @@ mod tests {
             ),
             (
                 response(&key, "Sec-WebSocket-Extensions: permessage-deflate\r\n"),
-                "extension",
+                "offered none",
             ),
             ("\x00\x01garbage\r\n\r\n".into(), "not HTTP"),
             (

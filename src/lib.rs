@@ -68,6 +68,7 @@ mod wire;
 
 pub use client::{Client, EventHandler, MessageHandler};
 pub use config::{Config, Endpoint, TlsOptions};
+pub use deflate::{Compression, CompressionMode};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{CloseInitiator, Event, State, Stats};
 pub use log::{LogLevel, LogSink};

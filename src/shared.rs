@@ -86,6 +86,9 @@ struct Counters {
     bytes_received: AtomicU64,
     connections: AtomicU64,
     last_close_code: AtomicU32,
+    // permessage-deflate: (uncompressed, compressed) bytes each way.
+    deflate_sent: (AtomicU64, AtomicU64),
+    deflate_received: (AtomicU64, AtomicU64),
 }
 
 /// See the module documentation.
@@ -306,6 +309,20 @@ impl Shared {
         c.bytes_sent.fetch_add(len as u64, Ordering::Relaxed);
     }
 
+    /// A message of `raw` bytes went out compressed to `wire` bytes.
+    pub fn count_compressed_sent(&self, raw: usize, wire: usize) {
+        let (r, w) = &self.counters.deflate_sent;
+        r.fetch_add(raw as u64, Ordering::Relaxed);
+        w.fetch_add(wire as u64, Ordering::Relaxed);
+    }
+
+    /// A message of `wire` compressed bytes inflated to `raw` bytes.
+    pub fn count_compressed_received(&self, raw: usize, wire: u64) {
+        let (r, w) = &self.counters.deflate_received;
+        r.fetch_add(raw as u64, Ordering::Relaxed);
+        w.fetch_add(wire, Ordering::Relaxed);
+    }
+
     /// A connection opened.
     pub fn count_connection(&self) {
         self.counters.connections.fetch_add(1, Ordering::SeqCst);
@@ -336,6 +353,10 @@ impl Shared {
             queued_bytes: self.queue.queued_bytes(),
             last_close_code: c.last_close_code.load(Ordering::SeqCst) as u16,
             last_error: lock(&self.last_error).clone(),
+            uncompressed_bytes_sent: c.deflate_sent.0.load(Ordering::SeqCst),
+            compressed_bytes_sent: c.deflate_sent.1.load(Ordering::SeqCst),
+            uncompressed_bytes_received: c.deflate_received.0.load(Ordering::SeqCst),
+            compressed_bytes_received: c.deflate_received.1.load(Ordering::SeqCst),
         }
     }
 }

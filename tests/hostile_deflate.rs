@@ -83,7 +83,13 @@ fn server(ext: &'static str, bytes: Vec<u8>) -> (ScriptServer, mpsc::Receiver<(u
 
 /// Runs the client until an error of `kind` naming `needle`, then a
 /// reconnect and the same error again; returns the close code it sent.
-fn expect(name: &str, ext: &'static str, bytes: Vec<u8>, kind: ErrorKind, needle: &str) -> Option<u16> {
+fn expect(
+    name: &str,
+    ext: &'static str,
+    bytes: Vec<u8>,
+    kind: ErrorKind,
+    needle: &str,
+) -> Option<u16> {
     let (srv, frames) = server(ext, bytes);
     let mut cfg = deflate_config();
     cfg.max_message_size = 1 << 20;
@@ -92,7 +98,8 @@ fn expect(name: &str, ext: &'static str, bytes: Vec<u8>, kind: ErrorKind, needle
     let (i, k, msg) = rec.expect_any_error(0, WAIT);
     assert_eq!(k, kind, "{name}: {msg}\n{}", rec.dump());
     assert!(
-        msg.to_ascii_lowercase().contains(&needle.to_ascii_lowercase()),
+        msg.to_ascii_lowercase()
+            .contains(&needle.to_ascii_lowercase()),
         "{name}: {msg:?} does not name {needle:?}"
     );
     eprintln!("hostile deflate {name}: {k:?}: {msg}");
@@ -255,5 +262,10 @@ fn compressed_messages_from_a_scripted_server_are_delivered() {
     let (b0, payload) = frames.recv_timeout(WAIT).unwrap();
     assert_eq!((b0, payload.as_slice()), (0x8a, b"ping".as_slice()));
     cl.stop().unwrap();
-    assert_eq!(rec.count(|e| matches!(e, Event::Error { .. })), 0, "{}", rec.dump());
+    assert_eq!(
+        rec.count(|e| matches!(e, Event::Error { .. })),
+        0,
+        "{}",
+        rec.dump()
+    );
 }

@@ -352,6 +352,40 @@ typedef uint32_t mywsclient_log_level;
 #endif // __cplusplus
 
 /**
+ * permessage-deflate modes (RFC 7692), for `mywsclient_set_compression()`.
+ */
+enum mywsclient_compression
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No offer: messages go uncompressed (the default).
+   */
+  MYWSCLIENT_COMPRESSION_OFF = 0,
+  /**
+   * Offer permessage-deflate with context takeover: each side's window
+   * carries over between messages (best ratio). The compressor and
+   * inflater live as long as the connection (about 300 KiB with the
+   * default 15-bit window; see the README for measured figures).
+   */
+  MYWSCLIENT_COMPRESSION_CONTEXT_TAKEOVER = 1,
+  /**
+   * Offer permessage-deflate with `server_no_context_takeover` and
+   * `client_no_context_takeover`: each message is compressed on its own
+   * and no compression state is kept between messages.
+   */
+  MYWSCLIENT_COMPRESSION_NO_CONTEXT_TAKEOVER = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_compression mywsclient_compression;
+#else
+typedef uint32_t mywsclient_compression;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A WebSocket client (opaque). Created by `mywsclient_new()`, released by
  * `mywsclient_free()`. Every function may be called on it from any thread,
  * concurrently, except `mywsclient_free()`, which must be the last call.
@@ -838,6 +872,33 @@ uint32_t mywsclient_state(const struct mywsclient *c);
  * for one `mywsclient_stats`.
  */
 mywsclient_result mywsclient_get_stats(const struct mywsclient *c, struct mywsclient_stats *out);
+
+/**
+ * Offers permessage-deflate (RFC 7692) on the next connections. `mode` is a
+ * `mywsclient_compression` value (default `MYWSCLIENT_COMPRESSION_OFF`);
+ * `level` is the zlib level 0-9, or -1 for the default (6); messages
+ * shorter than `threshold` bytes are sent uncompressed (128 is a good
+ * value; 0 compresses everything). A server that declines the offer gets
+ * uncompressed messages, as without it; a server whose reply is not valid
+ * fails the handshake (an `ERROR` event of kind `HANDSHAKE`, then a
+ * reconnect). Incoming compressed messages are inflated in bounded steps:
+ * one that would exceed the maximum message size ends the connection with
+ * close code 1009 (an `ERROR` event of kind `MESSAGE_TOO_LARGE`).
+ * `mywsclient_get_stats()` is unchanged; the Rust `Stats` count compressed
+ * and uncompressed bytes.
+ *
+ * An unknown `mode` or a `level` outside -1..9 gives
+ * `MYWSCLIENT_RESULT_INVALID_ARGUMENT`. Only before start or after stop,
+ * else `..._INVALID_STATE` (so not from a callback of a running client).
+ * Thread-safe.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_compression(struct mywsclient *c,
+                                             uint32_t mode,
+                                             int32_t level,
+                                             size_t threshold);
 
 /**
  * A static, NUL-terminated description of a `mywsclient_result` code;

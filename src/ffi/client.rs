@@ -29,7 +29,7 @@ pub struct mywsclient {
 }
 
 /// Runs an entry point: panics and argument errors become result codes.
-fn entry(f: impl FnOnce() -> Result<mywsclient_result, ArgError>) -> mywsclient_result {
+pub(crate) fn entry(f: impl FnOnce() -> Result<mywsclient_result, ArgError>) -> mywsclient_result {
     guard(|| f().unwrap_or_else(|e| e.0))
 }
 
@@ -46,7 +46,7 @@ unsafe fn configure(c: *mut mywsclient, f: impl FnOnce(&mut Config)) -> mywsclie
 }
 
 /// Applies a configuration change to a checked handle.
-fn apply(c: &mywsclient, f: impl FnOnce(&mut Config)) -> mywsclient_result {
+pub(crate) fn apply(c: &mywsclient, f: impl FnOnce(&mut Config)) -> mywsclient_result {
     result_of(c.client.configure(f))
 }
 

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError};
 use rustls::pki_types::ServerName;
-use tungstenite::protocol::{Role, WebSocketConfig, WebSocketContext};
 
 use super::conn::Conn;
-use super::{Phase, Session, READ_CHUNK};
+use super::{Phase, Session};
+use crate::deflate::negotiate::Agreed;
 use crate::error::{Error, ErrorKind};
 use crate::event::{Event, State};
 use crate::handshake;
@@ -18,6 +18,7 @@ use crate::heartbeat::Heartbeat;
 use crate::sys;
 use crate::tls;
 use crate::transport::Transport;
+use crate::wire::Wire;
 
 impl Session {
     /// The DNS lookup: done, failed, timed out, or still running.
@@ -246,11 +247,17 @@ impl Session {
                     return self.fail(now, err);
                 }
             }
-            match handshake::parse_response(&buf, &key, &self.cfg.subprotocols) {
+            let offer = self.cfg.compression.offer();
+            match handshake::parse_response_offered(
+                &buf,
+                &key,
+                &self.cfg.subprotocols,
+                offer.as_ref(),
+            ) {
                 Ok(None) => continue,
                 Ok(Some(acc)) => {
                     let rest = buf.split_off(acc.consumed);
-                    return self.opened(now, conn, rest, acc.protocol);
+                    return self.opened(now, conn, rest, acc.protocol, acc.deflate);
                 }
                 Err(e) => return self.fail(now, e),
             }
@@ -282,33 +289,43 @@ impl Session {
         conn: Conn,
         rest: Vec<u8>,
         protocol: Option<String>,
+        deflate: Option<Agreed>,
     ) {
-        // tungstenite zero-fills up to `read_buffer_size` bytes before every
-        // read and keeps them for the connection's life: 16 KiB (not its
-        // 128 KiB default) keeps small reads cheap and a client small.
-        let ws_cfg = WebSocketConfig::default()
-            .read_buffer_size(READ_CHUNK)
-            .write_buffer_size(0)
-            .max_message_size(Some(self.cfg.max_message_size))
-            .max_frame_size(Some(self.cfg.max_message_size));
-        let ctx = Box::new(WebSocketContext::from_partially_read(
-            rest,
-            Role::Client,
-            Some(ws_cfg),
+        let settings = self.cfg.compression.settings();
+        let ws = Box::new(Wire::new(
+            &rest,
+            self.cfg.max_message_size,
+            deflate.map(|a| (a, settings)),
         ));
         self.sh.count_connection();
         self.sh.set_state(State::Open);
         self.log.info(format_args!(
-            "connected to {}{}",
+            "connected to {}{}{}",
             self.sh.endpoint().url(),
             protocol
                 .as_ref()
                 .map(|p| format!(" (subprotocol {p})"))
+                .unwrap_or_default(),
+            deflate
+                .map(|a| format!(
+                    " (permessage-deflate{}{}, client window {} bits)",
+                    if a.server_no_context_takeover {
+                        "; server_no_context_takeover"
+                    } else {
+                        ""
+                    },
+                    if a.client_no_context_takeover {
+                        "; client_no_context_takeover"
+                    } else {
+                        ""
+                    },
+                    a.client_max_window_bits
+                ))
                 .unwrap_or_default()
         ));
         self.emit(Event::Open { protocol });
         self.read_more = true;
         let hb = Heartbeat::new(self.cfg.heartbeat_interval, self.cfg.heartbeat_timeout, now);
-        self.step_open(now, sys::Ready::default(), conn, ctx, hb, now);
+        self.step_open(now, sys::Ready::default(), conn, ws, hb, now);
     }
 }

@@ -22,7 +22,6 @@ use crossbeam_channel::Receiver;
 use rustls::ClientConfig;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::frame::CloseFrame;
-use tungstenite::protocol::WebSocketContext;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
@@ -33,6 +32,7 @@ use crate::reconnect::{Decision, Reconnect};
 use crate::shared::Shared;
 use crate::sys;
 use crate::tls;
+use crate::wire::Wire;
 
 use conn::{io_of, Conn};
 
@@ -40,8 +40,6 @@ use conn::{io_of, Conn};
 /// waits in the queue (so a server that stops reading cannot grow memory
 /// past the queue limit).
 const OUT_HIGH_WATER: usize = 256 * 1024;
-/// Bytes asked of the socket per read once connected.
-const READ_CHUNK: usize = 16 * 1024;
 /// Messages read in one pass before the loop looks at timers and sends.
 const READ_BATCH: usize = 1024;
 
@@ -82,14 +80,14 @@ enum Phase {
     /// Connected.
     Open {
         conn: Conn,
-        ctx: Box<WebSocketContext>,
+        ws: Box<Wire>,
         hb: Heartbeat,
         opened: Instant,
     },
     /// A close frame went out or came in; waiting for the end of the stream.
     Closing {
         conn: Conn,
-        ctx: Box<WebSocketContext>,
+        ws: Box<Wire>,
         close: Closing,
     },
     /// The session has ended (its driver calls `finish`).
@@ -311,11 +309,11 @@ impl Session {
             } => self.step_handshake(now, conn, key, buf, deadline),
             Phase::Open {
                 conn,
-                ctx,
+                ws,
                 hb,
                 opened,
-            } => self.step_open(now, ready, conn, ctx, hb, opened),
-            Phase::Closing { conn, ctx, close } => self.step_closing(now, conn, ctx, close),
+            } => self.step_open(now, ready, conn, ws, hb, opened),
+            Phase::Closing { conn, ws, close } => self.step_closing(now, conn, ws, close),
             Phase::Done => {}
         }
     }
@@ -373,31 +371,31 @@ impl Session {
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::Open {
                 mut conn,
-                mut ctx,
+                mut ws,
                 opened,
                 ..
             } => {
                 self.sh.set_state(State::Closing);
                 // Let out what is already queued (bounded by the close timeout), then close.
-                let _ = self.fill(&mut conn, &mut ctx, usize::MAX);
+                let _ = self.fill(&mut conn, &mut ws, usize::MAX);
                 let frame = CloseFrame {
                     code: CloseCode::Normal,
                     reason: "".into(),
                 };
-                let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
+                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
                 let close = Closing {
                     deadline: now + self.cfg.close_timeout,
                     healthy: now - opened,
                     by_peer: false,
                 };
-                self.step_closing(now, conn, ctx, close);
+                self.step_closing(now, conn, ws, close);
             }
-            Phase::Closing { conn, ctx, close } => {
+            Phase::Closing { conn, ws, close } => {
                 let close = Closing {
                     deadline: close.deadline.min(now + self.cfg.close_timeout),
                     ..close
                 };
-                self.step_closing(now, conn, ctx, close)
+                self.step_closing(now, conn, ws, close)
             }
             Phase::Handshaking { conn, .. } => {
                 self.requeue(conn);

@@ -9,10 +9,38 @@ use std::fmt;
 
 use tungstenite::protocol::frame::coding::CloseCode;
 
+use crate::deflate::codec::{Compressor, Inflater, Settings};
+use crate::deflate::negotiate::Agreed;
+
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzz;
 pub(crate) mod reader;
 pub(crate) mod writer;
+
+/// An open connection's message layer: both halves.
+pub(crate) struct Wire {
+    pub(crate) reader: reader::Reader,
+    pub(crate) writer: writer::Writer,
+}
+
+impl Wire {
+    /// The layer for a connection whose handshake left `rest` unparsed;
+    /// `deflate`: permessage-deflate as agreed, with our settings.
+    pub(crate) fn new(
+        rest: &[u8],
+        max_message: usize,
+        deflate: Option<(Agreed, Settings)>,
+    ) -> Wire {
+        let (inflater, compressor) = match deflate {
+            Some((a, s)) => (Some(Inflater::new(&a, s)), Some(Compressor::new(&a, s))),
+            None => (None, None),
+        };
+        Wire {
+            reader: reader::Reader::new(rest, max_message, inflater),
+            writer: writer::Writer::new(compressor),
+        }
+    }
+}
 
 /// The server broke the protocol (or a limit): fail the connection with
 /// `code` (RFC 6455 §7.1.7).

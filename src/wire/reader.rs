@@ -62,6 +62,8 @@ pub(crate) struct Reader {
     msg: Vec<u8>,
     partial: Option<Partial>,
     inflater: Option<Inflater>,
+    /// Compressed size of the message just handed out, if it was compressed.
+    compressed_wire: Option<u64>,
 }
 
 /// A header parsed and checked, its payload in `buf[start + hlen ..]`.
@@ -85,6 +87,7 @@ impl Reader {
             msg: Vec::new(),
             partial: None,
             inflater,
+            compressed_wire: None,
         }
     }
 
@@ -93,6 +96,12 @@ impl Reader {
     #[cfg(feature = "fuzzing")]
     pub(crate) fn held(&self) -> usize {
         self.buf.capacity() + self.msg.capacity()
+    }
+
+    /// The compressed size of the message the last [`Reader::next`] handed
+    /// out, if it came compressed.
+    pub(crate) fn compressed_wire(&self) -> Option<u64> {
+        self.compressed_wire
     }
 
     /// Reads once from `src` into the buffer, making room for the frame in
@@ -135,6 +144,7 @@ impl Reader {
     /// The next complete item in the buffer; `Ok(None)`: read more first.
     /// After an error the connection must be failed (the reader is spent).
     pub(crate) fn next(&mut self) -> Result<Option<Item<'_>>, WireError> {
+        self.compressed_wire = None;
         if self.partial.is_none() && self.msg.capacity() > KEEP_CAPACITY {
             self.msg = Vec::new();
         }
@@ -279,6 +289,7 @@ impl Reader {
                 .push(payload, self.max_message, &mut self.msg)
                 .map_err(|e| inflate_error(e, self.max_message))?;
             if h.is_final {
+                self.compressed_wire = Some(p.wire_len);
                 inflater
                     .finish(self.max_message, &mut self.msg)
                     .map_err(|e| inflate_error(e, self.max_message))?;

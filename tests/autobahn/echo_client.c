@@ -44,10 +44,10 @@ struct run
   pthread_mutex_t mu;
   pthread_cond_t cv;
   mywsclient *client;
-  int echo;             /* echo every message back (runCase) */
-  int stopped;          /* STOPPED seen */
-  int opened;           /* OPEN seen */
-  char last_error[256]; /* text of the last ERROR event */
+  int echo;              /* echo every message back (runCase) */
+  int stopped;           /* STOPPED seen */
+  int opened;            /* OPEN seen */
+  char last_error[256];  /* text of the last ERROR event */
   char first_text[4096]; /* first text message (getCaseCount, getCaseInfo), NUL-terminated */
   int got_text;
   unsigned send_failures;
