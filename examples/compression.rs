@@ -173,7 +173,7 @@ fn throughput(messages: usize) {
             if i >= 500 {
                 assert!(counter.wait((i - 500) as u64, Duration::from_secs(60)));
             }
-            c.send(&message(i)).unwrap();
+            c.send_text(message(i).as_bytes()).unwrap();
         }
         assert!(
             counter.wait(messages as u64, Duration::from_secs(120)),
@@ -238,7 +238,7 @@ fn memory_one(name: &str, clients: usize) {
     let idle = rss_kib();
     let msg = message(9);
     for c in &all {
-        c.send(&msg).unwrap();
+        c.send_text(msg.as_bytes()).unwrap();
     }
     assert!(
         counter.wait(clients as u64, Duration::from_secs(300)),

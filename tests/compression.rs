@@ -51,10 +51,10 @@ fn exchange(server: &PyServer, cfg: Config) -> (String, mywsclient::Stats) {
         if i % 3 == 0 {
             c.send_binary(m).unwrap();
         } else {
-            c.send(std::str::from_utf8(m).unwrap()).unwrap();
+            c.send_text(m).unwrap();
         }
     }
-    c.send("extensions?").unwrap();
+    c.send_text(b"extensions?").unwrap();
     let got = rec.expect_messages(msgs.len() + 1, WAIT * 3);
     for (i, (m, (g, binary))) in msgs.iter().zip(&got).enumerate() {
         assert_eq!(g, m, "message {i}");
