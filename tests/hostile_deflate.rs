@@ -223,7 +223,9 @@ fn bomb_child() {
 fn a_decompression_bomb_stops_at_the_limit() {
     let out = run_child("bomb_child", &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().find_map(|l| l.find("BOMB peak RSS").map(|i| &l[i..]));
+    let line = stdout
+        .lines()
+        .find_map(|l| l.find("BOMB peak RSS").map(|i| &l[i..]));
     eprintln!("{}", line.expect("the child reports its peak RSS"));
 }
 
