@@ -46,16 +46,11 @@ mod client;
 mod config;
 mod deflate;
 mod driver;
-// The C-visible enums of these three files get their docs with their single
-// source of truth (issue 9, C-ABI part).
-#[allow(missing_docs)]
 mod error;
-#[allow(missing_docs)]
 mod event;
 pub mod ffi;
 mod handshake;
 mod heartbeat;
-#[allow(missing_docs)]
 mod log;
 mod queue;
 mod reconnect;
