@@ -3,7 +3,9 @@
 //! under target/py-websockets):
 //!
 //! 1. payload bytes on the wire and echo throughput for a JSON-like message
-//!    mix, without compression, with context takeover, without it;
+//!    mix, without compression, with context takeover (the server asking
+//!    for a 10-bit client window and using 12 bits itself, or 15-bit
+//!    windows), without it;
 //! 2. resident memory per connection for N clients on the shared I/O
 //!    threads, each having sent and received one compressed message (so
 //!    that its compressor and inflater exist), for each mode.
@@ -23,12 +25,17 @@ use std::time::{Duration, Instant};
 use mywsclient::{Client, Compression, CompressionMode, Config, Event};
 use server::PyServer;
 
-const MODES: [(CompressionMode, &str, &str); 3] = [
+const MODES: [(CompressionMode, &str, &str); 4] = [
     (CompressionMode::Off, "off", "off"),
     (
         CompressionMode::ContextTakeover,
-        "context takeover",
+        "takeover, 10/12 bits",
         "takeover",
+    ),
+    (
+        CompressionMode::ContextTakeover,
+        "takeover, 15 bits",
+        "takeover-15",
     ),
     (
         CompressionMode::NoContextTakeover,
@@ -159,8 +166,8 @@ fn connect(url: &str, cfg: Config, counter: &Arc<Counter>) -> Client {
 fn throughput(messages: usize) {
     println!("JSON-like mix, {messages} messages echoed (pipelined, 500 in flight), level 6, threshold 64 B");
     println!(
-        "{:<22} {:>12} {:>12} {:>10} {:>12}",
-        "mode", "sent bytes", "recv bytes", "ratio", "msgs/s"
+        "{:<22} {:>12} {:>12} {:>10} {:>10} {:>12}",
+        "mode", "sent bytes", "recv bytes", "sent ratio", "recv ratio", "msgs/s"
     );
     let raw: u64 = (0..messages).map(|i| message(i).len() as u64).sum();
     for (mode, name, server_mode) in MODES {
@@ -185,11 +192,12 @@ fn throughput(messages: usize) {
         let sent = s.bytes_sent - s.uncompressed_bytes_sent + s.compressed_bytes_sent;
         let recv = s.bytes_received - s.uncompressed_bytes_received + s.compressed_bytes_received;
         println!(
-            "{:<22} {:>12} {:>12} {:>9.2}x {:>12.0}",
+            "{:<22} {:>12} {:>12} {:>9.2}x {:>9.2}x {:>12.0}",
             name,
             sent,
             recv,
             raw as f64 / sent as f64,
+            raw as f64 / recv as f64,
             messages as f64 / secs
         );
     }

@@ -4,6 +4,7 @@ and the compression benchmark.
 Usage: deflate_server.py MODE
   MODE takeover     context takeover both ways; the server asks the client for
                     client_max_window_bits=10 and uses a 12-bit window itself
+  MODE takeover-15  context takeover both ways, 15-bit windows (zlib's default)
   MODE no-takeover  server_no_context_takeover and client_no_context_takeover
   MODE off          no compression (declines the offer)
 Listens on 127.0.0.1 on a free port and prints "PORT <n>"; exits when its
@@ -28,6 +29,8 @@ async def echo(ws):
 async def main(mode):
     if mode == "takeover":
         exts = [ServerPerMessageDeflateFactory(server_max_window_bits=12, client_max_window_bits=10)]
+    elif mode == "takeover-15":
+        exts = [ServerPerMessageDeflateFactory()]
     elif mode == "no-takeover":
         exts = [ServerPerMessageDeflateFactory(server_no_context_takeover=True,
                                                client_no_context_takeover=True)]
