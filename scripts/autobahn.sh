@@ -26,7 +26,7 @@ AGENT=mywsclient
 WSTEST_VERSION=25.10.1
 PY2_VERSION=2.7.18
 VIRTUALENV_SPEC='virtualenv>=20.21,<20.22'
-CLIENT_TIMEOUT_S=1800 # anti-hang bound for the whole client run
+CLIENT_TIMEOUT_S=3600 # anti-hang bound for the whole client run (12.* and 13.* are slow)
 
 t_start=$EPOCHREALTIME
 t_stage=$t_start
