@@ -366,8 +366,9 @@ enum mywsclient_compression
   /**
    * Offer permessage-deflate with context takeover: each side's window
    * carries over between messages (best ratio). The compressor and
-   * inflater live as long as the connection (about 300 KiB with the
-   * default 15-bit window; see the README for measured figures).
+   * inflater, made on the first compressed message, live as long as the
+   * connection (some 230 KiB with a 10-bit client window; the README has
+   * the measured figures).
    */
   MYWSCLIENT_COMPRESSION_CONTEXT_TAKEOVER = 1,
   /**
