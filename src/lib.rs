@@ -33,6 +33,8 @@
 //! | `wire/writer.rs` | our messages to masked frames (RSV1 when compressed) |
 //! | `deflate/negotiate.rs` | permessage-deflate: the offer and the strict check of the reply |
 //! | `deflate/codec.rs` | permessage-deflate: per-message compressor, bounded inflater |
+//! | `request.rs` | one attempt's request (URL, headers, subprotocols) and the HTTP response to it |
+//! | `redirect.rs` | what a non-101 answer does: follow a redirect, retry or stop |
 //! | `sys.rs` | the only `unsafe` outside `ffi/`: poll, epoll, eventfd, socket options |
 //! | `config.rs`, `error.rs`, `event.rs`, `log.rs` | plain data: options, errors, events, logging |
 //! | `ffi/` | the C ABI: C types, entry points, the panic boundary |
@@ -54,6 +56,8 @@ mod heartbeat;
 mod log;
 mod queue;
 mod reconnect;
+mod redirect;
+mod request;
 mod session;
 mod shared;
 mod sys;
@@ -62,11 +66,13 @@ mod transport;
 mod wire;
 
 pub use client::{Client, EventHandler, MessageHandler};
-pub use config::{Config, Endpoint, TlsOptions};
+
+pub use config::{Config, Endpoint, HttpErrorPolicy, TlsOptions};
 pub use deflate::{Compression, CompressionMode};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{CloseInitiator, Event, State, Stats};
 pub use log::{LogLevel, LogSink};
+pub use request::{HttpResponse, Request};
 
 /// Entry points for the fuzzing harness in `fuzz/` (not part of the API;
 /// built with the `fuzzing` feature only).
