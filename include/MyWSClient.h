@@ -107,6 +107,14 @@ public:
     Debug = MYWSCLIENT_LOG_LEVEL_DEBUG,
   };
 
+  /// permessage-deflate modes, for setCompression().
+  enum class Compression : std::uint32_t
+  {
+    Off = MYWSCLIENT_COMPRESSION_OFF,
+    ContextTakeover = MYWSCLIENT_COMPRESSION_CONTEXT_TAKEOVER,
+    NoContextTakeover = MYWSCLIENT_COMPRESSION_NO_CONTEXT_TAKEOVER,
+  };
+
   /// Who ended a connection (CloseCallback).
   enum class CloseInitiator : std::uint32_t
   {
@@ -154,12 +162,16 @@ public:
     std::uint16_t lastCloseCode = 0;    ///< close code of the last closed connection
     std::string lastError{};            ///< as lastError()
     // Control frames and receipts (0.2).
-    std::chrono::microseconds rttLast{0};     ///< last round-trip time of a ping (0: none yet)
-    std::chrono::microseconds rttSmoothed{0}; ///< smoothed round-trip time (as TCP's SRTT)
-    std::uint64_t rttSamples = 0;             ///< pongs that measured it (heartbeat and ping())
-    std::uint64_t messagesDiscarded = 0;      ///< messages dropped: overflow policy, discarding stop
-    std::uint64_t receiptsWritten = 0;        ///< onWritten receipts given
-    std::uint64_t receiptsDiscarded = 0;      ///< onDiscarded receipts given
+    std::chrono::microseconds rttLast{0};        ///< last round-trip time of a ping (0: none yet)
+    std::chrono::microseconds rttSmoothed{0};    ///< smoothed round-trip time (as TCP's SRTT)
+    std::uint64_t rttSamples = 0;                ///< pongs that measured it (heartbeat and ping())
+    std::uint64_t messagesDiscarded = 0;         ///< messages dropped: overflow policy, discarding stop
+    std::uint64_t receiptsWritten = 0;           ///< onWritten receipts given
+    std::uint64_t receiptsDiscarded = 0;         ///< onDiscarded receipts given
+    std::uint64_t uncompressedBytesSent = 0;     ///< permessage-deflate: original size of messages sent compressed
+    std::uint64_t compressedBytesSent = 0;       ///< permessage-deflate: their size on the wire
+    std::uint64_t uncompressedBytesReceived = 0; ///< permessage-deflate: inflated size of messages received compressed
+    std::uint64_t compressedBytesReceived = 0;   ///< permessage-deflate: their size on the wire
   };
 
   /// Why a message sent with sendMessageEx/sendBinaryEx was dropped (onDiscarded).
@@ -486,6 +498,10 @@ public:
       s.messagesDiscarded = c.messages_discarded;
       s.receiptsWritten = c.receipts_written;
       s.receiptsDiscarded = c.receipts_discarded;
+      s.uncompressedBytesSent = c.uncompressed_bytes_sent;
+      s.compressedBytesSent = c.compressed_bytes_sent;
+      s.uncompressedBytesReceived = c.uncompressed_bytes_received;
+      s.compressedBytesReceived = c.compressed_bytes_received;
     }
     return s;
   }
@@ -624,6 +640,13 @@ public:
   bool setMaxMessageSize(std::size_t maxBytes)
   {
     return option("setMaxMessageSize", mywsclient_set_max_message_size, maxBytes);
+  }
+
+  /// permessage-deflate (Off): zlib level 0-9 or -1 (6); messages shorter than
+  /// threshold bytes go uncompressed. See mywsclient_set_compression().
+  bool setCompression(Compression mode, int level = -1, std::size_t threshold = 128)
+  {
+    return option("setCompression", mywsclient_set_compression, static_cast<std::uint32_t>(mode), level, threshold);
   }
 
   /// Runs this client on the process's shared I/O threads instead of a

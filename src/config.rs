@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::deflate::Compression;
 use crate::error::{Error, ErrorKind, Result};
 use crate::flow::{validate_watermarks, OverflowPolicy};
 use crate::log::{LogLevel, LogSink};
@@ -317,6 +318,8 @@ pub struct Config {
     /// start, with [`Event::Discarded`](crate::Event::Discarded) for each
     /// message sent with an id (default false).
     pub discard_on_stop: bool,
+    /// permessage-deflate (RFC 7692): off by default.
+    pub compression: Compression,
     // ----- long-lived sessions (issue 11, connect side) -----
     /// What a 4xx answer to the upgrade does (default: report and retry with
     /// backoff).
@@ -394,6 +397,7 @@ impl Default for Config {
             queue_high_watermark: 0,
             queue_low_watermark: 0,
             discard_on_stop: false,
+            compression: Compression::default(),
             shared_io: shared_io_from_env(),
             http_error_policy: HttpErrorPolicy::default(),
             max_redirects: 0,
@@ -445,6 +449,7 @@ impl Config {
         }
         validate_watermarks(self.queue_high_watermark, self.queue_low_watermark)
             .map_err(|m| Error::new(ErrorKind::InvalidArgument, m))?;
+        self.compression.validate()?;
         if self.tls.client_cert_file.is_some() != self.tls.client_key_file.is_some() {
             return bad("a client certificate needs both a certificate file and a key file".into());
         }

@@ -247,4 +247,15 @@ pub struct Stats {
     pub receipts_written: u64,
     /// `Discarded` receipts decided.
     pub receipts_discarded: u64,
+    // permessage-deflate (issue 13): counted when a message is compressed
+    // for sending or inflated on receipt; messages that went uncompressed
+    // are in neither pair.
+    /// Original size of the messages sent compressed.
+    pub uncompressed_bytes_sent: u64,
+    /// Their size on the wire (payload after compression).
+    pub compressed_bytes_sent: u64,
+    /// Inflated size of the messages received compressed.
+    pub uncompressed_bytes_received: u64,
+    /// Their size on the wire (payload before inflating).
+    pub compressed_bytes_received: u64,
 }

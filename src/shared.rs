@@ -96,6 +96,9 @@ struct Counters {
     bytes_received: AtomicU64,
     connections: AtomicU64,
     last_close_code: AtomicU32,
+    // permessage-deflate: (uncompressed, compressed) bytes each way.
+    deflate_sent: (AtomicU64, AtomicU64),
+    deflate_received: (AtomicU64, AtomicU64),
 }
 
 /// A close the application asked for (`Client::close`).
@@ -407,6 +410,20 @@ impl Shared {
         c.bytes_sent.fetch_add(len as u64, Ordering::Relaxed);
     }
 
+    /// A message of `raw` bytes went out compressed to `wire` bytes.
+    pub fn count_compressed_sent(&self, raw: usize, wire: usize) {
+        let (r, w) = &self.counters.deflate_sent;
+        r.fetch_add(raw as u64, Ordering::Relaxed);
+        w.fetch_add(wire as u64, Ordering::Relaxed);
+    }
+
+    /// A message of `wire` compressed bytes inflated to `raw` bytes.
+    pub fn count_compressed_received(&self, raw: usize, wire: u64) {
+        let (r, w) = &self.counters.deflate_received;
+        r.fetch_add(raw as u64, Ordering::Relaxed);
+        w.fetch_add(wire, Ordering::Relaxed);
+    }
+
     /// A connection opened.
     pub fn count_connection(&self) {
         self.counters.connections.fetch_add(1, Ordering::SeqCst);
@@ -445,6 +462,10 @@ impl Shared {
             messages_discarded,
             receipts_written,
             receipts_discarded,
+            uncompressed_bytes_sent: c.deflate_sent.0.load(Ordering::SeqCst),
+            compressed_bytes_sent: c.deflate_sent.1.load(Ordering::SeqCst),
+            uncompressed_bytes_received: c.deflate_received.0.load(Ordering::SeqCst),
+            compressed_bytes_received: c.deflate_received.1.load(Ordering::SeqCst),
         }
     }
 

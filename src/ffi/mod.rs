@@ -1,7 +1,8 @@
 //! The C ABI: C types, entry points, the panic boundary — nothing else.
 //!
 //! One file per C object plus the boundary helpers: [`client`] (the
-//! `mywsclient` handle and its functions), [`callbacks`] (the C callback
+//! `mywsclient` handle and its functions), [`compression`] (permessage-deflate:
+//! its mode enum and setter), [`callbacks`] (the C callback
 //! types and their trampolines), [`types`] (result code, enums, event and
 //! stats structs), [`errors`] (code names, last error), [`version`],
 //! [`delivery`] (ping, close, send receipts, flow control), [`stats`] (the
@@ -19,6 +20,7 @@
 pub mod boundary;
 pub mod callbacks;
 pub mod client;
+pub mod compression;
 pub mod delivery;
 pub mod errors;
 pub mod headers;

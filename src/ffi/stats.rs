@@ -54,6 +54,14 @@ pub struct mywsclient_stats2 {
     pub receipts_written: u64,
     /// `DISCARDED` receipts given.
     pub receipts_discarded: u64,
+    /// permessage-deflate: original size of the messages sent compressed.
+    pub uncompressed_bytes_sent: u64,
+    /// permessage-deflate: their size on the wire.
+    pub compressed_bytes_sent: u64,
+    /// permessage-deflate: inflated size of the messages received compressed.
+    pub uncompressed_bytes_received: u64,
+    /// permessage-deflate: their size on the wire.
+    pub compressed_bytes_received: u64,
     // ----- append new fields here -----
 }
 
@@ -80,6 +88,10 @@ impl From<&Stats> for mywsclient_stats2 {
             messages_discarded: s.messages_discarded,
             receipts_written: s.receipts_written,
             receipts_discarded: s.receipts_discarded,
+            uncompressed_bytes_sent: s.uncompressed_bytes_sent,
+            compressed_bytes_sent: s.compressed_bytes_sent,
+            uncompressed_bytes_received: s.uncompressed_bytes_received,
+            compressed_bytes_received: s.compressed_bytes_received,
         }
     }
 }

@@ -22,7 +22,6 @@ use crossbeam_channel::Receiver;
 use rustls::ClientConfig;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::frame::CloseFrame;
-use tungstenite::protocol::WebSocketContext;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
@@ -36,6 +35,7 @@ use crate::request::{HttpResponse, Request};
 use crate::rtt::Pings;
 use crate::shared::{CloseRequest, Shared};
 use crate::sys;
+use crate::wire::Wire;
 
 use conn::{io_of, Conn};
 
@@ -43,8 +43,6 @@ use conn::{io_of, Conn};
 /// waits in the queue (so a server that stops reading cannot grow memory
 /// past the queue limit).
 const OUT_HIGH_WATER: usize = 256 * 1024;
-/// Bytes asked of the socket per read once connected.
-const READ_CHUNK: usize = 16 * 1024;
 /// Messages read in one pass before the loop looks at timers and sends.
 const READ_BATCH: usize = 1024;
 
@@ -85,14 +83,14 @@ enum Phase {
     /// Connected.
     Open {
         conn: Conn,
-        ctx: Box<WebSocketContext>,
+        ws: Box<Wire>,
         hb: Heartbeat,
         opened: Instant,
     },
     /// A close frame went out or came in; waiting for the end of the stream.
     Closing {
         conn: Conn,
-        ctx: Box<WebSocketContext>,
+        ws: Box<Wire>,
         close: Closing,
     },
     /// The session has ended (its driver calls `finish`).
@@ -289,7 +287,7 @@ impl Session {
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::Open {
                 mut conn,
-                mut ctx,
+                mut ws,
                 opened,
                 ..
             } => {
@@ -300,18 +298,18 @@ impl Session {
                 };
                 self.closing_with = (req.code, req.reason);
                 self.reconnect_at_once = true;
-                let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
+                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
                 let close = Closing {
                     deadline: now + self.cfg.close_timeout,
                     healthy: now - opened,
                     by_peer: false,
                     reconnect_now: true,
                 };
-                self.step_closing(now, conn, ctx, close);
+                self.step_closing(now, conn, ws, close);
             }
-            Phase::Closing { conn, ctx, close } => {
+            Phase::Closing { conn, ws, close } => {
                 self.reconnect_at_once = true;
-                self.phase = Phase::Closing { conn, ctx, close };
+                self.phase = Phase::Closing { conn, ws, close };
             }
             Phase::Handshaking { conn, .. } => {
                 self.requeue(conn);
@@ -419,11 +417,11 @@ impl Session {
             } => self.step_handshake(now, conn, key, buf, deadline),
             Phase::Open {
                 conn,
-                ctx,
+                ws,
                 hb,
                 opened,
-            } => self.step_open(now, ready, conn, ctx, hb, opened),
-            Phase::Closing { conn, ctx, close } => self.step_closing(now, conn, ctx, close),
+            } => self.step_open(now, ready, conn, ws, hb, opened),
+            Phase::Closing { conn, ws, close } => self.step_closing(now, conn, ws, close),
             Phase::Done => {}
         }
     }
@@ -488,7 +486,7 @@ impl Session {
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::Open {
                 mut conn,
-                mut ctx,
+                mut ws,
                 opened,
                 ..
             } => {
@@ -497,21 +495,21 @@ impl Session {
                     code: CloseCode::Normal,
                     reason: "".into(),
                 };
-                let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
+                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
                 let close = Closing {
                     deadline: now + self.cfg.close_timeout,
                     healthy: now - opened,
                     by_peer: false,
                     reconnect_now: true,
                 };
-                self.step_closing(now, conn, ctx, close);
+                self.step_closing(now, conn, ws, close);
             }
-            Phase::Closing { conn, ctx, close } => {
+            Phase::Closing { conn, ws, close } => {
                 let close = Closing {
                     reconnect_now: true,
                     ..close
                 };
-                self.phase = Phase::Closing { conn, ctx, close };
+                self.phase = Phase::Closing { conn, ws, close };
             }
             Phase::Handshaking { conn, .. } => {
                 self.requeue(conn);
@@ -536,7 +534,7 @@ impl Session {
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::Open {
                 mut conn,
-                mut ctx,
+                mut ws,
                 opened,
                 ..
             } => {
@@ -544,28 +542,28 @@ impl Session {
                 // Let out what is already queued (bounded by the close
                 // timeout), unless it is to be discarded; then close.
                 if self.discard.is_none() {
-                    let _ = self.fill(&mut conn, &mut ctx, usize::MAX);
+                    let _ = self.fill(&mut conn, &mut ws, usize::MAX);
                 }
                 let frame = CloseFrame {
                     code: CloseCode::from(self.closing_with.0),
                     reason: self.closing_with.1.clone().into(),
                 };
-                let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
+                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
                 let close = Closing {
                     deadline: now + self.cfg.close_timeout,
                     healthy: now - opened,
                     by_peer: false,
                     reconnect_now: false,
                 };
-                self.step_closing(now, conn, ctx, close);
+                self.step_closing(now, conn, ws, close);
             }
-            Phase::Closing { conn, ctx, close } => {
+            Phase::Closing { conn, ws, close } => {
                 let close = Closing {
                     deadline: close.deadline.min(now + self.cfg.close_timeout),
                     reconnect_now: false,
                     ..close
                 };
-                self.step_closing(now, conn, ctx, close)
+                self.step_closing(now, conn, ws, close)
             }
             Phase::Handshaking { conn, .. } => {
                 self.requeue(conn);
