@@ -107,6 +107,14 @@ public:
     Debug = MYWSCLIENT_LOG_LEVEL_DEBUG,
   };
 
+  /// permessage-deflate modes, for setCompression().
+  enum class Compression : std::uint32_t
+  {
+    Off = MYWSCLIENT_COMPRESSION_OFF,
+    ContextTakeover = MYWSCLIENT_COMPRESSION_CONTEXT_TAKEOVER,
+    NoContextTakeover = MYWSCLIENT_COMPRESSION_NO_CONTEXT_TAKEOVER,
+  };
+
   /// Who ended a connection (CloseCallback).
   enum class CloseInitiator : std::uint32_t
   {
@@ -154,6 +162,40 @@ public:
     std::uint64_t queuedBytes = 0;      ///< their bytes
     std::uint16_t lastCloseCode = 0;    ///< close code of the last closed connection
     std::string lastError{};            ///< as lastError()
+    // Control frames and receipts (0.2).
+    std::chrono::microseconds rttLast{0};        ///< last round-trip time of a ping (0: none yet)
+    std::chrono::microseconds rttSmoothed{0};    ///< smoothed round-trip time (as TCP's SRTT)
+    std::uint64_t rttSamples = 0;                ///< pongs that measured it (heartbeat and ping())
+    std::uint64_t messagesDiscarded = 0;         ///< messages dropped: overflow policy, discarding stop
+    std::uint64_t receiptsWritten = 0;           ///< onWritten receipts given
+    std::uint64_t receiptsDiscarded = 0;         ///< onDiscarded receipts given
+    std::uint64_t uncompressedBytesSent = 0;     ///< permessage-deflate: original size of messages sent compressed
+    std::uint64_t compressedBytesSent = 0;       ///< permessage-deflate: their size on the wire
+    std::uint64_t uncompressedBytesReceived = 0; ///< permessage-deflate: inflated size of messages received compressed
+    std::uint64_t compressedBytesReceived = 0;   ///< permessage-deflate: their size on the wire
+  };
+
+  /// Why a message sent with sendMessageEx/sendBinaryEx was dropped (onDiscarded).
+  enum class DiscardReason : std::uint32_t
+  {
+    Stopped = MYWSCLIENT_DISCARD_REASON_STOPPED,   ///< close(..., StopAndDiscard), or a stop with setDiscardOnStop
+    GaveUp = MYWSCLIENT_DISCARD_REASON_GAVE_UP,    ///< stopped by itself (reconnect off or gave up), setDiscardOnStop
+    Overflow = MYWSCLIENT_DISCARD_REASON_OVERFLOW, ///< OverflowPolicy::DropOldest made room
+  };
+
+  /// What a send does when the queue is full (setOverflowPolicy).
+  enum class OverflowPolicy : std::uint32_t
+  {
+    Refuse = MYWSCLIENT_OVERFLOW_POLICY_REFUSE,          ///< refuse the new message (the default)
+    DropOldest = MYWSCLIENT_OVERFLOW_POLICY_DROP_OLDEST, ///< drop the oldest messages not yet being written
+  };
+
+  /// What close() does after the close handshake.
+  enum class AfterClose
+  {
+    Stop,           ///< stop, keeping what is queued for a later start() (as stop())
+    Reconnect,      ///< connect again at once, keeping the queue
+    StopAndDiscard, ///< stop and discard what is queued (onDiscarded for each message with an id)
   };
 
   /// The connection is open; the argument is the subprotocol the server selected ("" if none).
@@ -168,6 +210,14 @@ public:
   using StoppedCallback = std::function<void()>;
   /// One log line of the library (without newline), at or above the log level.
   using LogCallback = std::function<void(LogLevel level, const std::string &line)>;
+  /// The pong answering ping(): the round-trip time and the payload.
+  using PongCallback = std::function<void(std::chrono::microseconds rtt, const std::string &payload)>;
+  /// The message with this id (from sendMessageEx/sendBinaryEx) is written: all its bytes are in the kernel.
+  using WrittenCallback = std::function<void(std::uint64_t id)>;
+  /// The message with this id was dropped without being written.
+  using DiscardedCallback = std::function<void(std::uint64_t id, DiscardReason reason)>;
+  /// The queue reached the high watermark, or fell back to the low one: the bytes queued then.
+  using QueueCallback = std::function<void(std::size_t queuedBytes)>;
 
   // ---------------------------------------------------------------- long-lived sessions: types
 
@@ -434,8 +484,8 @@ public:
     Stats s;
     if (cb_)
       s.lastError = cb_->getLastError();
-    mywsclient_stats c{};
-    if (handle_ && mywsclient_get_stats(handle_.get(), &c) == MYWSCLIENT_RESULT_OK)
+    mywsclient_stats2 c{};
+    if (handle_ && mywsclient_get_stats2(handle_.get(), &c, sizeof c) == MYWSCLIENT_RESULT_OK)
     {
       s.messagesSent = c.messages_sent;
       s.bytesSent = c.bytes_sent;
@@ -446,6 +496,16 @@ public:
       s.queuedMessages = c.queued_messages;
       s.queuedBytes = c.queued_bytes;
       s.lastCloseCode = c.last_close_code;
+      s.rttLast = std::chrono::microseconds(static_cast<std::chrono::microseconds::rep>(c.rtt_last_us));
+      s.rttSmoothed = std::chrono::microseconds(static_cast<std::chrono::microseconds::rep>(c.rtt_smoothed_us));
+      s.rttSamples = c.rtt_samples;
+      s.messagesDiscarded = c.messages_discarded;
+      s.receiptsWritten = c.receipts_written;
+      s.receiptsDiscarded = c.receipts_discarded;
+      s.uncompressedBytesSent = c.uncompressed_bytes_sent;
+      s.compressedBytesSent = c.compressed_bytes_sent;
+      s.uncompressedBytesReceived = c.uncompressed_bytes_received;
+      s.compressedBytesReceived = c.compressed_bytes_received;
     }
     return s;
   }
@@ -586,6 +646,13 @@ public:
     return option("setMaxMessageSize", mywsclient_set_max_message_size, maxBytes);
   }
 
+  /// permessage-deflate (Off): zlib level 0-9 or -1 (6); messages shorter than
+  /// threshold bytes go uncompressed. See mywsclient_set_compression().
+  bool setCompression(Compression mode, int level = -1, std::size_t threshold = 128)
+  {
+    return option("setCompression", mywsclient_set_compression, static_cast<std::uint32_t>(mode), level, threshold);
+  }
+
   /// Runs this client on the process's shared I/O threads instead of a
   /// thread of its own (default false): one file descriptor and no thread per
   /// client, for thousands of clients in one process. Callbacks of clients on
@@ -682,6 +749,93 @@ public:
     return true;
   }
 
+  // ---------------------------------------------------------------- control frames, receipts, flow control
+  // ping, close and the sends may be called from any thread, also inside a
+  // callback; the callbacks and options only before start() or after stop().
+
+  /// Sends a ping with `payload` (at most 125 bytes) on the current
+  /// connection; onPong gets the round-trip time. False (and `*why`) when
+  /// not connected or the payload is too long.
+  bool ping(const std::string &payload = {}, std::string *why = nullptr)
+  {
+    if (!handle_)
+      return fail(why, notUsable());
+    return check(mywsclient_ping(handle_.get(), reinterpret_cast<const std::uint8_t *>(payload.data()), payload.size()),
+                 why);
+  }
+
+  /// Closes with the application's close `code` (1000 or 3000-4999) and
+  /// `reason` (at most 123 bytes of UTF-8), then stops (joins the I/O
+  /// thread like stop(), unless called from a callback), reconnects at once,
+  /// or stops and discards the queue. False (and `*why`) for a code or
+  /// reason not allowed, or Reconnect/StopAndDiscard while not running.
+  bool close(int code, const std::string &reason = {}, AfterClose then = AfterClose::Stop, std::string *why = nullptr)
+  {
+    if (!handle_)
+      return fail(why, notUsable());
+    if (code < 0 || reason.find('\0') != std::string::npos)
+      return fail(why, "close code must be 1000 or 3000-4999 and the reason must not contain NUL");
+    std::uint32_t flags = then == AfterClose::Reconnect        ? static_cast<std::uint32_t>(MYWSCLIENT_CLOSE_RECONNECT)
+                          : then == AfterClose::StopAndDiscard ? static_cast<std::uint32_t>(MYWSCLIENT_CLOSE_DISCARD)
+                                                               : 0u;
+    return check(mywsclient_close(handle_.get(), static_cast<std::uint32_t>(code), reason.c_str(), flags), why);
+  }
+
+  /// Queues a text message and returns its id (> 0), or 0 when refused
+  /// (`*why` says why). The message gets exactly one receipt, onWritten or
+  /// onDiscarded, in id order. `urgent` puts it ahead of every message not
+  /// yet started.
+  std::uint64_t sendMessageEx(const std::string &message, bool urgent = false, std::string *why = nullptr)
+  {
+    return sendEx(message.data(), message.size(), urgent ? static_cast<std::uint32_t>(MYWSCLIENT_SEND_URGENT) : 0u,
+                  why);
+  }
+
+  /// Queues a binary message and returns its id, or 0 (see sendMessageEx).
+  std::uint64_t sendBinaryEx(const void *data, std::size_t len, bool urgent = false, std::string *why = nullptr)
+  {
+    return sendEx(data, len,
+                  static_cast<std::uint32_t>(MYWSCLIENT_SEND_BINARY) |
+                      (urgent ? static_cast<std::uint32_t>(MYWSCLIENT_SEND_URGENT) : 0u),
+                  why);
+  }
+  std::uint64_t sendBinaryEx(const std::string &data, bool urgent = false, std::string *why = nullptr)
+  {
+    return sendBinaryEx(data.data(), data.size(), urgent, why);
+  }
+  std::uint64_t sendBinaryEx(const std::vector<std::uint8_t> &data, bool urgent = false, std::string *why = nullptr)
+  {
+    return sendBinaryEx(data.data(), data.size(), urgent, why);
+  }
+
+  bool onPong(PongCallback f) { return setCallback(&Callbacks::onPong, std::move(f), false, "onPong"); }
+  bool onWritten(WrittenCallback f) { return setCallback(&Callbacks::onWritten, std::move(f), false, "onWritten"); }
+  bool onDiscarded(DiscardedCallback f)
+  {
+    return setCallback(&Callbacks::onDiscarded, std::move(f), false, "onDiscarded");
+  }
+  bool onQueueHigh(QueueCallback f) { return setCallback(&Callbacks::onQueueHigh, std::move(f), false, "onQueueHigh"); }
+  bool onQueueDrained(QueueCallback f)
+  {
+    return setCallback(&Callbacks::onQueueDrained, std::move(f), false, "onQueueDrained");
+  }
+
+  /// What a send does when the queue is full (Refuse).
+  bool setOverflowPolicy(OverflowPolicy p)
+  {
+    return option("setOverflowPolicy", mywsclient_set_overflow_policy, static_cast<std::uint32_t>(p));
+  }
+
+  /// onQueueHigh when the queued bytes reach `high`, onQueueDrained when
+  /// they fall back to `low` (< high). high 0 turns them off (the default).
+  bool setQueueWatermarks(std::size_t high, std::size_t low)
+  {
+    return option("setQueueWatermarks", mywsclient_set_queue_watermarks, high, low);
+  }
+
+  /// Discard what is queued whenever the client stops (false: kept for the next start()).
+  bool setDiscardOnStop(bool discard) { return option("setDiscardOnStop", mywsclient_set_discard_on_stop, discard); }
+
   // ---------------------------------------------------------------- long-lived sessions
   // setUrl, setHeader, removeHeader and reconnect work at any time, from
   // any thread (also inside callbacks); the two policies only before start().
@@ -723,6 +877,11 @@ private:
     ReconnectCallback onReconnect{};
     StoppedCallback onStopped{};
     LogCallback onLog{};
+    PongCallback onPong{};
+    WrittenCallback onWritten{};
+    DiscardedCallback onDiscarded{};
+    QueueCallback onQueueHigh{};
+    QueueCallback onQueueDrained{};
     ErrorInfoCallback onErrorInfo{};
     OpenInfoCallback onOpenInfo{};
     BeforeConnectCallback onBeforeConnect{};
@@ -823,6 +982,26 @@ private:
       return false;
     (*cb_).*member = std::move(f);
     return true;
+  }
+
+  std::uint64_t sendEx(const void *data, std::size_t len, std::uint32_t flags, std::string *why)
+  {
+    if (!handle_)
+    {
+      fail(why, notUsable());
+      return 0;
+    }
+    if (!data && len == 0)
+      data = "";
+    std::uint64_t id = 0;
+    return check(mywsclient_send_ex(handle_.get(), static_cast<const std::uint8_t *>(data), len, flags, &id), why) ? id
+                                                                                                                   : 0;
+  }
+
+  static std::size_t sizeOf(std::uint64_t v) noexcept
+  {
+    return v > std::numeric_limits<std::size_t>::max() ? std::numeric_limits<std::size_t>::max()
+                                                       : static_cast<std::size_t>(v);
   }
 
   /// Every option setter in one line: calls `set(handle, args...)` and
@@ -1072,6 +1251,35 @@ private:
     case MYWSCLIENT_EVENT_TYPE_STOPPED:
       if (cb->onStopped)
         guarded(cb, "onStopped", [&] { cb->onStopped(); });
+      break;
+    case MYWSCLIENT_EVENT_TYPE_PONG:
+      if (cb->onPong)
+        guarded(cb, "onPong",
+                [&]
+                {
+                  auto rtt = std::chrono::microseconds(static_cast<std::chrono::microseconds::rep>(ev->rtt_us));
+                  std::string payload;
+                  if (ev->data && ev->data_len)
+                    payload.assign(reinterpret_cast<const char *>(ev->data), ev->data_len);
+                  cb->onPong(rtt, payload);
+                });
+      break;
+    case MYWSCLIENT_EVENT_TYPE_WRITTEN:
+      if (cb->onWritten)
+        guarded(cb, "onWritten", [&] { cb->onWritten(ev->message_id); });
+      break;
+    case MYWSCLIENT_EVENT_TYPE_DISCARDED:
+      if (cb->onDiscarded)
+        guarded(cb, "onDiscarded",
+                [&] { cb->onDiscarded(ev->message_id, static_cast<DiscardReason>(ev->discard_reason)); });
+      break;
+    case MYWSCLIENT_EVENT_TYPE_QUEUE_HIGH:
+      if (cb->onQueueHigh)
+        guarded(cb, "onQueueHigh", [&] { cb->onQueueHigh(sizeOf(ev->queued_bytes)); });
+      break;
+    case MYWSCLIENT_EVENT_TYPE_QUEUE_DRAINED:
+      if (cb->onQueueDrained)
+        guarded(cb, "onQueueDrained", [&] { cb->onQueueDrained(sizeOf(ev->queued_bytes)); });
       break;
     default:
       break;

@@ -5,7 +5,9 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::deflate::Compression;
 use crate::error::{Error, ErrorKind, Result};
+use crate::flow::{validate_watermarks, OverflowPolicy};
 use crate::log::{LogLevel, LogSink};
 
 /// A resolved WebSocket endpoint.
@@ -149,6 +151,22 @@ pub struct Config {
     /// Resolve overrides (curl's `CURLOPT_RESOLVE`): these addresses for
     /// these host names and ports, for the server and the proxy alike.
     pub resolve: Vec<crate::resolve::ResolveOverride>,
+    // ----- flow control and receipts (0.2) -----
+    /// What a send does when the queue is full (default: refuse it).
+    pub overflow_policy: OverflowPolicy,
+    /// [`Event::QueueHigh`](crate::Event::QueueHigh) when the queued bytes
+    /// reach this (0, the default: no watermark events).
+    pub queue_high_watermark: usize,
+    /// [`Event::QueueDrained`](crate::Event::QueueDrained) when, after a
+    /// `QueueHigh`, the queued bytes fall to this (below the high one).
+    pub queue_low_watermark: usize,
+    /// Whenever the client stops (`stop`, `close`, reconnecting off or given
+    /// up), discard what is still queued instead of keeping it for the next
+    /// start, with [`Event::Discarded`](crate::Event::Discarded) for each
+    /// message sent with an id (default false).
+    pub discard_on_stop: bool,
+    /// permessage-deflate (RFC 7692): off by default.
+    pub compression: Compression,
     // ----- long-lived sessions (issue 11, connect side) -----
     /// What a 4xx answer to the upgrade does (default: report and retry with
     /// backoff).
@@ -222,6 +240,11 @@ impl Default for Config {
             subprotocols: Vec::new(),
             log_level: LogLevel::from_env(),
             log_sink: None,
+            overflow_policy: OverflowPolicy::Refuse,
+            queue_high_watermark: 0,
+            queue_low_watermark: 0,
+            discard_on_stop: false,
+            compression: Compression::default(),
             shared_io: shared_io_from_env(),
             http_error_policy: HttpErrorPolicy::default(),
             max_redirects: 0,
@@ -275,6 +298,9 @@ impl Config {
                 return bad(format!("subprotocol {p:?} is not a valid token"));
             }
         }
+        validate_watermarks(self.queue_high_watermark, self.queue_low_watermark)
+            .map_err(|m| Error::new(ErrorKind::InvalidArgument, m))?;
+        self.compression.validate()?;
         if self.tls.client_cert_file.is_some() != self.tls.client_key_file.is_some() {
             return bad("a client certificate needs both a certificate file and a key file".into());
         }

@@ -6,6 +6,7 @@
 use tungstenite::handshake::client::generate_key;
 use tungstenite::handshake::derive_accept_key;
 
+use crate::deflate::negotiate::{self, Agreed, Offer};
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::{HttpResponse, Request};
 
@@ -20,8 +21,8 @@ pub struct Upgrade {
 }
 
 /// The upgrade request for one attempt: its URL, extra headers and
-/// subprotocols.
-pub fn build_request(req: &Request) -> Upgrade {
+/// subprotocols, and the permessage-deflate offer when compression is on.
+pub fn build_request(req: &Request, offer: Option<&Offer>) -> Upgrade {
     let key = generate_key();
     let ep = req.endpoint();
     let mut r = format!(
@@ -40,6 +41,12 @@ pub fn build_request(req: &Request) -> Upgrade {
         r.push_str(&format!(
             "User-Agent: mywsclient/{}\r\n",
             env!("CARGO_PKG_VERSION")
+        ));
+    }
+    if let Some(offer) = offer {
+        r.push_str(&format!(
+            "Sec-WebSocket-Extensions: {}\r\n",
+            offer.header_value()
         ));
     }
     for (name, value) in req.headers() {
@@ -61,6 +68,8 @@ pub struct Accepted {
     pub protocol: Option<String>,
     /// The 101 response: status line and headers.
     pub response: HttpResponse,
+    /// permessage-deflate as agreed, if the server accepted the offer.
+    pub(crate) deflate: Option<Agreed>,
 }
 
 /// A complete response head (status line and headers), whatever its status.
@@ -126,8 +135,14 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>> {
 }
 
 /// Checks a 101 response head against RFC 6455 §4.1: the key's accept
-/// value, `Upgrade`/`Connection`, no extension, a requested subprotocol or none.
-pub fn check_upgrade(head: Head, key: &str, requested: &[String]) -> Result<Accepted> {
+/// value, `Upgrade`/`Connection`, an extension only as `offered`, a requested
+/// subprotocol or none.
+pub fn check_upgrade(
+    head: Head,
+    key: &str,
+    requested: &[String],
+    offered: Option<&Offer>,
+) -> Result<Accepted> {
     let Head { consumed, response } = head;
     if response.status != 101 {
         return Err(fail(format!(
@@ -169,11 +184,12 @@ pub fn check_upgrade(head: Head, key: &str, requested: &[String]) -> Result<Acce
             ))
         }
     }
-    if !header("Sec-WebSocket-Extensions").is_empty() {
-        return Err(fail(
-            "the server selected an extension, but the client offered none".into(),
-        ));
-    }
+    let extensions: Vec<String> = header("Sec-WebSocket-Extensions")
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    let deflate = negotiate::check_reply(&extensions, offered)
+        .map_err(|m| fail(format!("Sec-WebSocket-Extensions: {m}")))?;
     let protocol = match header("Sec-WebSocket-Protocol").as_slice() {
         [] => None,
         [p] if requested.iter().any(|r| r == p) => Some(p.to_string()),
@@ -192,6 +208,7 @@ pub fn check_upgrade(head: Head, key: &str, requested: &[String]) -> Result<Acce
         consumed,
         protocol,
         response,
+        deflate,
     })
 }
 
@@ -202,7 +219,7 @@ pub fn check_upgrade(head: Head, key: &str, requested: &[String]) -> Result<Acce
 pub fn parse_response(buf: &[u8], key: &str, requested: &[String]) -> Result<Option<Accepted>> {
     match parse_head(buf)? {
         None => Ok(None),
-        Some(head) => check_upgrade(head, key, requested).map(Some),
+        Some(head) => check_upgrade(head, key, requested, None).map(Some),
     }
 }
 
@@ -226,7 +243,7 @@ mod tests {
             vec!["ws".into(), "chat".into()],
             1,
         );
-        let req = build_request(&r);
+        let req = build_request(&r, None);
         let text = String::from_utf8(req.bytes).unwrap();
         assert!(text.starts_with("GET /p?q HTTP/1.1\r\nHost: h:81\r\n"));
         assert!(text.contains(&format!("Sec-WebSocket-Key: {}\r\n", req.key)));
@@ -253,6 +270,39 @@ mod tests {
     }
 
     #[test]
+    fn deflate_is_offered_and_its_reply_checked() {
+        use crate::deflate::{Compression, CompressionMode};
+        let ep = crate::config::Endpoint::resolve("ws://h/", 0, "").unwrap();
+        let r = Request::new(ep, vec![], vec![], 1);
+        let text = String::from_utf8(build_request(&r, None).bytes).unwrap();
+        assert!(!text.contains("Sec-WebSocket-Extensions"), "off by default");
+        let compression = Compression {
+            mode: CompressionMode::ContextTakeover,
+            ..Compression::default()
+        };
+        let offer = compression.offer().unwrap();
+        let req = build_request(&r, Some(&offer));
+        let text = String::from_utf8(req.bytes).unwrap();
+        assert!(text
+            .contains("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"));
+        let check = |extra: &str| {
+            let resp = response(&req.key, extra);
+            let head = parse_head(resp.as_bytes()).unwrap().unwrap();
+            check_upgrade(head, &req.key, &[], Some(&offer))
+        };
+        let a =
+            check("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=10\r\n")
+                .unwrap();
+        assert_eq!(a.deflate.unwrap().client_max_window_bits, 10);
+        assert_eq!(check("").unwrap().deflate, None, "declined");
+        let e =
+            check("Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=16\r\n")
+                .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Handshake);
+        assert!(e.message.contains("8 to 15"), "{}", e.message);
+    }
+
+    #[test]
     fn any_status_gives_a_head_with_its_headers() {
         let r = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"x\"\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nbody";
         let head = parse_head(r.as_bytes()).unwrap().unwrap();
@@ -264,7 +314,7 @@ mod tests {
             Some("Bearer realm=\"x\"")
         );
         assert_eq!(head.response.headers.len(), 3);
-        assert!(check_upgrade(head, "k", &[]).is_err());
+        assert!(check_upgrade(head, "k", &[], None).is_err());
     }
 
     #[test]
@@ -292,7 +342,7 @@ mod tests {
             ),
             (
                 response(&key, "Sec-WebSocket-Extensions: permessage-deflate\r\n"),
-                "extension",
+                "offered none",
             ),
             ("\x00\x01garbage\r\n\r\n".into(), "not HTTP"),
             (

@@ -23,6 +23,9 @@
 //! | `session/errors.rs` | tungstenite/socket errors to [`Error`]s and close codes |
 //! | `shared.rs` | state shared by handle and driver: lifecycle, wake-up, callbacks, counters |
 //! | `queue.rs` | the send queue: admission and limits, put-back messages, queued counts |
+//! | `receipts.rs` | send receipts: message ids and their outcomes, delivered in id order |
+//! | `flow.rs` | flow control: the overflow policy and the queue watermarks |
+//! | `rtt.rs` | round-trip time: which ping a pong answers, the smoothed estimate |
 //! | `reconnect.rs` | the reconnect policy: attempt numbers, reset, max attempts, give up |
 //! | `backoff.rs` | reconnect delays: exponential backoff with jitter |
 //! | `heartbeat.rs` | half-open detection: ping after silence, dead after timeout |
@@ -34,6 +37,10 @@
 //! | `resolve.rs` | resolve overrides (curl's `CURLOPT_RESOLVE`) |
 //! | `target.rs` | the target URL, parsed by the `url` crate, with the original's conventions |
 //! | `tls_stream.rs` | TLS to an HTTPS proxy as a byte stream (for TLS inside TLS) |
+//! | `wire/reader.rs` | the server's bytes to messages: frame checks, reassembly, limits, UTF-8 |
+//! | `wire/writer.rs` | our messages to masked frames (RSV1 when compressed) |
+//! | `deflate/negotiate.rs` | permessage-deflate: the offer and the strict check of the reply |
+//! | `deflate/codec.rs` | permessage-deflate: per-message compressor, bounded inflater |
 //! | `request.rs` | one attempt's request (URL, headers, subprotocols) and the HTTP response to it |
 //! | `redirect.rs` | what a non-101 answer does: follow a redirect, retry or stop |
 //! | `sys.rs` | the only `unsafe` outside `ffi/`: poll, epoll, eventfd, socket options |
@@ -47,20 +54,24 @@
 mod backoff;
 mod client;
 mod config;
+mod deflate;
 mod driver;
 mod error;
 mod event;
 mod eyeballs;
 pub mod ffi;
+mod flow;
 mod handshake;
 mod heartbeat;
 mod log;
 mod proxy;
 mod queue;
+mod receipts;
 mod reconnect;
 mod redirect;
 mod request;
 mod resolve;
+mod rtt;
 mod session;
 mod shared;
 mod sys;
@@ -68,12 +79,17 @@ mod target;
 mod tls;
 mod tls_stream;
 mod transport;
+mod wire;
 
-pub use client::{Client, EventHandler, MessageHandler};
+pub use client::{Client, CloseOptions, EventHandler, MessageHandler, SendFlags};
+
 pub use config::{Config, Endpoint, HttpErrorPolicy, TlsOptions};
+pub use deflate::{Compression, CompressionMode};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{CloseInitiator, Event, State, Stats};
+pub use flow::OverflowPolicy;
 pub use log::{LogLevel, LogSink};
+pub use receipts::DiscardReason;
 pub use request::{HttpResponse, Request};
 pub use resolve::ResolveOverride;
 
@@ -84,4 +100,5 @@ pub use resolve::ResolveOverride;
 pub mod fuzzing {
     pub use crate::handshake::parse_response;
     pub use crate::session::fuzz::fuzz_server_stream;
+    pub use crate::wire::fuzz::fuzz_wire_reader;
 }

@@ -23,7 +23,7 @@ use crate::tls;
 /// `mywsclient_free()`. Every function may be called on it from any thread,
 /// concurrently, except `mywsclient_free()`, which must be the last call.
 pub struct mywsclient {
-    client: Client,
+    pub(crate) client: Client,
     /// Closed when the handle is freed from inside one of its callbacks (the
     /// core then detaches the message and event handlers by itself).
     log_gate: LogGate,

@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, TryRecvError};
 use rustls::pki_types::ServerName;
 use rustls::ClientConfig;
-use tungstenite::protocol::{Role, WebSocketConfig, WebSocketContext};
 
 use super::conn::Conn;
 use super::race::{RaceStep, Racing};
 use super::tunnel::Link;
-use super::{Phase, Session, READ_CHUNK};
+use super::{Phase, Session};
+use crate::deflate::negotiate::Agreed;
 use crate::error::{Error, ErrorKind};
 use crate::event::{Event, State};
 use crate::handshake;
@@ -27,6 +27,7 @@ use crate::resolve::{self, ResolveOverride};
 use crate::sys;
 use crate::tls;
 use crate::transport::Transport;
+use crate::wire::Wire;
 
 /// A finished lookup: the addresses to connect to (the server's or the
 /// proxy's), and the server's own for a proxy that wants an address.
@@ -355,7 +356,8 @@ impl Session {
             }
         };
         let mut conn = Conn::new(t);
-        let req = handshake::build_request(&self.req);
+        let offer = self.cfg.compression.offer();
+        let req = handshake::build_request(&self.req, offer.as_ref());
         conn.out.buf.extend_from_slice(&req.bytes);
         conn.out.appended += req.bytes.len() as u64;
         let deadline = now + self.cfg.handshake_timeout;
@@ -403,13 +405,20 @@ impl Session {
                     return self.refused(now, conn, head.response)
                 }
                 Ok(Some(head)) => {
-                    return match handshake::check_upgrade(head, &key, self.req.subprotocols()) {
+                    let offer = self.cfg.compression.offer();
+                    let checked = handshake::check_upgrade(
+                        head,
+                        &key,
+                        self.req.subprotocols(),
+                        offer.as_ref(),
+                    );
+                    return match checked {
                         Ok(acc) => {
                             let rest = buf.split_off(acc.consumed);
-                            self.opened(now, conn, rest, acc.protocol, acc.response)
+                            self.opened(now, conn, rest, acc.protocol, acc.deflate, acc.response)
                         }
                         Err(e) => self.fail(now, e),
-                    }
+                    };
                 }
                 Err(e) => return self.fail(now, e),
             }
@@ -441,29 +450,42 @@ impl Session {
         conn: Conn,
         rest: Vec<u8>,
         protocol: Option<String>,
+        deflate: Option<Agreed>,
         response: HttpResponse,
     ) {
-        // tungstenite zero-fills up to `read_buffer_size` bytes before every
-        // read and keeps them for the connection's life: 16 KiB (not its
-        // 128 KiB default) keeps small reads cheap and a client small.
-        let ws_cfg = WebSocketConfig::default()
-            .read_buffer_size(READ_CHUNK)
-            .write_buffer_size(0)
-            .max_message_size(Some(self.cfg.max_message_size))
-            .max_frame_size(Some(self.cfg.max_message_size));
-        let ctx = Box::new(WebSocketContext::from_partially_read(
-            rest,
-            Role::Client,
-            Some(ws_cfg),
+        let settings = self.cfg.compression.settings();
+        let ws = Box::new(Wire::new(
+            &rest,
+            self.cfg.max_message_size,
+            deflate.map(|a| (a, settings)),
         ));
         self.sh.count_connection();
+        // Pings belong to one connection: none carried over.
+        self.pings = crate::rtt::Pings::default();
+        drop(self.sh.take_pings());
         self.sh.set_state(State::Open);
         self.log.info(format_args!(
-            "connected to {}{}",
+            "connected to {}{}{}",
             self.req.endpoint().url(),
             protocol
                 .as_ref()
                 .map(|p| format!(" (subprotocol {p})"))
+                .unwrap_or_default(),
+            deflate
+                .map(|a| format!(
+                    " (permessage-deflate{}{}, client window {} bits)",
+                    if a.server_no_context_takeover {
+                        "; server_no_context_takeover"
+                    } else {
+                        ""
+                    },
+                    if a.client_no_context_takeover {
+                        "; client_no_context_takeover"
+                    } else {
+                        ""
+                    },
+                    a.client_max_window_bits
+                ))
                 .unwrap_or_default()
         ));
         self.emit(Event::Open {
@@ -472,7 +494,7 @@ impl Session {
         });
         self.read_more = true;
         let hb = Heartbeat::new(self.cfg.heartbeat_interval, self.cfg.heartbeat_timeout, now);
-        self.step_open(now, sys::Ready::default(), conn, ctx, hb, now);
+        self.step_open(now, sys::Ready::default(), conn, ws, hb, now);
     }
 
     /// The server answered the upgrade with `response` (not 101): follow a

@@ -23,17 +23,20 @@ use crossbeam_channel::Receiver;
 use rustls::ClientConfig;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::frame::CloseFrame;
-use tungstenite::protocol::WebSocketContext;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::event::{CloseInitiator, Event, State};
+use crate::flow::Crossing;
 use crate::heartbeat::Heartbeat;
 use crate::log::Logger;
+use crate::receipts::{DiscardReason, Outcome};
 use crate::reconnect::{Decision, Reconnect};
 use crate::request::{HttpResponse, Request};
-use crate::shared::Shared;
+use crate::rtt::Pings;
+use crate::shared::{CloseRequest, Shared};
 use crate::sys;
+use crate::wire::Wire;
 
 use conn::{io_of, Conn};
 
@@ -41,8 +44,6 @@ use conn::{io_of, Conn};
 /// waits in the queue (so a server that stops reading cannot grow memory
 /// past the queue limit).
 const OUT_HIGH_WATER: usize = 256 * 1024;
-/// Bytes asked of the socket per read once connected.
-const READ_CHUNK: usize = 16 * 1024;
 /// Messages read in one pass before the loop looks at timers and sends.
 const READ_BATCH: usize = 1024;
 
@@ -90,14 +91,14 @@ enum Phase {
     /// Connected.
     Open {
         conn: Conn,
-        ctx: Box<WebSocketContext>,
+        ws: Box<Wire>,
         hb: Heartbeat,
         opened: Instant,
     },
     /// A close frame went out or came in; waiting for the end of the stream.
     Closing {
         conn: Conn,
-        ctx: Box<WebSocketContext>,
+        ws: Box<Wire>,
         close: Closing,
     },
     /// The session has ended (its driver calls `finish`).
@@ -134,6 +135,16 @@ pub(crate) struct Session {
     generation: u64,
     /// The proxy of this run (chosen at `begin`), if any.
     proxy: Option<tunnel::Route>,
+    // ----- control frames and receipts (0.2) -----
+    /// Pings of the open connection awaiting their pong.
+    pings: Pings,
+    /// The close code and reason this client closes with (1000, "" unless
+    /// the application chose them).
+    closing_with: (u16, String),
+    /// After the close in progress, connect again at once.
+    reconnect_at_once: bool,
+    /// Discard the queue when the session finishes.
+    discard: Option<DiscardReason>,
     /// The current attempt's request (URL, headers, subprotocols), after
     /// the connect hook and the redirects followed.
     req: Request,
@@ -164,6 +175,10 @@ impl Session {
             tls_warned: false,
             generation: 0,
             proxy: None,
+            pings: Pings::default(),
+            closing_with: (1000, String::new()),
+            reconnect_at_once: false,
+            discard: None,
             req,
             chain: Vec::new(),
         }
@@ -212,11 +227,15 @@ impl Session {
         let (fd, deadline) = self.interest();
         let accepts_sends = self.accepts_sends();
         let stop_pending = self.sh.stop_requested() && !self.stopping;
+        let open = matches!(self.phase, Phase::Open { .. });
         let mut immediate = stop_pending
             || (self.sh.reconnect_requested() && !self.stopping)
             || self.read_more
             || (accepts_sends && self.sh.queue().has_next())
-            || deadline.is_some_and(|d| d <= now);
+            || deadline.is_some_and(|d| d <= now)
+            || self.sh.queue().has_events()
+            || (open && self.sh.has_pings())
+            || (!self.stopping && self.sh.reconnect_close_requested());
         if !immediate && accepts_sends {
             self.sh.want_wake();
             // A send may have slipped in between the check and the store.
@@ -235,6 +254,10 @@ impl Session {
         self.sh.awake();
         if self.sh.stop_requested() && !self.stopping {
             self.begin_stop(now);
+        } else if !self.stopping {
+            if let Some(req) = self.sh.take_reconnect_close() {
+                self.close_and_reconnect(now, req);
+            }
         }
         if self.sh.take_reconnect_request() && !self.stopping {
             self.begin_reconnect(now);
@@ -243,6 +266,73 @@ impl Session {
         }
         if !self.done() {
             self.step(now, ready);
+        }
+        self.emit_queue_events();
+    }
+
+    /// Reports the receipts decided (in id order) and a watermark crossing.
+    fn emit_queue_events(&self) {
+        // One at a time: the handler may send, which takes the queue's locks.
+        while let Some((id, outcome)) = self.sh.queue().pop_receipt() {
+            self.emit(match outcome {
+                Outcome::Written => Event::Written { id },
+                Outcome::Discarded(reason) => Event::Discarded { id, reason },
+            });
+        }
+        if let Some(c) = self.sh.queue().crossing() {
+            let q = self.sh.queue();
+            let (queued_bytes, queued_messages) = (q.queued_bytes(), q.queued_messages());
+            self.emit(match c {
+                Crossing::High => Event::QueueHigh {
+                    queued_bytes,
+                    queued_messages,
+                },
+                Crossing::Drained => Event::QueueDrained {
+                    queued_bytes,
+                    queued_messages,
+                },
+            });
+        }
+    }
+
+    /// `Client::close` with `reconnect`: an open connection closes with the
+    /// application's code after what is being written, then a new attempt
+    /// starts at once; an attempt in progress or a backoff wait is cut short.
+    fn close_and_reconnect(&mut self, now: Instant, req: CloseRequest) {
+        self.reconnect.restart();
+        match std::mem::replace(&mut self.phase, Phase::Done) {
+            Phase::Open {
+                mut conn,
+                mut ws,
+                opened,
+                ..
+            } => {
+                self.sh.set_state(State::Closing);
+                let frame = CloseFrame {
+                    code: CloseCode::from(req.code),
+                    reason: req.reason.clone().into(),
+                };
+                self.closing_with = (req.code, req.reason);
+                self.reconnect_at_once = true;
+                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
+                let close = Closing {
+                    deadline: now + self.cfg.close_timeout,
+                    healthy: now - opened,
+                    by_peer: false,
+                    reconnect_now: true,
+                };
+                self.step_closing(now, conn, ws, close);
+            }
+            Phase::Closing { conn, ws, close } => {
+                self.reconnect_at_once = true;
+                self.phase = Phase::Closing { conn, ws, close };
+            }
+            Phase::Handshaking { conn, .. } => {
+                self.requeue(conn);
+                self.begin_attempt(now);
+            }
+            Phase::Done => {}
+            _ => self.begin_attempt(now),
         }
     }
 
@@ -356,11 +446,11 @@ impl Session {
             } => self.step_handshake(now, conn, key, buf, deadline),
             Phase::Open {
                 conn,
-                ctx,
+                ws,
                 hb,
                 opened,
-            } => self.step_open(now, ready, conn, ctx, hb, opened),
-            Phase::Closing { conn, ctx, close } => self.step_closing(now, conn, ctx, close),
+            } => self.step_open(now, ready, conn, ws, hb, opened),
+            Phase::Closing { conn, ws, close } => self.step_closing(now, conn, ws, close),
             Phase::Done => {}
         }
     }
@@ -425,7 +515,7 @@ impl Session {
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::Open {
                 mut conn,
-                mut ctx,
+                mut ws,
                 opened,
                 ..
             } => {
@@ -434,21 +524,21 @@ impl Session {
                     code: CloseCode::Normal,
                     reason: "".into(),
                 };
-                let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
+                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
                 let close = Closing {
                     deadline: now + self.cfg.close_timeout,
                     healthy: now - opened,
                     by_peer: false,
                     reconnect_now: true,
                 };
-                self.step_closing(now, conn, ctx, close);
+                self.step_closing(now, conn, ws, close);
             }
-            Phase::Closing { conn, ctx, close } => {
+            Phase::Closing { conn, ws, close } => {
                 let close = Closing {
                     reconnect_now: true,
                     ..close
                 };
-                self.phase = Phase::Closing { conn, ctx, close };
+                self.phase = Phase::Closing { conn, ws, close };
             }
             Phase::Handshaking { conn, .. } => {
                 self.requeue(conn);
@@ -461,36 +551,48 @@ impl Session {
 
     fn begin_stop(&mut self, now: Instant) {
         self.stopping = true;
+        self.reconnect_at_once = false;
+        if let Some(req) = self.sh.take_close_request() {
+            if !req.reconnect {
+                if req.discard {
+                    self.discard = Some(DiscardReason::Stopped);
+                }
+                self.closing_with = (req.code, req.reason);
+            }
+        }
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::Open {
                 mut conn,
-                mut ctx,
+                mut ws,
                 opened,
                 ..
             } => {
                 self.sh.set_state(State::Closing);
-                // Let out what is already queued (bounded by the close timeout), then close.
-                let _ = self.fill(&mut conn, &mut ctx, usize::MAX);
+                // Let out what is already queued (bounded by the close
+                // timeout), unless it is to be discarded; then close.
+                if self.discard.is_none() {
+                    let _ = self.fill(&mut conn, &mut ws, usize::MAX);
+                }
                 let frame = CloseFrame {
-                    code: CloseCode::Normal,
-                    reason: "".into(),
+                    code: CloseCode::from(self.closing_with.0),
+                    reason: self.closing_with.1.clone().into(),
                 };
-                let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
+                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
                 let close = Closing {
                     deadline: now + self.cfg.close_timeout,
                     healthy: now - opened,
                     by_peer: false,
                     reconnect_now: false,
                 };
-                self.step_closing(now, conn, ctx, close);
+                self.step_closing(now, conn, ws, close);
             }
-            Phase::Closing { conn, ctx, close } => {
+            Phase::Closing { conn, ws, close } => {
                 let close = Closing {
                     deadline: close.deadline.min(now + self.cfg.close_timeout),
                     reconnect_now: false,
                     ..close
                 };
-                self.step_closing(now, conn, ctx, close)
+                self.step_closing(now, conn, ws, close)
             }
             Phase::Handshaking { conn, .. } => {
                 self.requeue(conn);
@@ -501,7 +603,23 @@ impl Session {
     }
 
     pub(crate) fn finish(&mut self) {
-        // What was not written stays in the queue for the next start.
+        // What was not written stays in the queue for the next start,
+        // unless the application asked to discard it.
+        let discard = self.discard.or(self.cfg.discard_on_stop.then_some(
+            if self.stopping || self.sh.stop_requested() {
+                DiscardReason::Stopped
+            } else {
+                DiscardReason::GaveUp
+            },
+        ));
+        if let Some(reason) = discard {
+            let n = self.sh.queue().discard_all(reason);
+            if n > 0 {
+                self.log
+                    .info(format_args!("discarded {n} queued message(s) at stop"));
+            }
+        }
+        self.emit_queue_events();
         self.sh.set_state(State::Stopped);
         self.emit(Event::Stopped);
         self.sh.set_wake_target(None);
