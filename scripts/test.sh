@@ -3,7 +3,9 @@
 #   1. Rust unit + integration tests (real servers on loopback), clippy;
 #   2. C and C++ tests under CMake/ctest with sanitizers (scripts/c-tests.sh,
 #      scripts/cpp-tests.sh);
-#   3. the Autobahn|Testsuite conformance gate (scripts/autobahn.sh).
+#   3. the Autobahn|Testsuite conformance gate (scripts/autobahn.sh);
+#   4. the command-line client mywsc end to end (scripts/cli-tests.sh);
+#   5. with CI=true, the packaging round trips (scripts/package-tests.sh).
 # Installs what it needs first (Debian packages via apt-get when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,11 +26,18 @@ cargo clippy --workspace --all-targets -- -D warnings 2>&1
 stage "cargo test"
 cargo test --workspace --all-targets 2>&1
 
-for s in c-tests cpp-tests autobahn; do
+for s in c-tests cpp-tests autobahn cli-tests; do
   if [ -f "scripts/$s.sh" ]; then
     stage "$s"
     bash "scripts/$s.sh"
   fi
 done
+
+# The packaging round trips (Conan, .deb, FetchContent) in CI only: they
+# install a .deb into /usr and take minutes (see the README).
+if [ "${CI:-}" = "true" ] && [ -f scripts/package-tests.sh ]; then
+  stage "package-tests"
+  bash scripts/package-tests.sh
+fi
 
 stage "all tests passed"
