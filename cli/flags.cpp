@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <limits>
 #include <sstream>
+#include <utility>
 
 namespace mywsc
 {
@@ -70,28 +71,40 @@ unsigned toUnsigned(std::uint64_t n)
   return static_cast<unsigned>(n);
 }
 
+/// Sets a CLI setting or a gathered option from a flag: always accepted.
+template <class T, class V> bool store(T &field, V &&value)
+{
+  field = std::forward<V>(value);
+  return true;
+}
+
 // The table. Each row: name, argument (nullptr for a switch), help, action.
 // A library option is one row calling one MyWSClient setter; options that a
 // later release adds (proxy, origin, compression, ...) are one row each.
 const std::vector<Flag> kFlags = {
     {nullptr, nullptr, "Connection", nullptr},
     {"--header", "'NAME: VALUE'", "extra HTTP header for the upgrade request (repeatable)",
-     [](Target &t, const std::string &v) { auto h = splitHeader(v); return t.client.addHeader(h.first, h.second); }},
+     [](Target &t, const std::string &v)
+     {
+       auto h = splitHeader(v);
+       return t.client.addHeader(h.first, h.second);
+     }},
     {"--subprotocol", "NAME", "subprotocol to request (repeatable; default: ws, as MyWSClient)",
-     [](Target &t, const std::string &v) {
+     [](Target &t, const std::string &v)
+     {
        if (!t.gathered.subprotocols)
          t.gathered.subprotocols.emplace();
        t.gathered.subprotocols->push_back(v);
        return true;
      }},
     {"--no-subprotocol", nullptr, "request no subprotocol",
-     [](Target &t, const std::string &) { t.gathered.subprotocols.emplace(); return true; }},
+     [](Target &t, const std::string &) { return store(t.gathered.subprotocols, std::vector<std::string>()); }},
     {"--connect-timeout", "DURATION", "TCP connect timeout (10s)",
-     [](Target &t, const std::string &v) { t.gathered.connectTimeout = parseDuration(v); return true; }},
+     [](Target &t, const std::string &v) { return store(t.gathered.connectTimeout, parseDuration(v)); }},
     {"--handshake-timeout", "DURATION", "TLS + WebSocket handshake timeout (10s)",
-     [](Target &t, const std::string &v) { t.gathered.handshakeTimeout = parseDuration(v); return true; }},
+     [](Target &t, const std::string &v) { return store(t.gathered.handshakeTimeout, parseDuration(v)); }},
     {"--close-timeout", "DURATION", "how long closing waits for the server's close reply (1s)",
-     [](Target &t, const std::string &v) { t.gathered.closeTimeout = parseDuration(v); return true; }},
+     [](Target &t, const std::string &v) { return store(t.gathered.closeTimeout, parseDuration(v)); }},
     {"--shared-io", nullptr, "run on the library's shared I/O threads instead of a thread of its own",
      [](Target &t, const std::string &) { return t.client.setSharedIo(true); }},
 
@@ -101,27 +114,34 @@ const std::vector<Flag> kFlags = {
     {"--no-system-roots", nullptr, "do not trust the system's root certificates (only --ca-file)",
      [](Target &t, const std::string &) { return t.client.setUseSystemRoots(false); }},
     {"--cert", "FILE", "client certificate chain (PEM) for mutual TLS; needs --key",
-     [](Target &t, const std::string &v) { t.gathered.certFile = v; return true; }},
+     [](Target &t, const std::string &v) { return store(t.gathered.certFile, v); }},
     {"--key", "FILE", "private key (PEM) of --cert",
-     [](Target &t, const std::string &v) { t.gathered.keyFile = v; return true; }},
+     [](Target &t, const std::string &v) { return store(t.gathered.keyFile, v); }},
     {"--dangerous-disable-tls-verification", nullptr, "DANGEROUS: accept any server certificate",
      [](Target &t, const std::string &) { return t.client.setDangerousDisableTlsVerification(true); }},
 
     {nullptr, nullptr, "Reconnecting and liveness", nullptr},
     {"--once", nullptr, "no reconnect: exit when the connection fails or ends",
-     [](Target &t, const std::string &) { t.settings.once = true; return t.client.setReconnect(false); }},
+     [](Target &t, const std::string &)
+     {
+       t.settings.once = true;
+       return t.client.setReconnect(false);
+     }},
     {"--max-attempts", "N", "give up after N consecutive failed attempts (0 = never; default)",
      [](Target &t, const std::string &v) { return t.client.setReconnect(true, toUnsigned(parseCount(v))); }},
     {"--backoff", "INITIAL,MAX[,FACTOR[,JITTER]]", "reconnect delays (100ms,5s,2,0.5)",
-     [](Target &t, const std::string &v) {
+     [](Target &t, const std::string &v)
+     {
        auto p = items(v, 2, 4);
-       return t.client.setBackoff(parseDuration(p[0]), parseDuration(p[1]), p.size() > 2 ? parseNumber(p[2], "factor") : 2.0,
+       return t.client.setBackoff(parseDuration(p[0]), parseDuration(p[1]),
+                                  p.size() > 2 ? parseNumber(p[2], "factor") : 2.0,
                                   p.size() > 3 ? parseNumber(p[3], "jitter") : 0.5);
      }},
     {"--backoff-reset", "DURATION", "a connection open this long resets the backoff (1s)",
      [](Target &t, const std::string &v) { return t.client.setBackoffReset(parseDuration(v)); }},
     {"--heartbeat", "INTERVAL[,TIMEOUT]", "ping after INTERVAL of silence, dead after TIMEOUT more (3s,3s; 0 = off)",
-     [](Target &t, const std::string &v) {
+     [](Target &t, const std::string &v)
+     {
        auto p = items(v, 1, 2);
        return t.client.setHeartbeat(parseDuration(p[0]), p.size() > 1 ? parseDuration(p[1]) : milliseconds(3000));
      }},
@@ -130,33 +150,36 @@ const std::vector<Flag> kFlags = {
     {"--max-message-size", "SIZE", "largest message sent or received (64M)",
      [](Target &t, const std::string &v) { return t.client.setMaxMessageSize(parseSize(v)); }},
     {"--queue-limit", "BYTES[,MESSAGES]", "send queue limits (64M, no message limit)",
-     [](Target &t, const std::string &v) {
+     [](Target &t, const std::string &v)
+     {
        auto p = items(v, 1, 2);
        return t.client.setQueueLimits(parseSize(p[0]), p.size() > 1 ? static_cast<std::size_t>(parseCount(p[1])) : 0);
      }},
 
     {nullptr, nullptr, "Input and output", nullptr},
     {"--send-binary", nullptr, "send each stdin line as a binary message (default: text)",
-     [](Target &t, const std::string &) { t.settings.sendBinary = true; return true; }},
+     [](Target &t, const std::string &) { return store(t.settings.sendBinary, true); }},
     {"--binary-file", "FILE", "write received binary messages, raw, to FILE (default: hex lines on stdout)",
-     [](Target &t, const std::string &v) { t.settings.binaryFile = v; return true; }},
+     [](Target &t, const std::string &v) { return store(t.settings.binaryFile, v); }},
     {"--count", "N", "exit after receiving N messages",
-     [](Target &t, const std::string &v) { t.settings.count = parseCount(v); return true; }},
+     [](Target &t, const std::string &v) { return store(t.settings.count, parseCount(v)); }},
     {"--linger", "DURATION", "after EOF and the queue drained, exit once nothing arrived for DURATION (1s; 'forever')",
-     [](Target &t, const std::string &v) {
+     [](Target &t, const std::string &v)
+     {
        t.settings.lingerForever = v == "forever";
        if (!t.settings.lingerForever)
          t.settings.linger = parseDuration(v);
        return true;
      }},
-    {"--drain-timeout", "DURATION", "after EOF, give up when the queue has not drained within DURATION (default: no limit)",
-     [](Target &t, const std::string &v) { t.settings.drainTimeout = parseDuration(v); return true; }},
+    {"--drain-timeout", "DURATION",
+     "after EOF, give up when the queue has not drained within DURATION (default: no limit)",
+     [](Target &t, const std::string &v) { return store(t.settings.drainTimeout, parseDuration(v)); }},
 
     {nullptr, nullptr, "Events and logging", nullptr},
     {"--json", nullptr, "events (and library log lines) on stderr as JSON lines",
-     [](Target &t, const std::string &) { t.settings.json = true; return true; }},
+     [](Target &t, const std::string &) { return store(t.settings.json, true); }},
     {"--quiet", nullptr, "no events on stderr, only errors",
-     [](Target &t, const std::string &) { t.settings.quiet = true; return true; }},
+     [](Target &t, const std::string &) { return store(t.settings.quiet, true); }},
     {"--log-level", "LEVEL", "library log level: off, error, warn (default), info, debug",
      [](Target &t, const std::string &v) { return t.client.setLogLevel(parseLevel(v)); }},
 };
@@ -184,8 +207,8 @@ bool applyGathered(Target &t)
   if (!g.certFile.empty() && !c.setClientCertificate(g.certFile, g.keyFile))
     return false;
   if (g.connectTimeout || g.handshakeTimeout || g.closeTimeout)
-    return c.setTimeouts(g.connectTimeout.value_or(milliseconds(10000)), g.handshakeTimeout.value_or(milliseconds(10000)),
-                         g.closeTimeout.value_or(milliseconds(1000)));
+    return c.setTimeouts(g.connectTimeout.value_or(milliseconds(10000)),
+                         g.handshakeTimeout.value_or(milliseconds(10000)), g.closeTimeout.value_or(milliseconds(1000)));
   return true;
 }
 
@@ -258,10 +281,20 @@ std::size_t parseSize(const std::string &s)
   std::string digits = s;
   switch (s.back())
   {
-  case 'K': case 'k': mult = 1024; break;
-  case 'M': case 'm': mult = 1024 * 1024; break;
-  case 'G': case 'g': mult = 1024 * 1024 * 1024; break;
-  default: break;
+  case 'K':
+  case 'k':
+    mult = 1024;
+    break;
+  case 'M':
+  case 'm':
+    mult = 1024 * 1024;
+    break;
+  case 'G':
+  case 'g':
+    mult = 1024 * 1024 * 1024;
+    break;
+  default:
+    break;
   }
   if (mult != 1)
     digits.pop_back();

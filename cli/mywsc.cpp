@@ -73,11 +73,21 @@ std::string jsonString(const std::string &s)
     unsigned char c = static_cast<unsigned char>(ch);
     switch (c)
     {
-    case '"': o += "\\\""; break;
-    case '\\': o += "\\\\"; break;
-    case '\n': o += "\\n"; break;
-    case '\r': o += "\\r"; break;
-    case '\t': o += "\\t"; break;
+    case '"':
+      o += "\\\"";
+      break;
+    case '\\':
+      o += "\\\\";
+      break;
+    case '\n':
+      o += "\\n";
+      break;
+    case '\r':
+      o += "\\r";
+      break;
+    case '\t':
+      o += "\\t";
+      break;
     default:
       if (c < 0x20)
       {
@@ -96,11 +106,16 @@ const char *levelName(MyWSClient::LogLevel l)
 {
   switch (l)
   {
-  case MyWSClient::LogLevel::Error: return "error";
-  case MyWSClient::LogLevel::Warn: return "warn";
-  case MyWSClient::LogLevel::Info: return "info";
-  case MyWSClient::LogLevel::Debug: return "debug";
-  default: return "off";
+  case MyWSClient::LogLevel::Error:
+    return "error";
+  case MyWSClient::LogLevel::Warn:
+    return "warn";
+  case MyWSClient::LogLevel::Info:
+    return "info";
+  case MyWSClient::LogLevel::Debug:
+    return "debug";
+  default:
+    return "off";
   }
 }
 
@@ -108,9 +123,12 @@ const char *initiatorName(MyWSClient::CloseInitiator i)
 {
   switch (i)
   {
-  case MyWSClient::CloseInitiator::Client: return "client";
-  case MyWSClient::CloseInitiator::Server: return "server";
-  default: return "abnormal";
+  case MyWSClient::CloseInitiator::Client:
+    return "client";
+  case MyWSClient::CloseInitiator::Server:
+    return "server";
+  default:
+    return "abnormal";
   }
 }
 
@@ -157,10 +175,7 @@ struct Shared
   std::atomic<Clock::rep> lastReceive{Clock::now().time_since_epoch().count()};
 };
 
-bool writeAll(FILE *f, const void *data, std::size_t len)
-{
-  return std::fwrite(data, 1, len, f) == len;
-}
+bool writeAll(FILE *f, const void *data, std::size_t len) { return std::fwrite(data, 1, len, f) == len; }
 
 void printMessage(Shared &sh, const mywsc::Settings &s, FILE *binaryOut, const std::string &m, bool binary)
 {
@@ -337,30 +352,44 @@ int run(int argc, char **argv)
 
   client.onMessage([&](const std::string &m) { printMessage(sh, settings, binaryOut, m, false); });
   client.onBinaryMessage([&](const std::string &m) { printMessage(sh, settings, binaryOut, m, true); });
-  client.onOpen([&](const std::string &sub) {
-    report.event("open", "open " + url + (sub.empty() ? "" : " (subprotocol " + sub + ")"),
-                 "\"url\":" + jsonString(url) + ",\"subprotocol\":" + jsonString(sub));
-  });
-  client.onClose([&](int code, const std::string &reason, MyWSClient::CloseInitiator by) {
-    report.event("close", "closed " + std::to_string(code) + (reason.empty() ? "" : " \"" + reason + "\"") + " by " + initiatorName(by),
-                 "\"code\":" + std::to_string(code) + ",\"reason\":" + jsonString(reason) + ",\"by\":\"" + initiatorName(by) + "\"");
-  });
-  client.onError([&](MyWSClient::ErrorKind kind, const std::string &message) {
-    report.error(MyWSClient::errorKindName(kind), message);
-  });
-  client.onReconnect([&](unsigned attempt, milliseconds delay) {
-    report.event("reconnect", "reconnecting in " + std::to_string(delay.count()) + " ms (attempt " + std::to_string(attempt) + ")",
-                 "\"attempt\":" + std::to_string(attempt) + ",\"delay_ms\":" + std::to_string(delay.count()));
-  });
-  client.onStopped([&] {
-    sh.stopped.store(true);
-    wake();
-  });
+  client.onOpen(
+      [&](const std::string &sub)
+      {
+        report.event("open", "open " + url + (sub.empty() ? "" : " (subprotocol " + sub + ")"),
+                     "\"url\":" + jsonString(url) + ",\"subprotocol\":" + jsonString(sub));
+      });
+  client.onClose(
+      [&](int code, const std::string &reason, MyWSClient::CloseInitiator by)
+      {
+        report.event("close",
+                     "closed " + std::to_string(code) + (reason.empty() ? "" : " \"" + reason + "\"") + " by " +
+                         initiatorName(by),
+                     "\"code\":" + std::to_string(code) + ",\"reason\":" + jsonString(reason) + ",\"by\":\"" +
+                         initiatorName(by) + "\"");
+      });
+  client.onError([&](MyWSClient::ErrorKind kind, const std::string &message)
+                 { report.error(MyWSClient::errorKindName(kind), message); });
+  client.onReconnect(
+      [&](unsigned attempt, milliseconds delay)
+      {
+        report.event("reconnect",
+                     "reconnecting in " + std::to_string(delay.count()) + " ms (attempt " + std::to_string(attempt) +
+                         ")",
+                     "\"attempt\":" + std::to_string(attempt) + ",\"delay_ms\":" + std::to_string(delay.count()));
+      });
+  client.onStopped(
+      [&]
+      {
+        sh.stopped.store(true);
+        wake();
+      });
   if (settings.json)
-    client.setLogCallback([&](MyWSClient::LogLevel level, const std::string &line) {
-      report.event("log", line, std::string("\"level\":\"") + levelName(level) + "\",\"line\":" + jsonString(line),
-                   level <= MyWSClient::LogLevel::Error);
-    });
+    client.setLogCallback(
+        [&](MyWSClient::LogLevel level, const std::string &line)
+        {
+          report.event("log", line, std::string("\"level\":\"") + levelName(level) + "\",\"line\":" + jsonString(line),
+                       level <= MyWSClient::LogLevel::Error);
+        });
 
   std::string why;
   if (!client.tryStart(&why))
@@ -372,14 +401,18 @@ int run(int argc, char **argv)
   // ---------------------------------------------------------------- send stdin
   int status = 0;
   std::uint64_t lines = 0;
-  auto interrupted = [&] { return g_signal != 0 || sh.stopped.load() || sh.outputFailed.load() ||
-                                  (settings.count != 0 && sh.received.load() >= settings.count); };
+  auto interrupted = [&]
+  {
+    return g_signal != 0 || sh.stopped.load() || sh.outputFailed.load() ||
+           (settings.count != 0 && sh.received.load() >= settings.count);
+  };
   // Queues one line; waits while the queue is full (back-pressure: there is
   // no "queue has room" event, so it polls stats() every 10 ms). A line
   // refused for good is reported and skipped (exit status 1). False when
   // interrupted.
   std::uint64_t lineNo = 0;
-  auto send = [&](const std::string &line) {
+  auto send = [&](const std::string &line)
+  {
     lineNo++;
     while (true)
     {
@@ -448,7 +481,8 @@ int run(int argc, char **argv)
   if (eof && !interrupted())
   {
     std::uint64_t queued = client.stats().queuedMessages;
-    report.event("eof", "eof: " + std::to_string(lines) + " line(s) accepted, " + std::to_string(queued) + " still queued",
+    report.event("eof",
+                 "eof: " + std::to_string(lines) + " line(s) accepted, " + std::to_string(queued) + " still queued",
                  "\"lines\":" + std::to_string(lines) + ",\"queued\":" + std::to_string(queued));
     auto deadline = Clock::now() + settings.drainTimeout;
     bool drained = true;
@@ -513,11 +547,11 @@ int run(int argc, char **argv)
     binaryOut = nullptr;
   }
   report.event("exit",
-               "exit " + std::to_string(status) + ": " + std::to_string(st.messagesSent) + " sent, " + std::to_string(sh.received.load()) +
-                   " received, " + std::to_string(st.queuedMessages) + " not sent",
+               "exit " + std::to_string(status) + ": " + std::to_string(st.messagesSent) + " sent, " +
+                   std::to_string(sh.received.load()) + " received, " + std::to_string(st.queuedMessages) + " not sent",
                "\"status\":" + std::to_string(status) + ",\"sent\":" + std::to_string(st.messagesSent) +
-                   ",\"received\":" + std::to_string(sh.received.load()) + ",\"unsent\":" + std::to_string(st.queuedMessages) +
-                   ",\"connections\":" + std::to_string(st.connections),
+                   ",\"received\":" + std::to_string(sh.received.load()) + ",\"unsent\":" +
+                   std::to_string(st.queuedMessages) + ",\"connections\":" + std::to_string(st.connections),
                status != 0);
   return status;
 }
