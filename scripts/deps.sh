@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [extra packages...]
 set -euo pipefail
 need=()
-for p in cmake g++ pkg-config valgrind libwebsockets-dev "$@"; do
+for p in cmake g++ pkg-config valgrind libwebsockets-dev clang-format "$@"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
