@@ -20,6 +20,15 @@
 #
 #   bash scripts/package-tests.sh                     # all three
 #   bash scripts/package-tests.sh fetchcontent deb    # some
+#   bash scripts/package-tests.sh --reuse-cargo       # what CI runs (below)
+#
+# By default each consumer builds the library from scratch (a fresh cargo
+# target directory: FetchContent's in its build tree, Conan's shared by the
+# shared and static packages), as a user's first build does: ~7 min per
+# fresh cargo build on 2 busy cores. --reuse-cargo points them at the
+# repository's cargo target directory (target/, built first) instead, so only
+# the CMake, Conan and packaging work is repeated; where the FetchContent
+# consumer's own cargo directory would be is then checked by a configure.
 #
 # The deb stage installs into /usr as root (dpkg) and removes the package
 # again, also when it fails. Work files: build/package-tests/.
@@ -28,7 +37,11 @@ cd "$(dirname "$0")/.."
 root=$PWD
 source scripts/test-lib.sh
 
-stages=("$@")
+reuse_cargo=""
+stages=()
+for a in "$@"; do
+  case "$a" in --reuse-cargo) reuse_cargo=1 ;; *) stages+=("$a") ;; esac
+done
 [ ${#stages[@]} -gt 0 ] || stages=(fetchcontent deb conan)
 for s in "${stages[@]}"; do
   case "$s" in fetchcontent | deb | conan) ;; *) echo "unknown stage $s (fetchcontent, deb, conan)" >&2; exit 2 ;; esac
@@ -63,8 +76,10 @@ timed() { # timed NAME: records the seconds since the last call
 log_step "dependencies"
 bash scripts/deps.sh dpkg-dev fakeroot python3-venv
 # The echo server (tools crate), in the repository's own cargo target directory.
+root_target=${CARGO_TARGET_DIR:-$root/target}
 cargo build --release -p mywsclient-tools 2>&1 | tail -1
-server="${CARGO_TARGET_DIR:-$root/target}/release/mywsclient-echo-server"
+[ -z "$reuse_cargo" ] || cargo build --release --lib 2>&1 | tail -1
+server="$root_target/release/mywsclient-echo-server"
 echo_server_start "$server"
 url="ws://127.0.0.1:$ECHO_PORT/"
 echo "echo server on $url"
@@ -73,10 +88,23 @@ timed setup
 # ------------------------------------------------------------------ FetchContent / add_subdirectory
 stage_fetchcontent() {
   local b=$work/fetchcontent s=$work/subdirectory prefix
-  log_step "fetchcontent: configure and build tests/consumers/fetchcontent"
+  local own_cargo_dir=$b/_deps/mywsclient-build/cargo-target cargo_dir reuse=()
   rm -rf "$b" "$s"
-  cmake -S tests/consumers/fetchcontent -B "$b" -DMYWSCLIENT_SOURCE_DIR="$root" >"$work/fetchcontent.configure.log" 2>&1 ||
-    { cat "$work/fetchcontent.configure.log"; fail "fetchcontent: configure"; }
+  if [ -n "$reuse_cargo" ]; then
+    log_step "fetchcontent: where cargo would build (configure only)"
+    cmake -S tests/consumers/fetchcontent -B "$b" -DMYWSCLIENT_SOURCE_DIR="$root" >"$work/fetchcontent.configure.log" 2>&1 ||
+      { cat "$work/fetchcontent.configure.log"; fail "fetchcontent: configure"; }
+    grep -qxF "MYWSCLIENT_CARGO_TARGET_DIR:PATH=$own_cargo_dir" "$b/CMakeCache.txt" ||
+      fail "fetchcontent: cargo's target directory is not $own_cargo_dir: $(grep MYWSCLIENT_CARGO_TARGET_DIR "$b/CMakeCache.txt")"
+    rm -rf "$b"
+    cargo_dir=$root_target
+    reuse=(-DMYWSCLIENT_CARGO_TARGET_DIR="$cargo_dir")
+  else
+    cargo_dir=$own_cargo_dir
+  fi
+  log_step "fetchcontent: configure and build tests/consumers/fetchcontent"
+  cmake -S tests/consumers/fetchcontent -B "$b" -DMYWSCLIENT_SOURCE_DIR="$root" "${reuse[@]}" \
+    >"$work/fetchcontent.configure.log" 2>&1 || { cat "$work/fetchcontent.configure.log"; fail "fetchcontent: configure"; }
   cmake --build "$b" -j "$jobs" >"$work/fetchcontent.build.log" 2>&1 ||
     { tail -50 "$work/fetchcontent.build.log"; fail "fetchcontent: build"; }
   "$b/echo_consumer" "$url" 20 || fail "fetchcontent: echo_consumer"
@@ -85,7 +113,6 @@ stage_fetchcontent() {
     fail "fetchcontent: echo_consumer does not use the library of its own build tree: $(ldd "$b/echo_consumer")"
 
   log_step "fetchcontent: mywsclient behaved as a subproject"
-  local cargo_dir=$b/_deps/mywsclient-build/cargo-target
   [ -f "$cargo_dir/release/libmywsclient.so" ] || fail "fetchcontent: cargo's target directory is not $cargo_dir"
   grep -q '^CMAKE_BUILD_TYPE:STRING=$' "$b/CMakeCache.txt" || fail "fetchcontent: the consumer's CMAKE_BUILD_TYPE was set"
   grep -q '^MYWSCLIENT_BUILD_TESTS:BOOL=OFF' "$b/CMakeCache.txt" || fail "fetchcontent: our tests are on"
@@ -255,21 +282,29 @@ stage_conan() {
   conan_home=$(mktemp -d /tmp/mywsclient-conan-home-XXXXXX)
   export CONAN_HOME=$conan_home
   "$venv/bin/conan" profile detect --force >/dev/null 2>&1
+  # The recipe has no dependencies: no remote is needed (nor reachable).
+  "$venv/bin/conan" remote remove conancenter >/dev/null 2>&1 || true
   # Both variants share one cargo target directory (the first builds it from
-  # scratch, the second reuses it); no CMakeUserPresets.json in the tree.
+  # scratch, the second reuses it; --reuse-cargo: the repository's);
+  # no CMakeUserPresets.json in the tree.
   local cargo_dir=$work/conan-cargo-target
-  rm -rf "$cargo_dir"
+  if [ -n "$reuse_cargo" ]; then
+    cargo_dir=$root_target
+  else
+    rm -rf "$cargo_dir"
+  fi
   local conf=(-c "user.mywsclient:cargo_target_dir=$cargo_dir" -c "tools.cmake.cmaketoolchain:user_presets=")
   for shared in True False; do
     log_step "conan: conan create . -o mywsclient/*:shared=$shared (test_package echoes through $url)"
-    MYWSCLIENT_TEST_URL=$url "$venv/bin/conan" create . -o "mywsclient/*:shared=$shared" --build=missing "${conf[@]}" \
+    MYWSCLIENT_TEST_URL=$url "$venv/bin/conan" create . -o "mywsclient/*:shared=$shared" "${conf[@]}" \
       >"$work/conan-$shared.log" 2>&1 || { tail -80 "$work/conan-$shared.log"; fail "conan create (shared=$shared)"; }
     grep -E "OK 20 echoes" "$work/conan-$shared.log" | head -2
     [ "$(grep -c "OK 20 echoes" "$work/conan-$shared.log")" -ge 2 ] ||
       { tail -40 "$work/conan-$shared.log"; fail "conan (shared=$shared): the test_package echoes did not run"; }
   done
   "$venv/bin/conan" list 'mywsclient/*:*' | head -30
-  rm -rf "$conan_home" "$cargo_dir"
+  rm -rf "$conan_home"
+  [ -n "$reuse_cargo" ] || rm -rf "$cargo_dir"
   conan_home=""
   timed conan
 }

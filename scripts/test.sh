@@ -42,10 +42,11 @@ for s in c-tests cpp-tests autobahn cli-tests; do
 done
 
 # The packaging round trips (Conan, .deb, FetchContent) in CI only: they
-# install a .deb into /usr and take minutes (see the README).
+# install a .deb into /usr and take minutes. --reuse-cargo: on the library
+# built above instead of a fresh cargo build per consumer (see the README).
 if [ "${CI:-}" = "true" ] && [ -f scripts/package-tests.sh ]; then
   stage "package-tests"
-  bash scripts/package-tests.sh
+  bash scripts/package-tests.sh --reuse-cargo
 fi
 
 stage "all tests passed"
