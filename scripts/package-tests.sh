@@ -33,6 +33,8 @@
 # The deb stage installs into /usr as root (dpkg) and removes the package
 # again, also when it fails. Work files: build/package-tests/.
 set -euo pipefail
+# (A grep that ends a pipeline reads all its input, never -q: with pipefail,
+# the writer would die of SIGPIPE and fail the check.)
 cd "$(dirname "$0")/.."
 root=$PWD
 source scripts/test-lib.sh
@@ -109,7 +111,7 @@ stage_fetchcontent() {
     { tail -50 "$work/fetchcontent.build.log"; fail "fetchcontent: build"; }
   "$b/echo_consumer" "$url" 20 || fail "fetchcontent: echo_consumer"
   "$b/version_c" || fail "fetchcontent: version_c"
-  ldd "$b/echo_consumer" | grep -q "$b/_deps/mywsclient-build/mywsclient-lib/libmywsclient.so" ||
+  ldd "$b/echo_consumer" | grep "$b/_deps/mywsclient-build/mywsclient-lib/libmywsclient.so" >/dev/null ||
     fail "fetchcontent: echo_consumer does not use the library of its own build tree: $(ldd "$b/echo_consumer")"
 
   log_step "fetchcontent: mywsclient behaved as a subproject"
@@ -137,7 +139,7 @@ stage_fetchcontent() {
     { tail -50 "$work/subdirectory.build.log"; fail "subdirectory: build"; }
   "$s/echo_consumer" "$url" 20 || fail "subdirectory: echo_consumer"
   "$s/echo_consumer_static" "$url" 20 || fail "subdirectory: echo_consumer_static"
-  ! ldd "$s/echo_consumer_static" | grep -q libmywsclient || fail "subdirectory: echo_consumer_static links libmywsclient.so"
+  ! ldd "$s/echo_consumer_static" | grep libmywsclient >/dev/null || fail "subdirectory: echo_consumer_static links libmywsclient.so"
   prefix=$(mktemp -d /tmp/mywsclient-sd-prefix-XXXXXX)
   cmake --install "$s" --prefix "$prefix" >/dev/null
   [ -f "$prefix/include/MyWSClient.h" ] && [ -f "$prefix/bin/echo_consumer" ] ||
@@ -150,7 +152,7 @@ stage_fetchcontent() {
 stage_deb() {
   local b=$work/deb
   log_step "deb: cmake --build --target package"
-  if dpkg-query -W -f='${Status}' mywsclient 2>/dev/null | grep -q "install ok installed"; then
+  if dpkg-query -W -f='${Status}' mywsclient 2>/dev/null | grep "install ok installed" >/dev/null; then
     echo "the package mywsclient is installed already (an earlier run?): purging it first"
     dpkg --purge mywsclient
   fi
@@ -169,7 +171,7 @@ stage_deb() {
 
   log_step "deb: contents"
   dpkg-deb -f "$deb"
-  dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst | grep -q ldconfig || fail "deb: postinst does not run ldconfig"
+  dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst | grep ldconfig >/dev/null || fail "deb: postinst does not run ldconfig"
   # Paths (and link targets): the fields after permissions, owner, size, date, time.
   dpkg-deb -c "$deb" | awk '{ $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); print }' >"$work/deb.contents"
   cat "$work/deb.contents"
@@ -193,8 +195,8 @@ stage_deb() {
     "./usr/share/doc/mywsclient/copyright"; do
     grep -qxF -- "$want" "$work/deb.contents" || fail "deb: missing $want"
   done
-  dpkg-deb -f "$deb" Depends | grep -q libc6 || fail "deb: no Depends from dpkg-shlibdeps"
-  dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -q shlibs || fail "deb: no shlibs file"
+  dpkg-deb -f "$deb" Depends | grep libc6 >/dev/null || fail "deb: no Depends from dpkg-shlibdeps"
+  dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep shlibs >/dev/null || fail "deb: no shlibs file"
   local real
   real=$(objdump -p "$b/mywsclient-lib/libmywsclient.so.$version" | awk '/SONAME/ {print $2}')
   [ "$real" = "libmywsclient.so.$soversion" ] || fail "deb: the library's SONAME is $real"
@@ -207,7 +209,7 @@ stage_deb() {
   dpkg -i "$deb"
   deb_installed=1
   dpkg -L mywsclient | sort >"$work/deb.installed"
-  ldconfig -p | grep -q "libmywsclient.so.$soversion " || fail "deb: ldconfig does not know libmywsclient.so.$soversion"
+  ldconfig -p | grep "libmywsclient.so.$soversion " >/dev/null || fail "deb: ldconfig does not know libmywsclient.so.$soversion"
 
   log_step "deb: consumer with find_package(MyWSClient), no hints"
   local c=$work/deb-consumer
@@ -220,7 +222,7 @@ stage_deb() {
   cmake --build "$c" -j "$jobs" >"$work/deb-consumer.build.log" 2>&1 ||
     { tail -50 "$work/deb-consumer.build.log"; fail "deb: find_package(MyWSClient) consumer: build"; }
   # (/lib is /usr/lib on a merged-/usr system)
-  ldd "$c/echo_consumer" | grep -Eq "libmywsclient.so.$soversion => (/usr)?/lib/$multiarch/libmywsclient.so.$soversion" ||
+  ldd "$c/echo_consumer" | grep -E "libmywsclient.so.$soversion => (/usr)?/lib/$multiarch/libmywsclient.so.$soversion" >/dev/null ||
     fail "deb: echo_consumer does not load the installed library: $(ldd "$c/echo_consumer")"
   "$c/echo_consumer" "$url" 20 || fail "deb: echo_consumer (find_package)"
   "$c/echo_consumer_static" "$url" 20 || fail "deb: echo_consumer_static (find_package)"
@@ -248,7 +250,7 @@ stage_deb() {
   dpkg -r mywsclient
   dpkg --purge mywsclient
   deb_installed=""
-  ! dpkg-query -W -f='${Status}' mywsclient 2>/dev/null | grep -q "installed" || fail "deb: still installed"
+  ! dpkg-query -W -f='${Status}' mywsclient 2>/dev/null | grep "installed" >/dev/null || fail "deb: still installed"
   local left=0 path
   while read -r path; do
     if [ -L "$path" ] || { [ -e "$path" ] && [ ! -d "$path" ]; }; then
@@ -265,7 +267,7 @@ stage_deb() {
     [ ! -e "$d" ] || { echo "left behind: $d"; left=1; }
   done
   [ "$left" -eq 0 ] || fail "deb: files left after dpkg --purge"
-  ! ldconfig -p | grep -q libmywsclient || fail "deb: ldconfig still lists libmywsclient"
+  ! ldconfig -p | grep libmywsclient >/dev/null || fail "deb: ldconfig still lists libmywsclient"
   echo "removed: all $(wc -l <"$work/deb.installed") paths of the package are gone (or shared directories)"
   timed deb
 }
