@@ -127,11 +127,14 @@ impl fmt::Display for ErrorKind {
 /// An error: a kind plus a message that names the problem.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
+    /// What kind of failure (also the C result/event code).
     pub kind: ErrorKind,
+    /// What went wrong, naming the problem (for logs and the last error).
     pub message: String,
 }
 
 impl Error {
+    /// An error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             kind,
@@ -148,4 +151,5 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The result of the crate's fallible calls.
 pub type Result<T> = std::result::Result<T, Error>;

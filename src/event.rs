@@ -127,19 +127,38 @@ impl TryFrom<u32> for CloseInitiator {
 pub enum Event {
     /// A connection attempt starts (1 = first attempt after start or after a
     /// healthy connection).
-    Connecting { attempt: u32 },
+    Connecting {
+        /// The attempt's number.
+        attempt: u32,
+    },
     /// The WebSocket handshake completed.
-    Open { protocol: Option<String> },
+    Open {
+        /// The subprotocol the server chose, if any.
+        protocol: Option<String>,
+    },
     /// A connection ended.
     Closed {
+        /// The close code (1006 when the connection ended without a close frame).
         code: u16,
+        /// The close frame's reason ("" if none).
         reason: String,
+        /// Who ended the connection.
         initiator: CloseInitiator,
     },
     /// Something failed.
-    Error { kind: ErrorKind, message: String },
+    Error {
+        /// What kind of failure.
+        kind: ErrorKind,
+        /// What went wrong.
+        message: String,
+    },
     /// The next attempt will start after `delay`.
-    ReconnectScheduled { attempt: u32, delay: Duration },
+    ReconnectScheduled {
+        /// The number the next attempt will have.
+        attempt: u32,
+        /// How long until it starts.
+        delay: Duration,
+    },
     /// The I/O thread stopped (after `stop`, reconnect off, or giving up).
     Stopped,
 }
@@ -147,9 +166,13 @@ pub enum Event {
 /// Counters of one client, since it was created.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
+    /// Messages written (all their bytes reached the kernel).
     pub messages_sent: u64,
+    /// Payload bytes of the messages written.
     pub bytes_sent: u64,
+    /// Messages received and delivered to the message handler.
     pub messages_received: u64,
+    /// Payload bytes of the messages received.
     pub bytes_received: u64,
     /// Connections opened (handshake completed).
     pub connections: u64,
@@ -157,6 +180,7 @@ pub struct Stats {
     pub reconnects: u64,
     /// Messages accepted by `send` and not yet written.
     pub queued_messages: u64,
+    /// Payload bytes of the queued messages.
     pub queued_bytes: u64,
     /// Close code of the last closed connection (1006 when it ended without
     /// a close frame; 0 before any connection closed).
