@@ -76,7 +76,7 @@ timed() { # timed NAME: records the seconds since the last call
 }
 
 log_step "dependencies"
-bash scripts/deps.sh dpkg-dev fakeroot python3-venv
+bash scripts/deps.sh dpkg-dev python3-venv
 # The echo server (tools crate), in the repository's own cargo target directory.
 root_target=${CARGO_TARGET_DIR:-$root/target}
 cargo build --release -p mywsclient-tools 2>&1 | tail -1
