@@ -139,6 +139,10 @@ const std::vector<Flag> kFlags = {
      }},
     {"--backoff-reset", "DURATION", "a connection open this long resets the backoff (1s)",
      [](Target &t, const std::string &v) { return t.client.setBackoffReset(parseDuration(v)); }},
+    {"--follow-redirects", "N", "follow up to N HTTP redirects of the upgrade (0 = none; default)",
+     [](Target &t, const std::string &v) { return t.client.setFollowRedirects(toUnsigned(parseCount(v))); }},
+    {"--stop-on-http-error", nullptr, "stop (exit) when the server refuses the upgrade with an HTTP error",
+     [](Target &t, const std::string &) { return t.client.setHttpErrorPolicy(MyWSClient::HttpErrorPolicy::Stop); }},
     {"--heartbeat", "INTERVAL[,TIMEOUT]", "ping after INTERVAL of silence, dead after TIMEOUT more (3s,3s; 0 = off)",
      [](Target &t, const std::string &v)
      {
