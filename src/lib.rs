@@ -8,6 +8,9 @@
 pub mod backoff;
 pub mod client;
 pub mod config;
+// Not yet wired into the session (issue 12, phase 2).
+#[allow(dead_code)]
+mod delivery;
 pub mod error;
 pub mod event;
 pub mod ffi;
@@ -28,6 +31,7 @@ pub mod fuzzing {
     pub use crate::session::fuzz_server_stream;
 }
 pub use config::{Config, Endpoint, TlsOptions};
+pub use delivery::Delivery;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{CloseInitiator, Event, State, Stats};
 pub use log::{LogLevel, LogSink};
