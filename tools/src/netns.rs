@@ -142,6 +142,33 @@ impl Rule {
         Rule { args, active: true }
     }
 
+    /// Drops every TCP packet to `port` once its connection has carried
+    /// `bytes` bytes towards it (counted by conntrack, headers included):
+    /// silence that starts at a chosen point of the stream, on every
+    /// connection.
+    pub fn after_bytes(port: u16, bytes: u64) -> Rule {
+        let args: Vec<String> = [
+            "OUTPUT".to_string(),
+            "-p".into(),
+            "tcp".into(),
+            "--dport".into(),
+            port.to_string(),
+            "-m".into(),
+            "connbytes".into(),
+            "--connbytes".into(),
+            format!("{bytes}:"),
+            "--connbytes-dir".into(),
+            "original".into(),
+            "--connbytes-mode".into(),
+            "bytes".into(),
+            "-j".into(),
+            "DROP".into(),
+        ]
+        .into();
+        iptables("-I", &args).expect("add the iptables rule");
+        Rule { args, active: true }
+    }
+
     /// Deletes the rule now (also done on drop).
     pub fn remove(&mut self) {
         if std::mem::take(&mut self.active) {
