@@ -65,6 +65,8 @@ pub(crate) struct Ledger<M> {
     received_at: u64,
     /// Payload bytes of the mapped entries.
     mapped_bytes: u64,
+    /// Plaintext offset of the end of the last message mapped.
+    mapped_plain: u64,
     /// At-least-once: payload bytes kept beyond the acknowledged ones.
     keep_limit: u64,
     prune_at: usize,
@@ -81,6 +83,7 @@ impl<M> Ledger<M> {
             mapped: 0,
             received_at: 0,
             mapped_bytes: 0,
+            mapped_plain: 0,
             keep_limit,
             prune_at: PRUNE_MIN,
         }
@@ -117,6 +120,7 @@ impl<M> Ledger<M> {
             if e.end > plain_upto {
                 break;
             }
+            self.mapped_plain = e.end;
             if let Some(r) = record_end {
                 e.end = r;
             }
@@ -172,24 +176,33 @@ impl<M> Ledger<M> {
     }
 
     /// The connection ended abnormally; the peer acknowledged every stream
-    /// byte before `acked` (`None`: the kernel could not tell). Returns,
-    /// oldest first, every message that may not have been delivered: the
-    /// ones not fully in the kernel and, per the mode, the ones not
-    /// acknowledged. The ledger is empty afterwards.
+    /// byte before `acked` (`None`: the kernel could not tell), and
+    /// `plain_handed` plaintext bytes were handed to the socket (or TLS).
+    /// Returns, oldest first, every message that may not have been
+    /// delivered: the ones not wholly in the kernel and, per the mode, the
+    /// ones not acknowledged; and how many of them had at least one byte
+    /// handed over (the ones written again, as opposed to written late).
+    /// The ledger is empty afterwards.
     pub(crate) fn take_undelivered(
         &mut self,
         acked: Option<u64>,
-    ) -> impl DoubleEndedIterator<Item = M> + ExactSizeIterator + '_ {
+        plain_handed: u64,
+    ) -> (
+        usize,
+        impl DoubleEndedIterator<Item = M> + ExactSizeIterator + '_,
+    ) {
         let safe = self.delivered_before(acked);
         let mut done = 0;
         while done < self.mapped && self.entries[done].end <= safe {
             done += 1;
         }
+        let partial = self.entries.len() > self.mapped && plain_handed > self.mapped_plain;
+        let started = self.mapped - done + usize::from(partial);
         self.entries.drain(..done);
         self.mapped = 0;
         self.mapped_bytes = 0;
         self.prune_at = PRUNE_MIN;
-        self.entries.drain(..).map(|e| e.msg)
+        (started, self.entries.drain(..).map(|e| e.msg))
     }
 }
 
@@ -207,7 +220,7 @@ mod tests {
     }
 
     fn take(l: &mut Ledger<u32>, acked: Option<u64>) -> Vec<u32> {
-        l.take_undelivered(acked).collect()
+        l.take_undelivered(acked, 0).1.collect()
     }
 
     #[test]
@@ -245,6 +258,21 @@ mod tests {
             l.received(2500);
             assert_eq!(take(&mut l, Some(2500)), [2, 3], "{mode:?}");
         }
+    }
+
+    #[test]
+    fn started_counts_messages_with_bytes_in_the_kernel() {
+        let mut l = ledger(Delivery::ResendUnacknowledged, 5, 10, 0);
+        l.written(30, None, |_| {});
+        // 35 bytes handed over: messages 0..2 whole, 3 in part, 4 not at all.
+        let (started, v) = l.take_undelivered(Some(10), 35);
+        assert_eq!(v.collect::<Vec<_>>(), [1, 2, 3, 4]);
+        assert_eq!(started, 3);
+        let mut l = ledger(Delivery::AtMostOnce, 5, 10, 0);
+        l.written(30, None, |_| {});
+        let (started, v) = l.take_undelivered(Some(10), 30);
+        assert_eq!(v.collect::<Vec<_>>(), [3, 4]);
+        assert_eq!(started, 0);
     }
 
     #[test]
