@@ -18,6 +18,10 @@
 
 use std::collections::VecDeque;
 
+/// The one definition of the modes: discriminants (the values C sees as
+/// `mywsclient_delivery`), names ([`Delivery::name`]) and list
+/// ([`Delivery::ALL`]). Never reorder or reuse a discriminant.
+///
 /// What a client does with messages a connection may not have delivered
 /// when it ends abnormally (heartbeat timeout, reset, end of stream without
 /// a close frame, write error). Messages not yet written always wait for the
@@ -39,6 +43,39 @@ pub enum Delivery {
     /// proxy or load balancer that acknowledges TCP on their behalf. More
     /// duplicates; the receiver should deduplicate.
     AtLeastOnce = 2,
+}
+
+impl Delivery {
+    /// Every mode, in the order of their discriminants.
+    pub const ALL: [Delivery; 3] = [
+        Delivery::AtMostOnce,
+        Delivery::ResendUnacknowledged,
+        Delivery::AtLeastOnce,
+    ];
+
+    /// A short, stable, lower-case name, NUL-terminated.
+    pub const fn name(self) -> &'static std::ffi::CStr {
+        match self {
+            Delivery::AtMostOnce => c"at_most_once",
+            Delivery::ResendUnacknowledged => c"resend_unacknowledged",
+            Delivery::AtLeastOnce => c"at_least_once",
+        }
+    }
+
+    /// [`Delivery::name`] as a `&str`.
+    pub fn as_str(self) -> &'static str {
+        self.name().to_str().unwrap_or_default()
+    }
+}
+
+impl TryFrom<u32> for Delivery {
+    /// The value that names no mode.
+    type Error = u32;
+
+    /// The mode with this discriminant (checked: any other value is an error).
+    fn try_from(v: u32) -> Result<Self, u32> {
+        Self::ALL.into_iter().find(|d| *d as u32 == v).ok_or(v)
+    }
 }
 
 /// The ring asks to be pruned once it holds this many entries (and then
@@ -221,6 +258,16 @@ mod tests {
 
     fn take(l: &mut Ledger<u32>, acked: Option<u64>) -> Vec<u32> {
         l.take_undelivered(acked, 0).1.collect()
+    }
+
+    #[test]
+    fn modes_convert_from_their_discriminants_only() {
+        for d in Delivery::ALL {
+            assert_eq!(Delivery::try_from(d as u32), Ok(d));
+            assert!(!d.as_str().is_empty());
+        }
+        assert_eq!(Delivery::try_from(3), Err(3));
+        assert_eq!(Delivery::default(), Delivery::ResendUnacknowledged);
     }
 
     #[test]
