@@ -63,8 +63,7 @@ struct Observed
   int closes = 0;
   int reconnectsScheduled = 0;
 
-  template <class Pred>
-  bool waitFor(std::chrono::seconds limit, Pred pred)
+  template <class Pred> bool waitFor(std::chrono::seconds limit, Pred pred)
   {
     std::unique_lock<std::mutex> lock(m);
     return cv.wait_for(lock, limit, pred);
@@ -76,43 +75,52 @@ void attach(MyWSClient &client, Observed &o)
   // Every event is printed by the callbacks below: keep the library's own
   // log (warnings to stderr by default) for real errors only.
   client.setLogLevel(MyWSClient::LogLevel::Error);
-  client.onOpen([&o](const std::string &protocol) {
-    say("onOpen: connected" + (protocol.empty() ? std::string() : " (subprotocol " + protocol + ")"));
-    {
-      std::lock_guard<std::mutex> lock(o.m);
-      o.opens++;
-    }
-    o.cv.notify_all();
-  });
-  client.onClose([&o](int code, const std::string &reason, MyWSClient::CloseInitiator by) {
-    const char *who = by == MyWSClient::CloseInitiator::Client ? "by us" : by == MyWSClient::CloseInitiator::Server ? "by the server" : "abnormally";
-    say("onClose: connection closed " + std::string(who) + ", code " + std::to_string(code) +
-        (reason.empty() ? "" : " (" + reason + ")"));
-    {
-      std::lock_guard<std::mutex> lock(o.m);
-      o.closes++;
-    }
-    o.cv.notify_all();
-  });
-  client.onError([](MyWSClient::ErrorKind kind, const std::string &message) {
-    say(std::string("onError [") + MyWSClient::errorKindName(kind) + "]: " + message);
-  });
-  client.onReconnect([&o](unsigned attempt, std::chrono::milliseconds delay) {
-    say("onReconnect: attempt " + std::to_string(attempt) + " in " + std::to_string(delay.count()) + " ms");
-    {
-      std::lock_guard<std::mutex> lock(o.m);
-      o.reconnectsScheduled++;
-    }
-    o.cv.notify_all();
-  });
-  client.onMessage([&o](const std::string &message) {
-    say("echo received: \"" + message + "\"");
-    {
-      std::lock_guard<std::mutex> lock(o.m);
-      o.echoes.push_back(message);
-    }
-    o.cv.notify_all();
-  });
+  client.onOpen(
+      [&o](const std::string &protocol)
+      {
+        say("onOpen: connected" + (protocol.empty() ? std::string() : " (subprotocol " + protocol + ")"));
+        {
+          std::lock_guard<std::mutex> lock(o.m);
+          o.opens++;
+        }
+        o.cv.notify_all();
+      });
+  client.onClose(
+      [&o](int code, const std::string &reason, MyWSClient::CloseInitiator by)
+      {
+        const char *who = by == MyWSClient::CloseInitiator::Client   ? "by us"
+                          : by == MyWSClient::CloseInitiator::Server ? "by the server"
+                                                                     : "abnormally";
+        say("onClose: connection closed " + std::string(who) + ", code " + std::to_string(code) +
+            (reason.empty() ? "" : " (" + reason + ")"));
+        {
+          std::lock_guard<std::mutex> lock(o.m);
+          o.closes++;
+        }
+        o.cv.notify_all();
+      });
+  client.onError([](MyWSClient::ErrorKind kind, const std::string &message)
+                 { say(std::string("onError [") + MyWSClient::errorKindName(kind) + "]: " + message); });
+  client.onReconnect(
+      [&o](unsigned attempt, std::chrono::milliseconds delay)
+      {
+        say("onReconnect: attempt " + std::to_string(attempt) + " in " + std::to_string(delay.count()) + " ms");
+        {
+          std::lock_guard<std::mutex> lock(o.m);
+          o.reconnectsScheduled++;
+        }
+        o.cv.notify_all();
+      });
+  client.onMessage(
+      [&o](const std::string &message)
+      {
+        say("echo received: \"" + message + "\"");
+        {
+          std::lock_guard<std::mutex> lock(o.m);
+          o.echoes.push_back(message);
+        }
+        o.cv.notify_all();
+      });
 }
 
 /// The project's echo server as a child process; stops when its stdin closes.
@@ -143,8 +151,9 @@ public:
       close(out[0]);
       close(stdin_);
       pid_ = -1;
-      throw std::runtime_error("cannot start " + path + ": " + std::strerror(rc) +
-                               " (build it with: cargo build --release -p mywsclient-tools, or set MYWSCLIENT_ECHO_SERVER)");
+      throw std::runtime_error(
+          "cannot start " + path + ": " + std::strerror(rc) +
+          " (build it with: cargo build --release -p mywsclient-tools, or set MYWSCLIENT_ECHO_SERVER)");
     }
     // First line: "LISTENING <port>" (bounded wait).
     std::string line;
@@ -315,8 +324,8 @@ int localTimeline()
   // 5. The server comes back on the same port.
   auto server2 = std::make_unique<EchoServer>(server, "127.0.0.1:" + std::to_string(port));
   auto tBack = Clock::now();
-  say("echo server back (pid " + std::to_string(server2->pid()) + ") on the same port " + std::to_string(server2->port()) +
-      ", " + ms(tBack - tKill) + " after the kill");
+  say("echo server back (pid " + std::to_string(server2->pid()) + ") on the same port " +
+      std::to_string(server2->port()) + ", " + ms(tBack - tKill) + " after the kill");
   if (!o.waitFor(std::chrono::seconds(30), [&] { return o.opens == 2; }))
   {
     say("FAILED: no reconnect within 30 s");

@@ -11,8 +11,10 @@
  * library; link the mywsclient library (CMake: MyWSClient::MyWSClient).
  *
  * Threading and callbacks
- * - One I/O thread per started client. Every callback (message, open,
- *   close, error, reconnect, stopped, log) runs on it, never two at once.
+ * - Each started client runs on an I/O thread: its own, or one of a few
+ *   shared ones after setSharedIo(true). Every callback (message, open,
+ *   close, error, reconnect, stopped, log) runs there, never two of one
+ *   client at once.
  * - Inside a callback you may call sendMessage/sendBinary/trySend* (queued),
  *   stop() (returns at once; the I/O thread ends after the callback
  *   returns), state(), stats(), and even destroy the MyWSClient (deferred
@@ -175,14 +177,15 @@ public:
       : cb_(new Callbacks), handle_()
   {
     cb_->onMessage = std::move(onMessage);
-    mywsclient *h = mywsclient_new(url.c_str(), static_cast<std::int32_t>(port), path.c_str(), &messageTrampoline, cb_.get());
+    mywsclient *h =
+        mywsclient_new(url.c_str(), static_cast<std::int32_t>(port), path.c_str(), &messageTrampoline, cb_.get());
     if (!h)
     {
       const char *detail = mywsclient_last_error();
       std::string why = (detail && *detail) ? detail : "mywsclient_new failed";
       cb_->setLastError(why);
-      logLine("", "cannot create a client for url \"" + url + "\", port " + std::to_string(port) +
-                                ", path \"" + path + "\": " + why);
+      logLine("", "cannot create a client for url \"" + url + "\", port " + std::to_string(port) + ", path \"" + path +
+                      "\": " + why);
       return;
     }
     handle_.reset(h);
@@ -243,7 +246,8 @@ public:
   /// the original did. Never throws.
   void sendMessage(const std::string &message) noexcept
   {
-    mywsclient_result r = handle_ ? mywsclient_send(handle_.get(), message.data(), message.size()) : MYWSCLIENT_RESULT_NULL_ARGUMENT;
+    mywsclient_result r =
+        handle_ ? mywsclient_send(handle_.get(), message.data(), message.size()) : MYWSCLIENT_RESULT_NULL_ARGUMENT;
     if (r != MYWSCLIENT_RESULT_OK)
       reportRefusedSend("sendMessage", message.size(), r);
   }
@@ -268,8 +272,14 @@ public:
       data = "";
     return check(mywsclient_send_binary(handle_.get(), static_cast<const std::uint8_t *>(data), len), why);
   }
-  bool trySendBinary(const std::string &data, std::string *why = nullptr) { return trySendBinary(data.data(), data.size(), why); }
-  bool trySendBinary(const std::vector<std::uint8_t> &data, std::string *why = nullptr) { return trySendBinary(data.data(), data.size(), why); }
+  bool trySendBinary(const std::string &data, std::string *why = nullptr)
+  {
+    return trySendBinary(data.data(), data.size(), why);
+  }
+  bool trySendBinary(const std::vector<std::uint8_t> &data, std::string *why = nullptr)
+  {
+    return trySendBinary(data.data(), data.size(), why);
+  }
 
   /// Queues a binary message; a refusal is reported on std::cerr (as sendMessage).
   void sendBinary(const void *data, std::size_t len) noexcept
@@ -294,10 +304,7 @@ public:
 
   // ---------------------------------------------------------------- state
 
-  State state() const noexcept
-  {
-    return handle_ ? static_cast<State>(mywsclient_state(handle_.get())) : State::Idle;
-  }
+  State state() const noexcept { return handle_ ? static_cast<State>(mywsclient_state(handle_.get())) : State::Idle; }
 
   /// True while connected (state() == State::Open).
   bool isOpen() const noexcept { return state() == State::Open; }
@@ -335,7 +342,7 @@ public:
   /// "idle", "connecting", "open", "closing", "reconnecting", "stopped".
   static const char *stateName(State s) noexcept { return mywsclient_state_str(static_cast<std::uint32_t>(s)); }
 
-  /// A short name of an error kind, e.g. "tls verify".
+  /// A short name of an error kind, e.g. "TLS certificate verification failed".
   static const char *errorKindName(ErrorKind k) noexcept
   {
     return mywsclient_error_kind_str(static_cast<std::uint32_t>(k));
@@ -351,11 +358,17 @@ public:
   /// Replaces the constructor's message callback.
   bool onMessage(MessageCallback f) { return setCallback(&Callbacks::onMessage, std::move(f), true, "onMessage"); }
   /// Binary messages go here when set (otherwise to the message callback, as in the original).
-  bool onBinaryMessage(MessageCallback f) { return setCallback(&Callbacks::onBinary, std::move(f), true, "onBinaryMessage"); }
+  bool onBinaryMessage(MessageCallback f)
+  {
+    return setCallback(&Callbacks::onBinary, std::move(f), true, "onBinaryMessage");
+  }
   bool onOpen(OpenCallback f) { return setCallback(&Callbacks::onOpen, std::move(f), false, "onOpen"); }
   bool onClose(CloseCallback f) { return setCallback(&Callbacks::onClose, std::move(f), false, "onClose"); }
   bool onError(ErrorCallback f) { return setCallback(&Callbacks::onError, std::move(f), false, "onError"); }
-  bool onReconnect(ReconnectCallback f) { return setCallback(&Callbacks::onReconnect, std::move(f), false, "onReconnect"); }
+  bool onReconnect(ReconnectCallback f)
+  {
+    return setCallback(&Callbacks::onReconnect, std::move(f), false, "onReconnect");
+  }
   bool onStopped(StoppedCallback f) { return setCallback(&Callbacks::onStopped, std::move(f), false, "onStopped"); }
 
   /// Sends the library's log lines (at or above the log level) to `f`
@@ -379,40 +392,36 @@ public:
   /// Default: warnings and errors (or MYWSCLIENT_LOG=off|error|warn|info|debug).
   bool setLogLevel(LogLevel level)
   {
-    return handle_ ? check(mywsclient_set_log_level(handle_.get(), static_cast<std::uint32_t>(level)), nullptr, "setLogLevel")
-                   : fail(nullptr, notUsable(), "setLogLevel");
+    return option("setLogLevel", mywsclient_set_log_level, static_cast<std::uint32_t>(level));
   }
 
   /// Reconnect after failures (true), giving up after `maxAttempts`
   /// consecutive failed attempts (0 = never).
   bool setReconnect(bool enabled, unsigned maxAttempts = 0)
   {
-    return handle_ ? check(mywsclient_set_reconnect(handle_.get(), enabled, maxAttempts), nullptr, "setReconnect")
-                   : fail(nullptr, notUsable(), "setReconnect");
+    return option("setReconnect", mywsclient_set_reconnect, enabled, maxAttempts);
   }
 
   /// Delay before reconnecting: starts at `initial` (100 ms), times `factor`
   /// (2.0) per failed attempt, at most `max` (5 s), minus up to `jitter`
   /// (0.5) of it at random.
-  bool setBackoff(std::chrono::milliseconds initial, std::chrono::milliseconds max, double factor = 2.0, double jitter = 0.5)
+  bool setBackoff(std::chrono::milliseconds initial, std::chrono::milliseconds max, double factor = 2.0,
+                  double jitter = 0.5)
   {
-    return handle_ ? check(mywsclient_set_backoff(handle_.get(), ms(initial), ms(max), factor, jitter), nullptr, "setBackoff")
-                   : fail(nullptr, notUsable(), "setBackoff");
+    return option("setBackoff", mywsclient_set_backoff, ms(initial), ms(max), factor, jitter);
   }
 
   /// A connection that stayed open this long (1 s) resets the backoff to its initial delay.
   bool setBackoffReset(std::chrono::milliseconds after)
   {
-    return handle_ ? check(mywsclient_set_backoff_reset(handle_.get(), ms(after)), nullptr, "setBackoffReset")
-                   : fail(nullptr, notUsable(), "setBackoffReset");
+    return option("setBackoffReset", mywsclient_set_backoff_reset, ms(after));
   }
 
   /// Ping when nothing arrived for `interval` (3 s; 0 = off); the connection
   /// is declared dead (and replaced) when still nothing arrived `timeout` (3 s) later.
   bool setHeartbeat(std::chrono::milliseconds interval, std::chrono::milliseconds timeout = std::chrono::seconds(3))
   {
-    return handle_ ? check(mywsclient_set_heartbeat(handle_.get(), ms(interval), ms(timeout)), nullptr, "setHeartbeat")
-                   : fail(nullptr, notUsable(), "setHeartbeat");
+    return option("setHeartbeat", mywsclient_set_heartbeat, ms(interval), ms(timeout));
   }
 
   /// TCP connect (10 s), TLS + WebSocket handshake (10 s), and how long
@@ -420,61 +429,46 @@ public:
   bool setTimeouts(std::chrono::milliseconds connect, std::chrono::milliseconds handshake,
                    std::chrono::milliseconds close = std::chrono::seconds(1))
   {
-    return handle_ ? check(mywsclient_set_timeouts(handle_.get(), ms(connect), ms(handshake), ms(close)), nullptr, "setTimeouts")
-                   : fail(nullptr, notUsable(), "setTimeouts");
+    return option("setTimeouts", mywsclient_set_timeouts, ms(connect), ms(handshake), ms(close));
   }
 
   /// Limits of the send queue: bytes (64 MiB) and messages (0 = no limit).
   bool setQueueLimits(std::size_t maxBytes, std::size_t maxMessages = 0)
   {
-    return handle_ ? check(mywsclient_set_queue_limits(handle_.get(), maxBytes, maxMessages), nullptr, "setQueueLimits")
-                   : fail(nullptr, notUsable(), "setQueueLimits");
+    return option("setQueueLimits", mywsclient_set_queue_limits, maxBytes, maxMessages);
   }
 
   /// Largest message sent or received (64 MiB).
   bool setMaxMessageSize(std::size_t maxBytes)
   {
-    return handle_ ? check(mywsclient_set_max_message_size(handle_.get(), maxBytes), nullptr, "setMaxMessageSize")
-                   : fail(nullptr, notUsable(), "setMaxMessageSize");
+    return option("setMaxMessageSize", mywsclient_set_max_message_size, maxBytes);
   }
 
   /// Runs this client on the process's shared I/O threads instead of a
   /// thread of its own (default false): one file descriptor and no thread per
   /// client, for thousands of clients in one process. Callbacks of clients on
   /// one shared thread run one after another, so they must not block.
-  bool setSharedIo(bool shared)
-  {
-    return handle_ ? check(mywsclient_set_shared_io(handle_.get(), shared), nullptr, "setSharedIo")
-                   : fail(nullptr, notUsable(), "setSharedIo");
-  }
+  bool setSharedIo(bool shared) { return option("setSharedIo", mywsclient_set_shared_io, shared); }
 
   /// Trusts the CA certificate(s) in this PEM file in addition to the system
   /// roots: the right way to talk to a server with a private or self-signed
   /// certificate. "" clears it.
   bool setCaFile(const std::string &pemPath)
   {
-    if (!handle_)
-      return fail(nullptr, notUsable(), "setCaFile");
-    return check(mywsclient_set_ca_file(handle_.get(), pemPath.empty() ? nullptr : pemPath.c_str()), nullptr, "setCaFile");
+    return option("setCaFile", mywsclient_set_ca_file, pemPath.empty() ? nullptr : pemPath.c_str());
   }
 
   /// Whether to trust the system's root certificates (true); with false
   /// only the setCaFile() certificates are trusted.
-  bool setUseSystemRoots(bool use)
-  {
-    return handle_ ? check(mywsclient_set_system_roots(handle_.get(), use), nullptr, "setUseSystemRoots")
-                   : fail(nullptr, notUsable(), "setUseSystemRoots");
-  }
+  bool setUseSystemRoots(bool use) { return option("setUseSystemRoots", mywsclient_set_system_roots, use); }
 
   /// Client certificate chain and private key (PEM files) for mutual TLS;
   /// both "" clear them. The files are checked now and read at each start.
   bool setClientCertificate(const std::string &certPemPath, const std::string &keyPemPath)
   {
-    if (!handle_)
-      return fail(nullptr, notUsable(), "setClientCertificate");
     bool clear = certPemPath.empty() && keyPemPath.empty();
-    return check(mywsclient_set_client_cert(handle_.get(), clear ? nullptr : certPemPath.c_str(), clear ? nullptr : keyPemPath.c_str()),
-                 nullptr, "setClientCertificate");
+    return option("setClientCertificate", mywsclient_set_client_cert, clear ? nullptr : certPemPath.c_str(),
+                  clear ? nullptr : keyPemPath.c_str());
   }
 
   /// DANGEROUS: accept any server certificate (what the original did).
@@ -482,22 +476,17 @@ public:
   /// the same without code changes. Prefer setCaFile().
   bool setDangerousDisableTlsVerification(bool disable)
   {
-    return handle_ ? check(mywsclient_set_dangerous_disable_tls_verification(handle_.get(), disable), nullptr,
-                           "setDangerousDisableTlsVerification")
-                   : fail(nullptr, notUsable(), "setDangerousDisableTlsVerification");
+    return option("setDangerousDisableTlsVerification", mywsclient_set_dangerous_disable_tls_verification, disable);
   }
 
   /// Adds an HTTP header to the upgrade request (none by default).
   bool addHeader(const std::string &name, const std::string &value)
   {
-    return handle_ ? check(mywsclient_add_header(handle_.get(), name.c_str(), value.c_str()), nullptr, "addHeader")
-                   : fail(nullptr, notUsable(), "addHeader");
+    return option("addHeader", mywsclient_add_header, name.c_str(), value.c_str());
   }
 
-  bool clearHeaders()
-  {
-    return handle_ ? check(mywsclient_clear_headers(handle_.get()), nullptr, "clearHeaders") : fail(nullptr, notUsable(), "clearHeaders");
-  }
+  /// Removes every header added by addHeader().
+  bool clearHeaders() { return option("clearHeaders", mywsclient_clear_headers); }
 
   /// The subprotocols to request ({"ws"}, as the original); {} requests
   /// none. A server that selects none is accepted. All or nothing: on
@@ -548,7 +537,10 @@ private:
     std::atomic<std::thread::id> callbackThread{std::thread::id()};
     std::atomic<int> depth{0};
     /// The MyWSClient was destroyed inside a callback: the outermost
-    /// callback frame deletes this object when it returns.
+    /// callback frame deletes this object when it returns. The library
+    /// calls nothing more after mywsclient_free(); this flag covers what it
+    /// cannot see, the rest of the callback already running (an exception
+    /// it throws is then not passed to onError) and who deletes this object.
     std::atomic<bool> orphaned{false};
 
     mutable std::mutex errorMutex{};
@@ -620,8 +612,7 @@ private:
     cb_.reset();
   }
 
-  template <class Member, class F>
-  bool setCallback(Member member, F f, bool message, const char *what)
+  template <class Member, class F> bool setCallback(Member member, F f, bool message, const char *what)
   {
     if (!handle_)
       return fail(nullptr, notUsable(), what);
@@ -633,6 +624,16 @@ private:
       return false;
     (*cb_).*member = std::move(f);
     return true;
+  }
+
+  /// Every option setter in one line: calls `set(handle, args...)` and
+  /// turns its result into true, or false with a line on std::cerr and
+  /// lastError() set (also when this object is not usable).
+  template <class... Params, class... Args>
+  bool option(const char *what, mywsclient_result (*set)(mywsclient *, Params...), Args &&...args)
+  {
+    return handle_ ? check(set(handle_.get(), std::forward<Args>(args)...), nullptr, what)
+                   : fail(nullptr, notUsable(), what);
   }
 
   static std::uint32_t ms(std::chrono::milliseconds d) noexcept
@@ -712,8 +713,7 @@ private:
   // Called by the library on the I/O thread. noexcept, and every user
   // callback runs inside guarded(): no exception ever unwinds into the library.
 
-  template <class F>
-  static void guarded(Callbacks *cb, const char *which, F &&f) noexcept
+  template <class F> static void guarded(Callbacks *cb, const char *which, F &&f) noexcept
   {
     try
     {
@@ -796,9 +796,12 @@ private:
       break;
     case MYWSCLIENT_EVENT_TYPE_CLOSED:
       if (cb->onClose)
-        guarded(cb, "onClose", [&] {
-          cb->onClose(static_cast<int>(ev->close_code), std::string(text), static_cast<CloseInitiator>(ev->close_initiator));
-        });
+        guarded(cb, "onClose",
+                [&]
+                {
+                  cb->onClose(static_cast<int>(ev->close_code), std::string(text),
+                              static_cast<CloseInitiator>(ev->close_initiator));
+                });
       break;
     case MYWSCLIENT_EVENT_TYPE_ERROR:
       try
@@ -813,12 +816,16 @@ private:
       break;
     case MYWSCLIENT_EVENT_TYPE_RECONNECT_SCHEDULED:
       if (cb->onReconnect)
-        guarded(cb, "onReconnect", [&] {
-          auto delay = ev->delay_ms > static_cast<std::uint64_t>(std::numeric_limits<std::chrono::milliseconds::rep>::max())
-                           ? std::chrono::milliseconds::max()
-                           : std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(ev->delay_ms));
-          cb->onReconnect(ev->attempt, delay);
-        });
+        guarded(cb, "onReconnect",
+                [&]
+                {
+                  auto delay =
+                      ev->delay_ms >
+                              static_cast<std::uint64_t>(std::numeric_limits<std::chrono::milliseconds::rep>::max())
+                          ? std::chrono::milliseconds::max()
+                          : std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(ev->delay_ms));
+                  cb->onReconnect(ev->attempt, delay);
+                });
       break;
     case MYWSCLIENT_EVENT_TYPE_STOPPED:
       if (cb->onStopped)

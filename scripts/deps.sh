@@ -6,7 +6,7 @@ need=()
 # Packet-loss tests (tests/netloss.rs) and the soak (scripts/soak.sh):
 # iptables and ip inside a private network namespace.
 set -- "$@" iptables iproute2
-for p in cmake g++ pkg-config valgrind libwebsockets-dev "$@"; do
+for p in cmake g++ pkg-config valgrind libwebsockets-dev clang-format "$@"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

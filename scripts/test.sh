@@ -13,6 +13,13 @@ stage() { echo; echo "== $* ($(( $(date +%s) - start )) s)"; }
 stage "dependencies"
 bash scripts/deps.sh
 
+# The hand-written C/C++ sources against .clang-format (not the generated
+# C header).
+stage "clang-format"
+git ls-files -- 'tests/c/*.[ch]' 'tests/cpp/*.[ch]' 'tests/cpp/*.cpp' include/MyWSClient.h \
+    'cpp-demo/*.cpp' 'benches/*.cpp' 'benches/*.h' 'tests/autobahn/*.c' |
+  xargs clang-format --dry-run --Werror
+
 # The same two invocations the CMake build makes, so nothing is built twice.
 stage "cargo build (release: library, then test servers)"
 cargo build --release --lib 2>&1

@@ -1,130 +1,18 @@
-//! The safe Rust handle: configure, start, send, stop. Shares state with its
-//! I/O thread through [`Shared`].
+//! The safe Rust handle: configure, start, send, stop, state, stats. Shares
+//! state with the driver running its session through [`Shared`].
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::{JoinHandle, ThreadId};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
-use crossbeam_channel::{Receiver, Sender};
 use tungstenite::Bytes;
 
 use crate::config::{Config, Endpoint};
+use crate::driver;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, State, Stats};
-use crate::pool;
-use crate::session::{self, Session};
-
-/// Something that wakes the I/O thread driving a client: its own eventfd,
-/// or a shared I/O thread's notification.
-pub(crate) trait WakeTarget: Send + Sync {
-    fn wake(&self);
-}
-
-impl WakeTarget for crate::sys::Waker {
-    fn wake(&self) {
-        crate::sys::Waker::wake(self)
-    }
-}
-
-/// Receives each whole message: its bytes and whether it is binary.
-pub type MessageHandler = Box<dyn FnMut(&[u8], bool) + Send>;
-/// Receives each event.
-pub type EventHandler = Box<dyn FnMut(&Event) + Send>;
-
-/// A message accepted by `send`, waiting to be written.
-#[derive(Clone, Debug)]
-pub(crate) struct Outgoing {
-    pub data: Bytes,
-    pub binary: bool,
-}
-
-#[derive(Default)]
-pub(crate) struct Handlers {
-    pub on_message: Option<MessageHandler>,
-    pub on_event: Option<EventHandler>,
-}
-
-#[derive(Default)]
-pub(crate) struct Counters {
-    pub messages_sent: AtomicU64,
-    pub bytes_sent: AtomicU64,
-    pub messages_received: AtomicU64,
-    pub bytes_received: AtomicU64,
-    pub connections: AtomicU64,
-    pub queued_messages: AtomicU64,
-    pub queued_bytes: AtomicU64,
-    pub last_close_code: AtomicU32,
-}
-
-/// State shared by a client handle and its I/O thread.
-pub(crate) struct Shared {
-    pub endpoint: Endpoint,
-    pub config: Mutex<Config>,
-    /// Send limits, copied from the configuration so that `send` takes no lock.
-    pub max_message_size: AtomicUsize,
-    pub max_queue_bytes: AtomicUsize,
-    pub max_queue_messages: AtomicUsize,
-    pub state: AtomicU32,
-    pub stop: AtomicBool,
-    /// The handle is gone (freed from inside a callback): no more callbacks.
-    pub detached: AtomicBool,
-    /// The I/O thread is blocked in poll and wants a wake-up for new sends.
-    pub want_wake: AtomicBool,
-    /// How to wake the I/O thread; set while a session runs.
-    pub wake_target: Mutex<Option<Arc<dyn WakeTarget>>>,
-    /// A session exists (from start until its thread or pool finished it).
-    pub active: Mutex<bool>,
-    pub ended: Condvar,
-    pub tx: Sender<Outgoing>,
-    pub rx: Receiver<Outgoing>,
-    /// Messages taken off the channel but not yet written, kept across runs.
-    pub carry: Mutex<VecDeque<Outgoing>>,
-    pub handlers: Mutex<Handlers>,
-    pub counters: Counters,
-    pub last_error: Mutex<String>,
-    pub io_thread: Mutex<Option<ThreadId>>,
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic inside a callback is caught; a poisoned lock still holds valid data.
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-impl Shared {
-    pub fn set_state(&self, s: State) {
-        self.state.store(s as u32, Ordering::SeqCst);
-    }
-
-    pub fn on_io_thread(&self) -> bool {
-        *lock(&self.io_thread) == Some(std::thread::current().id())
-    }
-
-    /// Wakes the I/O thread (if a session runs).
-    pub fn wake(&self) {
-        let target = lock(&self.wake_target).clone();
-        if let Some(w) = target {
-            w.wake();
-        }
-    }
-
-    pub fn set_active(&self, active: bool) {
-        *lock(&self.active) = active;
-        if !active {
-            self.ended.notify_all();
-        }
-    }
-
-    pub fn is_active(&self) -> bool {
-        *lock(&self.active)
-    }
-
-    /// Blocking here would wait for the thread we are on: a client's own I/O
-    /// thread or any shared I/O thread.
-    pub fn must_not_wait(&self) -> bool {
-        self.on_io_thread() || pool::on_worker()
-    }
-}
+use crate::queue::Outgoing;
+use crate::shared::{lock, Shared};
+pub use crate::shared::{EventHandler, MessageHandler};
 
 /// A WebSocket client that stays connected. Every method may be called from
 /// any thread, also from inside its own callbacks.
@@ -139,44 +27,20 @@ impl Client {
         Client::with_config(url, port, path, Config::default())
     }
 
+    /// Resolves the endpoint (see [`Endpoint::resolve`]) with these options,
+    /// validated as a whole.
     pub fn with_config(url: &str, port: i32, path: &str, config: Config) -> Result<Client> {
         let endpoint = Endpoint::resolve(url, port, path)?;
         config.validate()?;
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let sh = Shared {
-            endpoint,
-            max_message_size: AtomicUsize::new(config.max_message_size),
-            max_queue_bytes: AtomicUsize::new(config.max_queue_bytes),
-            max_queue_messages: AtomicUsize::new(config.max_queue_messages),
-            config: Mutex::new(config),
-            state: AtomicU32::new(State::Idle as u32),
-            stop: AtomicBool::new(false),
-            detached: AtomicBool::new(false),
-            want_wake: AtomicBool::new(false),
-            wake_target: Mutex::new(None),
-            active: Mutex::new(false),
-            ended: Condvar::new(),
-            tx,
-            rx,
-            carry: Mutex::new(VecDeque::new()),
-            handlers: Mutex::new(Handlers::default()),
-            counters: Counters::default(),
-            last_error: Mutex::new(String::new()),
-            io_thread: Mutex::new(None),
-        };
         Ok(Client {
-            sh: Arc::new(sh),
+            sh: Arc::new(Shared::new(endpoint, config)),
             thread: Mutex::new(None),
         })
     }
 
-    pub(crate) fn shared(&self) -> Arc<Shared> {
-        self.sh.clone()
-    }
-
     /// Where this client connects.
     pub fn endpoint(&self) -> &Endpoint {
-        &self.sh.endpoint
+        self.sh.endpoint()
     }
 
     fn running(&self) -> bool {
@@ -197,38 +61,29 @@ impl Client {
     /// configuration is validated as a whole; on error nothing changes.
     pub fn configure(&self, f: impl FnOnce(&mut Config)) -> Result<()> {
         self.require_not_running("changing the configuration")?;
-        let mut cfg = lock(&self.sh.config).clone();
+        let mut cfg = self.sh.config();
         f(&mut cfg);
         cfg.validate()?;
-        self.sh
-            .max_message_size
-            .store(cfg.max_message_size, Ordering::SeqCst);
-        self.sh
-            .max_queue_bytes
-            .store(cfg.max_queue_bytes, Ordering::SeqCst);
-        self.sh
-            .max_queue_messages
-            .store(cfg.max_queue_messages, Ordering::SeqCst);
-        *lock(&self.sh.config) = cfg;
+        self.sh.set_config(cfg);
         Ok(())
     }
 
     /// A copy of the current options.
     pub fn config(&self) -> Config {
-        lock(&self.sh.config).clone()
+        self.sh.config()
     }
 
     /// Sets the message handler; only before `start` (or after `stop`).
     pub fn set_message_handler(&self, f: impl FnMut(&[u8], bool) + Send + 'static) -> Result<()> {
         self.require_not_running("setting the message handler")?;
-        lock(&self.sh.handlers).on_message = Some(Box::new(f));
+        self.sh.set_message_handler(Box::new(f));
         Ok(())
     }
 
     /// Sets the event handler; only before `start` (or after `stop`).
     pub fn set_event_handler(&self, f: impl FnMut(&Event) + Send + 'static) -> Result<()> {
         self.require_not_running("setting the event handler")?;
-        lock(&self.sh.handlers).on_event = Some(Box::new(f));
+        self.sh.set_event_handler(Box::new(f));
         Ok(())
     }
 
@@ -236,7 +91,7 @@ impl Client {
     /// `Config::shared_io` is set); returns at once. Idempotent while
     /// running. After `stop` it starts again, sending what is still queued.
     pub fn start(&self) -> Result<()> {
-        let ending = || self.sh.stop.load(Ordering::SeqCst) || self.state() == State::Stopped;
+        let ending = || self.sh.stop_requested() || self.state() == State::Stopped;
         if self.sh.must_not_wait() {
             // Inside a callback: never block on the thread we are on.
             if self.sh.is_active() && !ending() {
@@ -266,20 +121,11 @@ impl Client {
         // Reap the previous session (also one stopped from its own callback,
         // whose thread nobody joined yet).
         self.wait_ended(&mut slot);
-        self.sh.stop.store(false, Ordering::SeqCst);
+        self.sh.clear_stop();
         self.sh.set_state(State::Connecting);
         self.sh.set_active(true);
-        let shared_io = lock(&self.sh.config).shared_io;
-        let started = if shared_io {
-            pool::global().and_then(|p| p.add(Session::new(self.sh.clone())))
-        } else {
-            let sh = self.sh.clone();
-            std::thread::Builder::new()
-                .name("mywsclient-io".into())
-                .spawn(move || session::run(sh))
-                .map(|h| *slot = Some(h))
-                .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start the I/O thread: {e}")))
-        };
+        let shared_io = self.sh.config().shared_io;
+        let started = driver::start(self.sh.clone(), shared_io).map(|h| *slot = h);
         if started.is_err() {
             self.sh.set_active(false);
             self.sh.set_state(State::Stopped);
@@ -292,14 +138,7 @@ impl Client {
         if let Some(t) = slot.take() {
             let _ = t.join();
         }
-        let mut active = lock(&self.sh.active);
-        while *active {
-            active = self
-                .sh
-                .ended
-                .wait(active)
-                .unwrap_or_else(|p| p.into_inner());
-        }
+        self.sh.wait_ended();
     }
 
     /// Stops: a connected client sends a close frame and waits (bounded by
@@ -307,14 +146,14 @@ impl Client {
     /// end, except when called from a callback (on an I/O thread), where it
     /// returns at once and the session ends after the callback returns.
     pub fn stop(&self) -> Result<()> {
-        self.sh.stop.store(true, Ordering::SeqCst);
+        self.sh.request_stop();
         self.sh.wake();
         if self.sh.must_not_wait() {
             return Ok(());
         }
         let mut slot = lock(&self.thread);
         self.wait_ended(&mut slot);
-        if self.sh.state.load(Ordering::SeqCst) != State::Idle as u32 {
+        if self.sh.state() != State::Idle {
             self.sh.set_state(State::Stopped);
         }
         Ok(())
@@ -350,60 +189,25 @@ impl Client {
     }
 
     fn enqueue(&self, data: Bytes, binary: bool) -> Result<()> {
-        let max_msg = self.sh.max_message_size.load(Ordering::Relaxed);
-        let max_bytes = self.sh.max_queue_bytes.load(Ordering::Relaxed);
-        let max_msgs = self.sh.max_queue_messages.load(Ordering::Relaxed);
-        let len = data.len();
-        if len > max_msg {
-            return Err(Error::new(
-                ErrorKind::MessageTooLarge,
-                format!("message of {len} bytes exceeds the maximum of {max_msg} bytes"),
-            ));
-        }
-        let c = &self.sh.counters;
-        let before = c.queued_bytes.fetch_add(len as u64, Ordering::SeqCst);
-        let msgs = c.queued_messages.fetch_add(1, Ordering::SeqCst);
-        if before + len as u64 > max_bytes as u64 || (max_msgs > 0 && msgs >= max_msgs as u64) {
-            c.queued_bytes.fetch_sub(len as u64, Ordering::SeqCst);
-            c.queued_messages.fetch_sub(1, Ordering::SeqCst);
-            return Err(Error::new(
-                ErrorKind::QueueFull,
-                format!("send queue full: {before} bytes in {msgs} messages queued (limits: {max_bytes} bytes, {max_msgs} messages; 0 = none)"),
-            ));
-        }
-        // The receiver lives in `Shared` as long as the sender: this cannot fail.
-        let _ = self.sh.tx.send(Outgoing { data, binary });
-        if self.sh.want_wake.swap(false, Ordering::SeqCst) {
-            self.sh.wake();
-        }
+        self.sh.queue().push(Outgoing { data, binary })?;
+        self.sh.wake_if_wanted();
         Ok(())
     }
 
+    /// The connection state now.
     pub fn state(&self) -> State {
-        State::from_u32(self.sh.state.load(Ordering::SeqCst))
+        self.sh.state()
     }
 
+    /// Counters since the client was created, and the last close code and error.
     pub fn stats(&self) -> Stats {
-        let c = &self.sh.counters;
-        let connections = c.connections.load(Ordering::SeqCst);
-        Stats {
-            messages_sent: c.messages_sent.load(Ordering::SeqCst),
-            bytes_sent: c.bytes_sent.load(Ordering::SeqCst),
-            messages_received: c.messages_received.load(Ordering::SeqCst),
-            bytes_received: c.bytes_received.load(Ordering::SeqCst),
-            connections,
-            reconnects: connections.saturating_sub(1),
-            queued_messages: c.queued_messages.load(Ordering::SeqCst),
-            queued_bytes: c.queued_bytes.load(Ordering::SeqCst),
-            last_close_code: c.last_close_code.load(Ordering::SeqCst) as u16,
-            last_error: lock(&self.sh.last_error).clone(),
-        }
+        self.sh.stats()
     }
 
     /// From now on no callback of this client runs again (used when the
     /// handle is dropped from inside one of its callbacks).
     pub fn detach_callbacks(&self) {
-        self.sh.detached.store(true, Ordering::SeqCst);
+        self.sh.detach();
     }
 
     /// True when the caller is on the I/O thread that drives this client
@@ -421,12 +225,11 @@ impl Drop for Client {
             self.detach_callbacks();
         }
         let _ = self.stop();
-        let discarded = self.sh.counters.queued_messages.load(Ordering::SeqCst);
+        let discarded = self.sh.queue().queued_messages();
         if discarded > 0 {
-            let log = session::logger(&lock(&self.sh.config));
-            log.warn(format_args!(
+            self.sh.logger().warn(format_args!(
                 "client for {} dropped with {discarded} unsent message(s)",
-                self.sh.endpoint.url()
+                self.sh.endpoint().url()
             ));
         }
     }

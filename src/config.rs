@@ -24,7 +24,7 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// Resolves `url`, `port` and `path` as DESIGN §1.1 says: `url` is a bare
+    /// Resolves `url`, `port` and `path` as `mywsclient_new()` documents: `url` is a bare
     /// host (meaning `wss://`) or a `ws://` / `wss://` URL; `port > 0`
     /// overrides the URL's port, `0` keeps it (or the scheme's default); a
     /// non-empty `path` overrides the URL's path and query.

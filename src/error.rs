@@ -1,9 +1,15 @@
 //! Error kinds and the error type shared by every layer of the client.
 
+use std::ffi::CStr;
 use std::fmt;
 
-/// What went wrong, in one word. The discriminants are part of the C ABI
-/// (`mywsclient_error_kind`): never reorder or reuse them.
+/// What went wrong, in one word.
+///
+/// This enum is the one definition of the kinds: their discriminants (the
+/// values C sees as `mywsclient_error_kind`, 0 there meaning none), their
+/// names ([`ErrorKind::name`]) and the list of them ([`ErrorKind::ALL`]).
+/// `ffi::types` mirrors it for cbindgen and converts with exhaustive matches
+/// both ways. Never reorder or reuse a discriminant.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
@@ -13,7 +19,7 @@ pub enum ErrorKind {
     InvalidState = 2,
     /// Text to send is not valid UTF-8.
     InvalidUtf8 = 3,
-    /// A message is larger than the configured maximum.
+    /// A message is larger than the configured maximum (sent or received).
     MessageTooLarge = 4,
     /// The send queue is full (its byte or message limit would be exceeded).
     QueueFull = 5,
@@ -29,48 +35,86 @@ pub enum ErrorKind {
     TlsVerify = 10,
     /// The server's HTTP upgrade response was not a valid WebSocket handshake.
     Handshake = 11,
-    /// TLS + WebSocket handshake did not complete within the handshake timeout.
+    /// The TLS and WebSocket handshakes did not complete within the handshake timeout.
     HandshakeTimeout = 12,
     /// The server broke the WebSocket protocol.
     Protocol = 13,
     /// Reading or writing the socket failed (reset, broken pipe).
     Io = 14,
-    /// Nothing arrived from the server within the heartbeat timeout.
+    /// Nothing arrived from the server within the heartbeat timeout (half-open connection).
     HeartbeatTimeout = 15,
-    /// The server closed the connection (close frame or EOF).
+    /// The server closed the connection (close frame or end of stream).
     Closed = 16,
     /// A user callback failed (a C++ exception caught by the wrapper, a panic).
     Callback = 17,
-    /// A file given in the configuration (CA, certificate, key) could not be used.
+    /// A CA, certificate or key file given in the configuration could not be used.
     Config = 18,
-    /// Reconnection gave up after the configured number of attempts.
+    /// Reconnecting gave up after the configured number of attempts.
     GaveUp = 19,
 }
 
 impl ErrorKind {
-    /// A short, stable, lower-case name.
-    pub fn as_str(self) -> &'static str {
+    /// Every kind, in the order of their discriminants.
+    pub const ALL: [ErrorKind; 19] = [
+        ErrorKind::InvalidArgument,
+        ErrorKind::InvalidState,
+        ErrorKind::InvalidUtf8,
+        ErrorKind::MessageTooLarge,
+        ErrorKind::QueueFull,
+        ErrorKind::Dns,
+        ErrorKind::Connect,
+        ErrorKind::ConnectTimeout,
+        ErrorKind::Tls,
+        ErrorKind::TlsVerify,
+        ErrorKind::Handshake,
+        ErrorKind::HandshakeTimeout,
+        ErrorKind::Protocol,
+        ErrorKind::Io,
+        ErrorKind::HeartbeatTimeout,
+        ErrorKind::Closed,
+        ErrorKind::Callback,
+        ErrorKind::Config,
+        ErrorKind::GaveUp,
+    ];
+
+    /// A short, stable name, NUL-terminated for C (`mywsclient_error_kind_str()`).
+    pub const fn name(self) -> &'static CStr {
         match self {
-            ErrorKind::InvalidArgument => "invalid argument",
-            ErrorKind::InvalidState => "invalid state",
-            ErrorKind::InvalidUtf8 => "invalid UTF-8",
-            ErrorKind::MessageTooLarge => "message too large",
-            ErrorKind::QueueFull => "send queue full",
-            ErrorKind::Dns => "DNS resolution failed",
-            ErrorKind::Connect => "connect failed",
-            ErrorKind::ConnectTimeout => "connect timeout",
-            ErrorKind::Tls => "TLS error",
-            ErrorKind::TlsVerify => "TLS certificate verification failed",
-            ErrorKind::Handshake => "WebSocket handshake failed",
-            ErrorKind::HandshakeTimeout => "handshake timeout",
-            ErrorKind::Protocol => "protocol error",
-            ErrorKind::Io => "I/O error",
-            ErrorKind::HeartbeatTimeout => "heartbeat timeout",
-            ErrorKind::Closed => "connection closed",
-            ErrorKind::Callback => "callback failed",
-            ErrorKind::Config => "configuration error",
-            ErrorKind::GaveUp => "gave up reconnecting",
+            ErrorKind::InvalidArgument => c"invalid argument",
+            ErrorKind::InvalidState => c"invalid state",
+            ErrorKind::InvalidUtf8 => c"invalid UTF-8",
+            ErrorKind::MessageTooLarge => c"message too large",
+            ErrorKind::QueueFull => c"send queue full",
+            ErrorKind::Dns => c"DNS resolution failed",
+            ErrorKind::Connect => c"connect failed",
+            ErrorKind::ConnectTimeout => c"connect timeout",
+            ErrorKind::Tls => c"TLS error",
+            ErrorKind::TlsVerify => c"TLS certificate verification failed",
+            ErrorKind::Handshake => c"WebSocket handshake failed",
+            ErrorKind::HandshakeTimeout => c"handshake timeout",
+            ErrorKind::Protocol => c"protocol error",
+            ErrorKind::Io => c"I/O error",
+            ErrorKind::HeartbeatTimeout => c"heartbeat timeout",
+            ErrorKind::Closed => c"connection closed",
+            ErrorKind::Callback => c"callback failed",
+            ErrorKind::Config => c"configuration error",
+            ErrorKind::GaveUp => c"gave up reconnecting",
         }
+    }
+
+    /// [`ErrorKind::name`] as a `&str`.
+    pub fn as_str(self) -> &'static str {
+        self.name().to_str().unwrap_or_default()
+    }
+}
+
+impl TryFrom<u32> for ErrorKind {
+    /// The value that names no kind.
+    type Error = u32;
+
+    /// The kind with this discriminant (checked: any other value is an error).
+    fn try_from(v: u32) -> std::result::Result<Self, u32> {
+        Self::ALL.into_iter().find(|k| *k as u32 == v).ok_or(v)
     }
 }
 
@@ -83,11 +127,14 @@ impl fmt::Display for ErrorKind {
 /// An error: a kind plus a message that names the problem.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
+    /// What kind of failure (also the C result/event code).
     pub kind: ErrorKind,
+    /// What went wrong, naming the problem (for logs and the last error).
     pub message: String,
 }
 
 impl Error {
+    /// An error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             kind,
@@ -104,4 +151,5 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The result of the crate's fallible calls.
 pub type Result<T> = std::result::Result<T, Error>;

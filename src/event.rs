@@ -1,16 +1,22 @@
 //! What the I/O thread tells the application: state, events, statistics.
 
+use std::ffi::CStr;
 use std::time::Duration;
 
 use crate::error::ErrorKind;
 
-/// Connection state. Discriminants are part of the C ABI.
+/// Connection state.
+///
+/// The one definition of the states: discriminants (the values C sees as
+/// `MYWSCLIENT_STATE_*`), names ([`State::name`]) and list ([`State::ALL`]);
+/// `ffi::types` mirrors it for cbindgen and converts with exhaustive matches
+/// both ways. Never reorder or reuse a discriminant.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
     /// Created, never started.
     Idle = 0,
-    /// Resolving, connecting, TLS or WebSocket handshake in progress.
+    /// Resolving, connecting, or in the TLS or WebSocket handshake.
     Connecting = 1,
     /// Connected: the WebSocket handshake completed.
     Open = 2,
@@ -18,44 +24,102 @@ pub enum State {
     Closing = 3,
     /// Waiting for the backoff delay before the next attempt.
     Reconnecting = 4,
-    /// Stopped (by `stop`, or reconnection off or given up).
+    /// Stopped: by `stop`, or because reconnecting is off or gave up.
     Stopped = 5,
 }
 
 impl State {
+    /// Every state, in the order of their discriminants.
+    pub const ALL: [State; 6] = [
+        State::Idle,
+        State::Connecting,
+        State::Open,
+        State::Closing,
+        State::Reconnecting,
+        State::Stopped,
+    ];
+
+    /// The state stored as `v` by this crate; `Idle` for a value that names
+    /// none (use `State::try_from` for values from outside).
     pub fn from_u32(v: u32) -> State {
-        match v {
-            1 => State::Connecting,
-            2 => State::Open,
-            3 => State::Closing,
-            4 => State::Reconnecting,
-            5 => State::Stopped,
-            _ => State::Idle,
+        State::try_from(v).unwrap_or(State::Idle)
+    }
+
+    /// A short, stable, lower-case name, NUL-terminated for C
+    /// (`mywsclient_state_str()`).
+    pub const fn name(self) -> &'static CStr {
+        match self {
+            State::Idle => c"idle",
+            State::Connecting => c"connecting",
+            State::Open => c"open",
+            State::Closing => c"closing",
+            State::Reconnecting => c"reconnecting",
+            State::Stopped => c"stopped",
         }
     }
 
+    /// [`State::name`] as a `&str`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            State::Idle => "idle",
-            State::Connecting => "connecting",
-            State::Open => "open",
-            State::Closing => "closing",
-            State::Reconnecting => "reconnecting",
-            State::Stopped => "stopped",
-        }
+        self.name().to_str().unwrap_or_default()
+    }
+}
+
+impl TryFrom<u32> for State {
+    /// The value that names no state.
+    type Error = u32;
+
+    /// The state with this discriminant (checked: any other value is an error).
+    fn try_from(v: u32) -> Result<Self, u32> {
+        Self::ALL.into_iter().find(|s| *s as u32 == v).ok_or(v)
     }
 }
 
 /// Who ended a connection.
+///
+/// The one definition of the initiators: discriminants (the values C sees as
+/// `mywsclient_close_initiator`), names and list, as for [`State`].
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CloseInitiator {
-    /// This client (stop).
+    /// This client (`stop`).
     Client = 0,
     /// The server sent a close frame.
     Server = 1,
-    /// No close handshake: reset, EOF, protocol or heartbeat failure.
+    /// No close handshake: reset, end of stream, protocol or heartbeat failure.
     Abnormal = 2,
+}
+
+impl CloseInitiator {
+    /// Every initiator, in the order of their discriminants.
+    pub const ALL: [CloseInitiator; 3] = [
+        CloseInitiator::Client,
+        CloseInitiator::Server,
+        CloseInitiator::Abnormal,
+    ];
+
+    /// A short, stable, lower-case name, NUL-terminated.
+    pub const fn name(self) -> &'static CStr {
+        match self {
+            CloseInitiator::Client => c"client",
+            CloseInitiator::Server => c"server",
+            CloseInitiator::Abnormal => c"abnormal",
+        }
+    }
+
+    /// [`CloseInitiator::name`] as a `&str`.
+    pub fn as_str(self) -> &'static str {
+        self.name().to_str().unwrap_or_default()
+    }
+}
+
+impl TryFrom<u32> for CloseInitiator {
+    /// The value that names no initiator.
+    type Error = u32;
+
+    /// The initiator with this discriminant (checked).
+    fn try_from(v: u32) -> Result<Self, u32> {
+        Self::ALL.into_iter().find(|i| *i as u32 == v).ok_or(v)
+    }
 }
 
 /// An event delivered to the event handler, on the I/O thread.
@@ -63,19 +127,38 @@ pub enum CloseInitiator {
 pub enum Event {
     /// A connection attempt starts (1 = first attempt after start or after a
     /// healthy connection).
-    Connecting { attempt: u32 },
+    Connecting {
+        /// The attempt's number.
+        attempt: u32,
+    },
     /// The WebSocket handshake completed.
-    Open { protocol: Option<String> },
+    Open {
+        /// The subprotocol the server chose, if any.
+        protocol: Option<String>,
+    },
     /// A connection ended.
     Closed {
+        /// The close code (1006 when the connection ended without a close frame).
         code: u16,
+        /// The close frame's reason ("" if none).
         reason: String,
+        /// Who ended the connection.
         initiator: CloseInitiator,
     },
     /// Something failed.
-    Error { kind: ErrorKind, message: String },
+    Error {
+        /// What kind of failure.
+        kind: ErrorKind,
+        /// What went wrong.
+        message: String,
+    },
     /// The next attempt will start after `delay`.
-    ReconnectScheduled { attempt: u32, delay: Duration },
+    ReconnectScheduled {
+        /// The number the next attempt will have.
+        attempt: u32,
+        /// How long until it starts.
+        delay: Duration,
+    },
     /// The I/O thread stopped (after `stop`, reconnect off, or giving up).
     Stopped,
 }
@@ -83,9 +166,13 @@ pub enum Event {
 /// Counters of one client, since it was created.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
+    /// Messages written (all their bytes reached the kernel).
     pub messages_sent: u64,
+    /// Payload bytes of the messages written.
     pub bytes_sent: u64,
+    /// Messages received and delivered to the message handler.
     pub messages_received: u64,
+    /// Payload bytes of the messages received.
     pub bytes_received: u64,
     /// Connections opened (handshake completed).
     pub connections: u64,
@@ -93,6 +180,7 @@ pub struct Stats {
     pub reconnects: u64,
     /// Messages accepted by `send` and not yet written.
     pub queued_messages: u64,
+    /// Payload bytes of the queued messages.
     pub queued_bytes: u64,
     /// Close code of the last closed connection (1006 when it ended without
     /// a close frame; 0 before any connection closed).

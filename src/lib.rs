@@ -1,37 +1,74 @@
 //! mywsclient: a WebSocket client that stays connected.
 //!
 //! The safe Rust core ([`Client`]) has no `extern` in it; the C ABI lives in
-//! [`ffi`]. One I/O thread per client connects, reconnects with backoff,
-//! detects half-open connections with a heartbeat, and keeps every accepted
-//! message until it has been written.
+//! [`ffi`]. Each started client runs on its own I/O thread, or with
+//! [`Config::shared_io`] on one of a few shared I/O threads; it connects,
+//! reconnects with backoff, detects half-open connections with a heartbeat,
+//! and keeps every accepted message until it has been written.
+//!
+//! # Module map
+//!
+//! One room per concern; imports run one way, from the handle down:
+//! `client` → `driver` → `session` → everything below it.
+//!
+//! | file | holds |
+//! |---|---|
+//! | `client.rs` | the safe handle [`Client`]: configure, start, send, stop, state, stats |
+//! | `driver/thread.rs` | a client's own I/O thread: `poll(2)` on its socket and an eventfd |
+//! | `driver/shared_io.rs` | the shared I/O threads (epoll, many clients per thread) |
+//! | `session/mod.rs` | one client's state machine: phases, commands, events, the reconnect decision |
+//! | `session/connect.rs` | resolve, TCP connect, TLS and HTTP upgrade phases |
+//! | `session/open.rs` | open and closing phases: read and write passes, heartbeat, close |
+//! | `session/conn.rs` | a connection's buffers and byte accounting |
+//! | `session/errors.rs` | tungstenite/socket errors to [`Error`]s and close codes |
+//! | `shared.rs` | state shared by handle and driver: lifecycle, wake-up, callbacks, counters |
+//! | `queue.rs` | the send queue: admission and limits, put-back messages, queued counts |
+//! | `delivery.rs` | which written messages a dead connection may not have delivered |
+//! | `reconnect.rs` | the reconnect policy: attempt numbers, reset, max attempts, give up |
+//! | `backoff.rs` | reconnect delays: exponential backoff with jitter |
+//! | `heartbeat.rs` | half-open detection: ping after silence, dead after timeout |
+//! | `transport.rs` | the byte stream: plain TCP or rustls over TCP, non-blocking |
+//! | `tls.rs` | the rustls configuration and TLS error messages |
+//! | `handshake.rs` | the HTTP upgrade request and response |
+//! | `sys.rs` | the only `unsafe` outside `ffi/`: poll, epoll, eventfd, socket options |
+//! | `config.rs`, `error.rs`, `event.rs`, `log.rs` | plain data: options, errors, events, logging |
+//! | `ffi/` | the C ABI: C types, entry points, the panic boundary |
+//!
+//! `reconnect.rs`, `backoff.rs`, `heartbeat.rs` and `queue.rs` are pure and
+//! unit-tested without sockets.
+#![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
-pub mod backoff;
-pub mod client;
-pub mod config;
-// Not yet wired into the session (issue 12, phase 2).
-#[allow(dead_code)]
+mod backoff;
+mod client;
+mod config;
 mod delivery;
-pub mod error;
-pub mod event;
+mod driver;
+mod error;
+mod event;
 pub mod ffi;
-pub mod handshake;
-pub mod heartbeat;
-pub mod log;
-mod pool;
+mod handshake;
+mod heartbeat;
+mod log;
+mod queue;
+mod reconnect;
 mod session;
+mod shared;
 mod sys;
-pub mod tls;
+mod tls;
 mod transport;
 
-pub use client::Client;
-
-/// Entry points for the fuzzing harness in `fuzz/` (not part of the API).
-#[doc(hidden)]
-pub mod fuzzing {
-    pub use crate::session::fuzz_server_stream;
-}
+pub use client::{Client, EventHandler, MessageHandler};
 pub use config::{Config, Endpoint, TlsOptions};
 pub use delivery::Delivery;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{CloseInitiator, Event, State, Stats};
 pub use log::{LogLevel, LogSink};
+
+/// Entry points for the fuzzing harness in `fuzz/` (not part of the API;
+/// built with the `fuzzing` feature only).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::handshake::parse_response;
+    pub use crate::session::fuzz::fuzz_server_stream;
+}

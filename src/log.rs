@@ -1,20 +1,40 @@
 //! Levelled logging to a user sink or, by default, to stderr.
 
+use std::ffi::CStr;
 use std::fmt;
 use std::sync::Arc;
 
-/// Log levels. Discriminants are part of the C ABI.
+/// Log levels, from quiet to verbose.
+///
+/// The one definition of the levels: discriminants (the values C sees as
+/// `mywsclient_log_level`), names ([`LogLevel::name`]) and list
+/// ([`LogLevel::ALL`]); `ffi::types` mirrors it for cbindgen and converts
+/// with exhaustive matches both ways. Never reorder or reuse a discriminant.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LogLevel {
+    /// Nothing is logged.
     Off = 0,
+    /// Errors only.
     Error = 1,
+    /// Warnings and errors (the default, unless `MYWSCLIENT_LOG` says otherwise).
     Warn = 2,
+    /// Connections, disconnections and reconnections too.
     Info = 3,
+    /// Everything.
     Debug = 4,
 }
 
 impl LogLevel {
+    /// Every level, in the order of their discriminants.
+    pub const ALL: [LogLevel; 5] = [
+        LogLevel::Off,
+        LogLevel::Error,
+        LogLevel::Warn,
+        LogLevel::Info,
+        LogLevel::Debug,
+    ];
+
     /// The level named by `MYWSCLIENT_LOG` (`off|error|warn|info|debug`), else warn.
     pub fn from_env() -> LogLevel {
         std::env::var("MYWSCLIENT_LOG")
@@ -23,6 +43,8 @@ impl LogLevel {
             .unwrap_or(LogLevel::Warn)
     }
 
+    /// The level named by `s` (a name, case-insensitive, a few synonyms
+    /// such as `warning` and `trace`, or its number).
     pub fn parse(s: &str) -> Option<LogLevel> {
         Some(match s.trim().to_ascii_lowercase().as_str() {
             "off" | "none" | "0" => LogLevel::Off,
@@ -34,25 +56,35 @@ impl LogLevel {
         })
     }
 
+    /// The level with this discriminant (checked: `None` for any other value).
     pub fn from_u32(v: u32) -> Option<LogLevel> {
-        Some(match v {
-            0 => LogLevel::Off,
-            1 => LogLevel::Error,
-            2 => LogLevel::Warn,
-            3 => LogLevel::Info,
-            4 => LogLevel::Debug,
-            _ => return None,
-        })
+        LogLevel::try_from(v).ok()
     }
 
-    pub fn as_str(self) -> &'static str {
+    /// A short, stable, lower-case name, NUL-terminated.
+    pub const fn name(self) -> &'static CStr {
         match self {
-            LogLevel::Off => "off",
-            LogLevel::Error => "error",
-            LogLevel::Warn => "warn",
-            LogLevel::Info => "info",
-            LogLevel::Debug => "debug",
+            LogLevel::Off => c"off",
+            LogLevel::Error => c"error",
+            LogLevel::Warn => c"warn",
+            LogLevel::Info => c"info",
+            LogLevel::Debug => c"debug",
         }
+    }
+
+    /// [`LogLevel::name`] as a `&str`.
+    pub fn as_str(self) -> &'static str {
+        self.name().to_str().unwrap_or_default()
+    }
+}
+
+impl TryFrom<u32> for LogLevel {
+    /// The value that names no level.
+    type Error = u32;
+
+    /// The level with this discriminant (checked: any other value is an error).
+    fn try_from(v: u32) -> Result<Self, u32> {
+        Self::ALL.into_iter().find(|l| *l as u32 == v).ok_or(v)
     }
 }
 

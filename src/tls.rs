@@ -54,6 +54,30 @@ pub fn load_certs(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>
     Ok(certs)
 }
 
+/// Reads a PEM private key.
+fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
+    PrivateKeyDer::from_pem_file(path).map_err(|e| config_err("client key", path, e))
+}
+
+/// Reads the files `opts` names (CA file; client certificate and key) and
+/// checks that they hold what they should, as [`client_config`] will at each
+/// start: an [`ErrorKind::Config`] error names the first unusable file.
+/// Checks no certificate against a key or a server; a certificate without
+/// its key (or the reverse) is left to [`Config::validate`](crate::Config::validate).
+///
+/// The C setters (`mywsclient_set_ca_file()`, `mywsclient_set_client_cert()`)
+/// call it so that C callers learn of a bad file when they name it.
+pub fn check_files(opts: &TlsOptions) -> Result<()> {
+    if let Some(ca) = &opts.ca_file {
+        load_certs(ca, "CA file")?;
+    }
+    if let (Some(cert), Some(key)) = (&opts.client_cert_file, &opts.client_key_file) {
+        load_certs(cert, "client certificate")?;
+        load_key(key)?;
+    }
+    Ok(())
+}
+
 /// Builds the rustls configuration for `opts`. Returns it and whether
 /// verification is disabled.
 pub fn client_config(opts: &TlsOptions) -> Result<(Arc<ClientConfig>, bool)> {
@@ -80,8 +104,7 @@ pub fn client_config(opts: &TlsOptions) -> Result<(Arc<ClientConfig>, bool)> {
     let config = match (&opts.client_cert_file, &opts.client_key_file) {
         (Some(cert), Some(key)) => {
             let chain = load_certs(cert, "client certificate")?;
-            let key =
-                PrivateKeyDer::from_pem_file(key).map_err(|e| config_err("client key", key, e))?;
+            let key = load_key(key)?;
             builder.with_client_auth_cert(chain, key).map_err(|e| {
                 Error::new(
                     ErrorKind::Config,
@@ -181,5 +204,39 @@ fn describe_cert_error(host: &str, e: &rustls::CertificateError) -> String {
         C::BadSignature => "the server's certificate has a bad signature".into(),
         C::BadEncoding => "the server's certificate is malformed".into(),
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn check_files_names_the_unusable_file() {
+        assert!(check_files(&TlsOptions::default()).is_ok());
+        let missing = TlsOptions {
+            ca_file: Some(PathBuf::from("/nonexistent/ca.pem")),
+            ..TlsOptions::default()
+        };
+        let e = check_files(&missing).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Config);
+        assert!(
+            e.message.starts_with("CA file /nonexistent/ca.pem"),
+            "{}",
+            e.message
+        );
+        let not_pem = TlsOptions {
+            client_cert_file: Some(PathBuf::from("Cargo.toml")),
+            client_key_file: Some(PathBuf::from("Cargo.toml")),
+            ..TlsOptions::default()
+        };
+        let e = check_files(&not_pem).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Config);
+        assert!(
+            e.message.starts_with("client certificate Cargo.toml"),
+            "{}",
+            e.message
+        );
     }
 }

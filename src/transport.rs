@@ -16,20 +16,23 @@ pub enum Transport {
         error: Option<rustls::Error>,
     },
     /// An in-memory server for the fuzzing harness: no socket at all.
+    #[cfg(any(test, feature = "fuzzing"))]
     Memory(MemoryStream),
 }
 
+#[cfg(any(test, feature = "fuzzing"))]
 /// Scripted server bytes, handed out in chunks of a chosen size; what the
 /// client writes is kept (to answer its handshake key) and otherwise dropped.
 pub struct MemoryStream {
-    pub input: Vec<u8>,
-    pub pos: usize,
-    pub chunk: usize,
-    pub written: Vec<u8>,
+    pub(crate) input: Vec<u8>,
+    pub(crate) pos: usize,
+    pub(crate) chunk: usize,
+    pub(crate) written: Vec<u8>,
     /// Answer the client's upgrade request with a valid 101 before `input`.
-    pub synthesize_handshake: bool,
+    pub(crate) synthesize_handshake: bool,
 }
 
+#[cfg(any(test, feature = "fuzzing"))]
 impl MemoryStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.synthesize_handshake {
@@ -59,6 +62,7 @@ impl Transport {
         match self {
             Transport::Plain(s) => s.as_raw_fd(),
             Transport::Tls { sock, .. } => sock.as_raw_fd(),
+            #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(_) => -1,
         }
     }
@@ -76,6 +80,7 @@ impl Transport {
     pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Transport::Plain(s) => s.read(buf),
+            #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(m) => m.read(buf),
             Transport::Tls { tls, sock, error } => loop {
                 match tls.reader().read(buf) {
@@ -121,6 +126,7 @@ impl Transport {
                 flush_tls(tls, sock)?;
                 Ok(n)
             }
+            #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(m) => {
                 if m.written.len() < 64 * 1024 {
                     m.written.extend_from_slice(data);
@@ -133,7 +139,9 @@ impl Transport {
     /// Pushes buffered TLS records to the socket.
     pub fn flush(&mut self) -> io::Result<()> {
         match self {
-            Transport::Plain(_) | Transport::Memory(_) => Ok(()),
+            Transport::Plain(_) => Ok(()),
+            #[cfg(any(test, feature = "fuzzing"))]
+            Transport::Memory(_) => Ok(()),
             Transport::Tls { tls, sock, .. } => flush_tls(tls, sock),
         }
     }
@@ -141,7 +149,9 @@ impl Transport {
     /// Bytes are waiting in the TLS layer for the socket to become writable.
     pub fn wants_write(&self) -> bool {
         match self {
-            Transport::Plain(_) | Transport::Memory(_) => false,
+            Transport::Plain(_) => false,
+            #[cfg(any(test, feature = "fuzzing"))]
+            Transport::Memory(_) => false,
             Transport::Tls { tls, .. } => tls.wants_write(),
         }
     }
@@ -149,7 +159,9 @@ impl Transport {
     /// Every byte accepted by `write` has been handed to the kernel.
     pub fn all_sent(&self) -> bool {
         match self {
-            Transport::Plain(_) | Transport::Memory(_) => true,
+            Transport::Plain(_) => true,
+            #[cfg(any(test, feature = "fuzzing"))]
+            Transport::Memory(_) => true,
             Transport::Tls { tls, .. } => !tls.is_handshaking() && !tls.wants_write(),
         }
     }
@@ -165,6 +177,7 @@ impl Transport {
                 let _ = flush_tls(tls, sock);
                 let _ = sock.shutdown(std::net::Shutdown::Write);
             }
+            #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(_) => {}
         }
     }

@@ -21,6 +21,7 @@ thread_local! {
 
 /// What an entry point returns when a panic was caught.
 pub trait PanicValue {
+    /// The value returned in place of a result when a panic was caught.
     fn on_panic() -> Self;
 }
 
@@ -265,8 +266,8 @@ mod tests {
         })
         .join()
         .unwrap();
-        // SAFETY: as above.
         assert_eq!(
+            // SAFETY: as above.
             unsafe { CStr::from_ptr(last_error_ptr()) }.to_bytes(),
             b"main thread"
         );

@@ -1,10 +1,13 @@
 //! The C callback types and the Rust closures (trampolines) that call them
 //! from the I/O thread.
 //!
-//! Every trampoline checks the handle's `detached` flag first (set when the
-//! handle is freed from inside a callback: no callback runs after that) and
-//! runs the C call, with the conversions around it, inside
+//! Every trampoline runs the C call, with the conversions around it, inside
 //! [`call_user`](crate::ffi::boundary::call_user).
+//!
+//! No callback after `mywsclient_free()`: the core stops calling the message
+//! and event handlers once the handle is dropped from inside a callback
+//! (`Client::detach_callbacks`). The log sink lives in the configuration,
+//! where that flag does not reach, so it checks [`LogGate`] itself.
 
 use std::os::raw::{c_char, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,7 +15,7 @@ use std::sync::Arc;
 
 use crate::event::Event;
 use crate::ffi::boundary::{call_user, to_cstring};
-use crate::ffi::types::{event_fields, mywsclient_event};
+use crate::ffi::types::{event_fields, mywsclient_event, mywsclient_log_level};
 use crate::log::{LogLevel, LogSink};
 
 /// Receives each whole message. Runs on the client's I/O thread, never
@@ -74,17 +77,30 @@ impl UserData {
 /// A valid pointer for empty payloads (C code may not want a dangling one).
 static EMPTY: [u8; 1] = [0];
 
+/// Closed when the handle is freed from inside one of its callbacks: the
+/// log sink calls nothing after that (the I/O thread may still log while it
+/// winds down alone).
+#[derive(Clone, Default)]
+pub(crate) struct LogGate(Arc<AtomicBool>);
+
+impl LogGate {
+    /// No log line reaches the application after this.
+    pub fn close(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    fn is_open(&self) -> bool {
+        !self.0.load(Ordering::SeqCst)
+    }
+}
+
 /// The message handler for `cb` (a no-op when `cb` is NULL).
 pub(crate) fn message_handler(
     cb: mywsclient_message_cb,
     ud: UserData,
-    detached: Arc<AtomicBool>,
 ) -> impl FnMut(&[u8], bool) + Send + 'static {
     move |data: &[u8], binary: bool| {
         let Some(f) = cb else { return };
-        if detached.load(Ordering::SeqCst) {
-            return;
-        }
         call_user(|| {
             let ptr = if data.is_empty() {
                 EMPTY.as_ptr()
@@ -103,13 +119,9 @@ pub(crate) fn message_handler(
 pub(crate) fn event_handler(
     cb: mywsclient_event_cb,
     ud: UserData,
-    detached: Arc<AtomicBool>,
 ) -> impl FnMut(&Event) + Send + 'static {
     move |ev: &Event| {
         let Some(f) = cb else { return };
-        if detached.load(Ordering::SeqCst) {
-            return;
-        }
         call_user(|| {
             let (mut e, text) = event_fields(ev);
             let text = to_cstring(text);
@@ -122,20 +134,22 @@ pub(crate) fn event_handler(
 }
 
 /// The log sink for `cb` (None when `cb` is NULL: logging goes to stderr).
-pub(crate) fn log_sink(
-    cb: mywsclient_log_cb,
-    ud: UserData,
-    detached: Arc<AtomicBool>,
-) -> Option<LogSink> {
+pub(crate) fn log_sink(cb: mywsclient_log_cb, ud: UserData, gate: LogGate) -> Option<LogSink> {
     let f = cb?;
     Some(Arc::new(move |level: LogLevel, line: &str| {
-        if detached.load(Ordering::SeqCst) {
+        if !gate.is_open() {
             return;
         }
         call_user(|| {
             let line = to_cstring(line);
             // SAFETY: `f` is the application's callback; `line` lives until it returns.
-            unsafe { f(ud.get(), level as u32, line.as_ptr()) }
+            unsafe {
+                f(
+                    ud.get(),
+                    mywsclient_log_level::from(level) as u32,
+                    line.as_ptr(),
+                )
+            }
         });
     }))
 }

@@ -3,20 +3,19 @@
 
 use std::os::raw::{c_char, c_void};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::client::Client;
-use crate::config::Config;
+use crate::config::{Config, TlsOptions};
 use crate::ffi::boundary::{
     bytes_arg, fail, fail_with, guard, obj_arg, opt_str_arg, result_of, str_arg, ArgError,
 };
 use crate::ffi::callbacks::{
     event_handler, log_sink, message_handler, mywsclient_event_cb, mywsclient_log_cb,
-    mywsclient_message_cb, UserData,
+    mywsclient_message_cb, LogGate, UserData,
 };
-use crate::ffi::types::{log_level_from_u32, mywsclient_result, mywsclient_stats};
+use crate::ffi::types::{mywsclient_connection_state, mywsclient_result, mywsclient_stats};
+use crate::log::LogLevel;
 use crate::tls;
 
 /// A WebSocket client (opaque). Created by `mywsclient_new()`, released by
@@ -24,9 +23,9 @@ use crate::tls;
 /// concurrently, except `mywsclient_free()`, which must be the last call.
 pub struct mywsclient {
     client: Client,
-    /// Set when the handle is freed from inside one of its callbacks: the
-    /// trampolines call nothing after that.
-    detached: Arc<AtomicBool>,
+    /// Closed when the handle is freed from inside one of its callbacks (the
+    /// core then detaches the message and event handlers by itself).
+    log_gate: LogGate,
 }
 
 /// Runs an entry point: panics and argument errors become result codes.
@@ -92,15 +91,17 @@ pub unsafe extern "C" fn mywsclient_new(
                 return std::ptr::null_mut();
             }
         };
-        let detached = Arc::new(AtomicBool::new(false));
         if on_message.is_some() {
-            let h = message_handler(on_message, UserData::new(user_data), detached.clone());
+            let h = message_handler(on_message, UserData::new(user_data));
             if let Err(e) = client.set_message_handler(h) {
                 fail_with(&e);
                 return std::ptr::null_mut();
             }
         }
-        Box::into_raw(Box::new(mywsclient { client, detached }))
+        Box::into_raw(Box::new(mywsclient {
+            client,
+            log_gate: LogGate::default(),
+        }))
     })
 }
 
@@ -212,10 +213,11 @@ pub unsafe extern "C" fn mywsclient_free(c: *mut mywsclient) {
         // SAFETY: a handle from `mywsclient_new()` (Box::into_raw), freed once.
         let b = unsafe { Box::from_raw(c) };
         if b.client.in_callback() {
-            b.detached.store(true, Ordering::SeqCst);
+            b.log_gate.close();
         }
         // Dropping the client stops it: it joins the I/O thread, or, on that
-        // thread, detaches the callbacks and lets it finish alone.
+        // thread, detaches the message and event handlers and lets the
+        // thread finish alone.
         drop(b);
     })
 }
@@ -236,7 +238,7 @@ pub unsafe extern "C" fn mywsclient_set_message_callback(
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle.
         let c = unsafe { obj_arg(c, "client") }?;
-        let h = message_handler(cb, UserData::new(user_data), c.detached.clone());
+        let h = message_handler(cb, UserData::new(user_data));
         Ok(result_of(c.client.set_message_handler(h)))
     })
 }
@@ -257,7 +259,7 @@ pub unsafe extern "C" fn mywsclient_set_event_callback(
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle.
         let c = unsafe { obj_arg(c, "client") }?;
-        let h = event_handler(cb, UserData::new(user_data), c.detached.clone());
+        let h = event_handler(cb, UserData::new(user_data));
         Ok(result_of(c.client.set_event_handler(h)))
     })
 }
@@ -276,7 +278,7 @@ pub unsafe extern "C" fn mywsclient_set_log_callback(
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle.
         let c = unsafe { obj_arg(c, "client") }?;
-        let sink = log_sink(cb, UserData::new(user_data), c.detached.clone());
+        let sink = log_sink(cb, UserData::new(user_data), c.log_gate.clone());
         Ok(apply(c, move |cfg| cfg.log_sink = sink))
     })
 }
@@ -296,7 +298,7 @@ pub unsafe extern "C" fn mywsclient_set_log_level(
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle.
         let c = unsafe { obj_arg(c, "client") }?;
-        let Some(level) = log_level_from_u32(level) else {
+        let Ok(level) = LogLevel::try_from(level) else {
             return Ok(fail(
                 mywsclient_result::InvalidArgument,
                 format!("log level {level} is not a mywsclient_log_level value (0-4)"),
@@ -489,13 +491,15 @@ pub unsafe extern "C" fn mywsclient_set_ca_file(
     entry(|| {
         // SAFETY: the caller passes NULL or a live handle, and NULL or a NUL-terminated string.
         let (c, path) = unsafe { (obj_arg(c, "client")?, opt_str_arg(pem_path, "pem_path")?) };
-        let path = path.map(PathBuf::from);
-        if let Some(p) = &path {
-            if let Err(e) = tls::load_certs(p, "CA file") {
-                return Ok(fail_with(&e));
-            }
+        let ca_file = path.map(PathBuf::from);
+        let check = TlsOptions {
+            ca_file: ca_file.clone(),
+            ..TlsOptions::default()
+        };
+        if let Err(e) = tls::check_files(&check) {
+            return Ok(fail_with(&e));
         }
-        Ok(apply(c, move |cfg| cfg.tls.ca_file = path))
+        Ok(apply(c, move |cfg| cfg.tls.ca_file = ca_file))
     })
 }
 
@@ -538,15 +542,7 @@ pub unsafe extern "C" fn mywsclient_set_client_cert(
         };
         let (cert, key) = match (cert, key) {
             (None, None) => (None, None),
-            (Some(cert), Some(key)) => {
-                let (cert, key) = (PathBuf::from(cert), PathBuf::from(key));
-                if let Err(e) =
-                    tls::load_certs(&cert, "client certificate").and_then(|_| load_key(&key))
-                {
-                    return Ok(fail_with(&e));
-                }
-                (Some(cert), Some(key))
-            }
+            (Some(cert), Some(key)) => (Some(PathBuf::from(cert)), Some(PathBuf::from(key))),
             _ => {
                 return Ok(fail(
                     mywsclient_result::NullArgument,
@@ -554,21 +550,18 @@ pub unsafe extern "C" fn mywsclient_set_client_cert(
                 ))
             }
         };
+        let check = TlsOptions {
+            client_cert_file: cert.clone(),
+            client_key_file: key.clone(),
+            ..TlsOptions::default()
+        };
+        if let Err(e) = tls::check_files(&check) {
+            return Ok(fail_with(&e));
+        }
         Ok(apply(c, move |cfg| {
             cfg.tls.client_cert_file = cert;
             cfg.tls.client_key_file = key;
         }))
-    })
-}
-
-fn load_key(path: &std::path::Path) -> crate::error::Result<()> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::PrivateKeyDer;
-    PrivateKeyDer::from_pem_file(path).map(|_| ()).map_err(|e| {
-        crate::error::Error::new(
-            crate::error::ErrorKind::Config,
-            format!("client key {}: {e}", path.display()),
-        )
     })
 }
 
@@ -672,8 +665,8 @@ pub unsafe extern "C" fn mywsclient_state(c: *const mywsclient) -> u32 {
     guard(|| {
         // SAFETY: the caller passes NULL or a live handle.
         match unsafe { c.as_ref() } {
-            Some(c) => c.client.state() as u32,
-            None => crate::event::State::Idle as u32,
+            Some(c) => mywsclient_connection_state::from(c.client.state()) as u32,
+            None => mywsclient_connection_state::IDLE as u32,
         }
     })
 }

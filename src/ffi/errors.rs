@@ -1,12 +1,11 @@
 //! Names of codes and the thread-local last error.
 
-use std::ffi::CString;
 use std::os::raw::c_char;
-use std::sync::OnceLock;
 
+use crate::error::ErrorKind;
 use crate::event::State;
 use crate::ffi::boundary::{guard, last_error_ptr};
-use crate::ffi::types::{error_kind_from_u32, mywsclient_result, state_from_u32};
+use crate::ffi::types::mywsclient_result;
 
 /// A static, NUL-terminated description of a `mywsclient_result` code;
 /// "unknown result" for any other value. Never NULL; do not free.
@@ -29,35 +28,15 @@ pub extern "C" fn mywsclient_last_error() -> *const c_char {
     guard(last_error_ptr)
 }
 
-fn names(
-    list: &'static OnceLock<Vec<CString>>,
-    make: impl FnOnce() -> Vec<CString>,
-) -> &'static [CString] {
-    list.get_or_init(make)
-}
-
 /// A static, NUL-terminated name of a `mywsclient_error_kind` value
 /// ("none" for 0, "unknown error kind" for values out of range). Never NULL;
 /// do not free. Thread-safe; may be called from a callback.
 #[no_mangle]
 pub extern "C" fn mywsclient_error_kind_str(kind: u32) -> *const c_char {
-    static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
-    guard(|| {
-        if kind == 0 {
-            return c"none".as_ptr();
-        }
-        let all = names(&NAMES, || {
-            (1..=19)
-                .filter_map(error_kind_from_u32)
-                .map(|k| CString::new(k.as_str()).unwrap_or_default())
-                .collect()
-        });
-        match error_kind_from_u32(kind) {
-            Some(k) => all
-                .get(k as usize - 1)
-                .map_or(c"unknown error kind".as_ptr(), |c| c.as_ptr()),
-            None => c"unknown error kind".as_ptr(),
-        }
+    guard(|| match ErrorKind::try_from(kind) {
+        Ok(k) => k.name().as_ptr(),
+        Err(0) => c"none".as_ptr(),
+        Err(_) => c"unknown error kind".as_ptr(),
     })
 }
 
@@ -67,20 +46,9 @@ pub extern "C" fn mywsclient_error_kind_str(kind: u32) -> *const c_char {
 /// called from a callback.
 #[no_mangle]
 pub extern "C" fn mywsclient_state_str(state: u32) -> *const c_char {
-    static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
-    guard(|| {
-        let all = names(&NAMES, || {
-            (0..=State::Stopped as u32)
-                .filter_map(state_from_u32)
-                .map(|s| CString::new(s.as_str()).unwrap_or_default())
-                .collect()
-        });
-        match state_from_u32(state) {
-            Some(s) => all
-                .get(s as usize)
-                .map_or(c"unknown state".as_ptr(), |c| c.as_ptr()),
-            None => c"unknown state".as_ptr(),
-        }
+    guard(|| match State::try_from(state) {
+        Ok(s) => s.name().as_ptr(),
+        Err(_) => c"unknown state".as_ptr(),
     })
 }
 

@@ -283,46 +283,138 @@ impl From<ErrorKind> for mywsclient_result {
     }
 }
 
-/// The value of an error kind as C sees it (same number as the Rust enum).
-pub fn error_kind_value(k: ErrorKind) -> u32 {
-    k as u32
+// ----- the C mirrors of the core enums -----
+//
+// The core enums (`ErrorKind`, `State`, `CloseInitiator`, `LogLevel`) are
+// the one definition of variants, discriminants and names. cbindgen sees
+// only the types of this module, so each has a `#[repr(u32)]` mirror above
+// (with the C docs) and converts to and from it here with exhaustive
+// matches: a variant added on either side fails to compile until the other
+// side has it too. The tests below check that every pair has the same
+// discriminant, and that the header lists exactly the core variants.
+
+impl From<ErrorKind> for mywsclient_error_kind {
+    fn from(k: ErrorKind) -> Self {
+        match k {
+            ErrorKind::InvalidArgument => Self::InvalidArgument,
+            ErrorKind::InvalidState => Self::InvalidState,
+            ErrorKind::InvalidUtf8 => Self::InvalidUtf8,
+            ErrorKind::MessageTooLarge => Self::MessageTooLarge,
+            ErrorKind::QueueFull => Self::QueueFull,
+            ErrorKind::Dns => Self::Dns,
+            ErrorKind::Connect => Self::Connect,
+            ErrorKind::ConnectTimeout => Self::ConnectTimeout,
+            ErrorKind::Tls => Self::Tls,
+            ErrorKind::TlsVerify => Self::TlsVerify,
+            ErrorKind::Handshake => Self::Handshake,
+            ErrorKind::HandshakeTimeout => Self::HandshakeTimeout,
+            ErrorKind::Protocol => Self::Protocol,
+            ErrorKind::Io => Self::Io,
+            ErrorKind::HeartbeatTimeout => Self::HeartbeatTimeout,
+            ErrorKind::Closed => Self::Closed,
+            ErrorKind::Callback => Self::Callback,
+            ErrorKind::Config => Self::Config,
+            ErrorKind::GaveUp => Self::GaveUp,
+        }
+    }
 }
 
-/// The Rust error kind with this value (checked).
-pub fn error_kind_from_u32(v: u32) -> Option<ErrorKind> {
-    use ErrorKind::*;
-    const ALL: [ErrorKind; 19] = [
-        InvalidArgument,
-        InvalidState,
-        InvalidUtf8,
-        MessageTooLarge,
-        QueueFull,
-        Dns,
-        Connect,
-        ConnectTimeout,
-        Tls,
-        TlsVerify,
-        Handshake,
-        HandshakeTimeout,
-        Protocol,
-        Io,
-        HeartbeatTimeout,
-        Closed,
-        Callback,
-        Config,
-        GaveUp,
-    ];
-    ALL.iter().copied().find(|k| *k as u32 == v)
+impl mywsclient_error_kind {
+    /// The core kind (`None` for `MYWSCLIENT_ERROR_KIND_NONE`).
+    pub fn to_core(self) -> Option<ErrorKind> {
+        Some(match self {
+            Self::None => return None,
+            Self::InvalidArgument => ErrorKind::InvalidArgument,
+            Self::InvalidState => ErrorKind::InvalidState,
+            Self::InvalidUtf8 => ErrorKind::InvalidUtf8,
+            Self::MessageTooLarge => ErrorKind::MessageTooLarge,
+            Self::QueueFull => ErrorKind::QueueFull,
+            Self::Dns => ErrorKind::Dns,
+            Self::Connect => ErrorKind::Connect,
+            Self::ConnectTimeout => ErrorKind::ConnectTimeout,
+            Self::Tls => ErrorKind::Tls,
+            Self::TlsVerify => ErrorKind::TlsVerify,
+            Self::Handshake => ErrorKind::Handshake,
+            Self::HandshakeTimeout => ErrorKind::HandshakeTimeout,
+            Self::Protocol => ErrorKind::Protocol,
+            Self::Io => ErrorKind::Io,
+            Self::HeartbeatTimeout => ErrorKind::HeartbeatTimeout,
+            Self::Closed => ErrorKind::Closed,
+            Self::Callback => ErrorKind::Callback,
+            Self::Config => ErrorKind::Config,
+            Self::GaveUp => ErrorKind::GaveUp,
+        })
+    }
 }
 
-/// The state with this value (checked).
-pub fn state_from_u32(v: u32) -> Option<State> {
-    (v <= State::Stopped as u32).then(|| State::from_u32(v))
+impl From<State> for mywsclient_connection_state {
+    fn from(s: State) -> Self {
+        match s {
+            State::Idle => Self::IDLE,
+            State::Connecting => Self::CONNECTING,
+            State::Open => Self::OPEN,
+            State::Closing => Self::CLOSING,
+            State::Reconnecting => Self::RECONNECTING,
+            State::Stopped => Self::STOPPED,
+        }
+    }
 }
 
-/// The log level with this value (checked).
-pub fn log_level_from_u32(v: u32) -> Option<LogLevel> {
-    LogLevel::from_u32(v)
+impl From<mywsclient_connection_state> for State {
+    fn from(s: mywsclient_connection_state) -> Self {
+        match s {
+            mywsclient_connection_state::IDLE => State::Idle,
+            mywsclient_connection_state::CONNECTING => State::Connecting,
+            mywsclient_connection_state::OPEN => State::Open,
+            mywsclient_connection_state::CLOSING => State::Closing,
+            mywsclient_connection_state::RECONNECTING => State::Reconnecting,
+            mywsclient_connection_state::STOPPED => State::Stopped,
+        }
+    }
+}
+
+impl From<CloseInitiator> for mywsclient_close_initiator {
+    fn from(i: CloseInitiator) -> Self {
+        match i {
+            CloseInitiator::Client => Self::Client,
+            CloseInitiator::Server => Self::Server,
+            CloseInitiator::Abnormal => Self::Abnormal,
+        }
+    }
+}
+
+impl From<mywsclient_close_initiator> for CloseInitiator {
+    fn from(i: mywsclient_close_initiator) -> Self {
+        match i {
+            mywsclient_close_initiator::Client => CloseInitiator::Client,
+            mywsclient_close_initiator::Server => CloseInitiator::Server,
+            mywsclient_close_initiator::Abnormal => CloseInitiator::Abnormal,
+        }
+    }
+}
+
+impl From<LogLevel> for mywsclient_log_level {
+    fn from(l: LogLevel) -> Self {
+        match l {
+            LogLevel::Off => Self::Off,
+            LogLevel::Error => Self::Error,
+            LogLevel::Warn => Self::Warn,
+            LogLevel::Info => Self::Info,
+            LogLevel::Debug => Self::Debug,
+        }
+    }
+}
+
+impl From<mywsclient_log_level> for LogLevel {
+    fn from(l: mywsclient_log_level) -> Self {
+        match l {
+            mywsclient_log_level::Off => LogLevel::Off,
+            mywsclient_log_level::Error => LogLevel::Error,
+            mywsclient_log_level::Warn => LogLevel::Warn,
+            mywsclient_log_level::Info => LogLevel::Info,
+            mywsclient_log_level::Debug => LogLevel::Debug,
+        }
+    }
 }
 
 /// An event's fixed fields, and its text (which the caller turns into a C
@@ -354,16 +446,12 @@ pub fn event_fields(ev: &Event) -> (mywsclient_event, &str) {
         } => {
             out.r#type = mywsclient_event_type::Closed as u32;
             out.close_code = *code;
-            out.close_initiator = match initiator {
-                CloseInitiator::Client => mywsclient_close_initiator::Client,
-                CloseInitiator::Server => mywsclient_close_initiator::Server,
-                CloseInitiator::Abnormal => mywsclient_close_initiator::Abnormal,
-            } as u32;
+            out.close_initiator = mywsclient_close_initiator::from(*initiator) as u32;
             reason
         }
         Event::Error { kind, message } => {
             out.r#type = mywsclient_event_type::Error as u32;
-            out.error_kind = error_kind_value(*kind);
+            out.error_kind = mywsclient_error_kind::from(*kind) as u32;
             message
         }
         Event::ReconnectScheduled { attempt, delay } => {
@@ -383,6 +471,7 @@ pub fn event_fields(ev: &Event) -> (mywsclient_event, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ffi::CStr;
     use std::time::Duration;
 
     #[test]
@@ -397,53 +486,133 @@ mod tests {
         assert_eq!(mywsclient_result::from_i32(i32::MAX), None);
     }
 
+    /// The `NAME = value` pairs of one enum in the committed header.
+    fn header_values(prefix: &str) -> Vec<(String, u32)> {
+        let header = include_str!("../../include/mywsclient/mywsclient.h");
+        header
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix(prefix))
+            .filter_map(|l| {
+                let (name, value) = l.trim_end_matches(',').split_once(" = ")?;
+                Some((name.to_string(), value.parse().ok()?))
+            })
+            .collect()
+    }
+
+    /// `InvalidUtf8` -> `INVALID_UTF8`, the name cbindgen gives a variant.
+    fn screaming(rust: &str) -> String {
+        let mut out = String::new();
+        for (i, ch) in rust.chars().enumerate() {
+            if ch.is_ascii_uppercase() && i > 0 {
+                out.push('_');
+            }
+            out.push(ch.to_ascii_uppercase());
+        }
+        out
+    }
+
+    /// Checks one core enum against its C mirror and the header: every
+    /// variant, its discriminant, its name and both conversions. `mirror`
+    /// gives a variant's C value and what that C value converts back to.
+    fn check_pairs<K>(
+        all: &[K],
+        prefix: &str,
+        name: fn(K) -> &'static CStr,
+        mirror: fn(K) -> (u32, Option<K>),
+        extra: &[(&str, u32)],
+    ) where
+        K: Copy + PartialEq + std::fmt::Debug + TryFrom<u32, Error = u32>,
+    {
+        let mut names = std::collections::HashSet::new();
+        let mut expected: Vec<(String, u32)> =
+            extra.iter().map(|(n, v)| (n.to_string(), *v)).collect();
+        let mut last = None;
+        for &k in all {
+            let (value, back) = mirror(k);
+            assert_eq!(K::try_from(value), Ok(k), "{k:?}: discriminants differ");
+            assert_eq!(back, Some(k), "{k:?}: C -> core");
+            assert!(
+                last < Some(value),
+                "{k:?}: ALL is not in discriminant order"
+            );
+            last = Some(value);
+            let n = name(k).to_str().unwrap();
+            assert!(
+                !n.is_empty() && names.insert(n),
+                "{k:?}: name {n:?} empty or repeated"
+            );
+            expected.push((screaming(&format!("{k:?}")), value));
+        }
+        for v in 0..=255u32 {
+            if let Ok(k) = K::try_from(v) {
+                assert!(all.contains(&k), "{v}: {k:?} missing from ALL");
+            }
+        }
+        expected.sort_by_key(|e| e.1);
+        assert_eq!(header_values(prefix), expected, "{prefix}* in the header");
+    }
+
+    #[test]
+    fn every_c_enum_pairs_with_its_core_enum() {
+        check_pairs(
+            &ErrorKind::ALL,
+            "MYWSCLIENT_ERROR_KIND_",
+            ErrorKind::name,
+            |k| {
+                let c = mywsclient_error_kind::from(k);
+                (c as u32, c.to_core())
+            },
+            &[("NONE", 0)],
+        );
+        check_pairs(
+            &State::ALL,
+            "MYWSCLIENT_STATE_",
+            State::name,
+            |s| {
+                let c = mywsclient_connection_state::from(s);
+                (c as u32, Some(c.into()))
+            },
+            &[],
+        );
+        check_pairs(
+            &CloseInitiator::ALL,
+            "MYWSCLIENT_CLOSE_INITIATOR_",
+            CloseInitiator::name,
+            |i| {
+                let c = mywsclient_close_initiator::from(i);
+                (c as u32, Some(c.into()))
+            },
+            &[],
+        );
+        check_pairs(
+            &LogLevel::ALL,
+            "MYWSCLIENT_LOG_LEVEL_",
+            LogLevel::name,
+            |l| {
+                let c = mywsclient_log_level::from(l);
+                (c as u32, Some(c.into()))
+            },
+            &[],
+        );
+        assert_eq!(mywsclient_error_kind::None.to_core(), None);
+    }
+
     #[test]
     fn enums_match_the_core() {
         for v in 0..=5u32 {
-            assert_eq!(state_from_u32(v).map(|s| s as u32), Some(v));
+            assert_eq!(State::try_from(v).map(|s| s as u32), Ok(v));
         }
-        assert_eq!(state_from_u32(6), None);
-        assert_eq!(mywsclient_connection_state::IDLE as u32, State::Idle as u32);
-        assert_eq!(
-            mywsclient_connection_state::CONNECTING as u32,
-            State::Connecting as u32
-        );
-        assert_eq!(mywsclient_connection_state::OPEN as u32, State::Open as u32);
-        assert_eq!(
-            mywsclient_connection_state::CLOSING as u32,
-            State::Closing as u32
-        );
-        assert_eq!(
-            mywsclient_connection_state::RECONNECTING as u32,
-            State::Reconnecting as u32
-        );
-        assert_eq!(
-            mywsclient_connection_state::STOPPED as u32,
-            State::Stopped as u32
-        );
+        assert_eq!(State::try_from(6), Err(6));
         for v in 1..=19u32 {
-            let k = error_kind_from_u32(v).expect("every value 1..=19 is a kind");
+            let k = ErrorKind::try_from(v).expect("every value 1..=19 is a kind");
             assert_eq!(k as u32, v);
         }
-        assert_eq!(error_kind_from_u32(0), None);
-        assert_eq!(error_kind_from_u32(20), None);
-        assert_eq!(
-            mywsclient_error_kind::GaveUp as u32,
-            ErrorKind::GaveUp as u32
-        );
-        assert_eq!(
-            mywsclient_error_kind::TlsVerify as u32,
-            ErrorKind::TlsVerify as u32
-        );
-        assert_eq!(
-            mywsclient_close_initiator::Abnormal as u32,
-            CloseInitiator::Abnormal as u32
-        );
+        assert_eq!(ErrorKind::try_from(0), Err(0));
+        assert_eq!(ErrorKind::try_from(20), Err(20));
         for v in 0..=4u32 {
-            assert_eq!(log_level_from_u32(v).map(|l| l as u32), Some(v));
+            assert_eq!(LogLevel::try_from(v).map(|l| l as u32), Ok(v));
         }
-        assert_eq!(mywsclient_log_level::Debug as u32, LogLevel::Debug as u32);
-        assert_eq!(log_level_from_u32(5), None);
+        assert_eq!(LogLevel::try_from(5), Err(5));
     }
 
     #[test]

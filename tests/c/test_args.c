@@ -8,7 +8,8 @@
 
 static const char *last(void) { return mywsclient_last_error(); }
 
-static void null_arguments(void) {
+static void null_arguments(void)
+{
   mywsclient_stats st;
   mywsclient *c;
   t_log("NULL arguments");
@@ -62,12 +63,13 @@ static void null_arguments(void) {
   CHECK_OK(mywsclient_set_message_callback(c, NULL, NULL));
   CHECK_OK(mywsclient_set_event_callback(c, NULL, NULL));
   CHECK_OK(mywsclient_set_log_callback(c, NULL, NULL));
-  CHECK_OK(mywsclient_send(c, NULL, 0));           /* an empty text message */
-  CHECK_OK(mywsclient_send_binary(c, NULL, 0));    /* an empty binary message */
+  CHECK_OK(mywsclient_send(c, NULL, 0));        /* an empty text message */
+  CHECK_OK(mywsclient_send_binary(c, NULL, 0)); /* an empty binary message */
   mywsclient_free(c);
 }
 
-static void invalid_arguments(void) {
+static void invalid_arguments(void)
+{
   mywsclient *c;
   const char bad_utf8[] = {'w', 's', ':', '/', '/', (char)0xff, 'h', 0};
   t_log("invalid arguments");
@@ -130,7 +132,8 @@ static void invalid_arguments(void) {
   mywsclient_free(c);
 }
 
-static void enum_values_out_of_range(void) {
+static void enum_values_out_of_range(void)
+{
   mywsclient *c = mywsclient_new("ws://127.0.0.1:9", 0, NULL, NULL, NULL);
   int i;
   t_log("enum values out of range");
@@ -142,11 +145,13 @@ static void enum_values_out_of_range(void) {
   CHECK_OK(mywsclient_set_log_level(c, MYWSCLIENT_LOG_LEVEL_OFF));
   mywsclient_free(c);
   /* Every result code has its own name; unknown codes one shared name. */
-  for (i = (int)MYWSCLIENT_RESULT_OK; i <= (int)MYWSCLIENT_RESULT_PANIC; i++) {
+  for (i = (int)MYWSCLIENT_RESULT_OK; i <= (int)MYWSCLIENT_RESULT_PANIC; i++)
+  {
     int j;
     CHECK(mywsclient_result_str(i) != NULL);
     CHECK(strcmp(mywsclient_result_str(i), "unknown result") != 0);
-    for (j = (int)MYWSCLIENT_RESULT_OK; j < i; j++) CHECK(strcmp(mywsclient_result_str(i), mywsclient_result_str(j)) != 0);
+    for (j = (int)MYWSCLIENT_RESULT_OK; j < i; j++)
+      CHECK(strcmp(mywsclient_result_str(i), mywsclient_result_str(j)) != 0);
   }
   CHECK(strcmp(mywsclient_result_str(-1), "unknown result") == 0);
   CHECK(strcmp(mywsclient_result_str(10), "unknown result") == 0);
@@ -160,7 +165,8 @@ static void enum_values_out_of_range(void) {
   CHECK(strcmp(mywsclient_error_kind_str(20), "unknown error kind") == 0);
 }
 
-static void sends_refused_with_a_reason(void) {
+static void sends_refused_with_a_reason(void)
+{
   mywsclient *c = mywsclient_new("ws://127.0.0.1:9", 0, NULL, NULL, NULL);
   const char bad_utf8[] = {'a', (char)0xc3, (char)0x28, 'b'};
   const char truncated[] = {'a', (char)0xe2, (char)0x82};
@@ -173,7 +179,7 @@ static void sends_refused_with_a_reason(void) {
   CHECK(strstr(last(), "UTF-8") != NULL);
   CHECK_RES(mywsclient_send(c, truncated, sizeof truncated), MYWSCLIENT_RESULT_INVALID_UTF8);
   CHECK_OK(mywsclient_send_binary(c, (const uint8_t *)bad_utf8, sizeof bad_utf8)); /* bytes are bytes */
-  CHECK_OK(mywsclient_send(c, with_nul, sizeof with_nul)); /* NUL is valid UTF-8 */
+  CHECK_OK(mywsclient_send(c, with_nul, sizeof with_nul));                         /* NUL is valid UTF-8 */
   CHECK_OK(mywsclient_send(c, "", 0));
   CHECK_OK(mywsclient_set_max_message_size(c, 64));
   memset(big, 'x', sizeof big);
@@ -197,7 +203,8 @@ static void sends_refused_with_a_reason(void) {
   mywsclient_free(c); /* discards the queue (with a warning) */
 }
 
-static void wrong_state_calls(void) {
+static void wrong_state_calls(void)
+{
   /* Port 9 on loopback refuses: the client keeps retrying, i.e. runs. */
   recorder r;
   mywsclient *c;
@@ -248,20 +255,23 @@ static void wrong_state_calls(void) {
   rec_destroy(&r);
 }
 
-static void last_error_is_per_thread_body(void) {
+static void last_error_is_per_thread_body(void)
+{
   /* Nothing failed yet on a new thread. */
   CHECK(strcmp(mywsclient_last_error(), "") == 0);
   CHECK_RES(mywsclient_start(NULL), MYWSCLIENT_RESULT_NULL_ARGUMENT);
   CHECK(strstr(mywsclient_last_error(), "NULL") != NULL);
 }
 
-static void *last_error_thread(void *arg) {
+static void *last_error_thread(void *arg)
+{
   (void)arg;
   last_error_is_per_thread_body();
   return NULL;
 }
 
-static void last_error_per_thread(void) {
+static void last_error_per_thread(void)
+{
   pthread_t t;
   t_log("last error is per thread");
   CHECK_RES(mywsclient_set_log_level(NULL, 0), MYWSCLIENT_RESULT_NULL_ARGUMENT);
@@ -273,7 +283,8 @@ static void last_error_per_thread(void) {
   CHECK(strstr(mywsclient_last_error(), "client is NULL") != NULL);
 }
 
-int main(void) {
+int main(void)
+{
   null_arguments();
   invalid_arguments();
   enum_values_out_of_range();

@@ -13,7 +13,8 @@
 
 /* ------------------------------------------------ send and stop inside */
 
-typedef struct ctx {
+typedef struct ctx
+{
   recorder r;
   mywsclient *c;
   int sent_from_cb;
@@ -23,15 +24,19 @@ typedef struct ctx {
   int state_in_cb;
 } ctx;
 
-static void ping_pong(void *ud, const uint8_t *data, size_t len, bool binary) {
+static void ping_pong(void *ud, const uint8_t *data, size_t len, bool binary)
+{
   ctx *x = (ctx *)ud;
   rec_on_message(&x->r, data, len, binary);
-  if (len == 4 && memcmp(data, "ping", 4) == 0) {
+  if (len == 4 && memcmp(data, "ping", 4) == 0)
+  {
     /* Send from inside the callback: queued and echoed. */
     CHECK_OK(mywsclient_send(x->c, "pong", 4));
     CHECK_OK(mywsclient_send_binary(x->c, (const uint8_t *)"bin", 3));
     x->sent_from_cb = 1;
-  } else if (len == 3 && binary) {
+  }
+  else if (len == 3 && binary)
+  {
     x->setter_res = (int)mywsclient_set_heartbeat(x->c, 0, 0);
     x->state_in_cb = (int)mywsclient_state(x->c);
     /* Stop from inside the callback: returns at once. */
@@ -41,7 +46,8 @@ static void ping_pong(void *ud, const uint8_t *data, size_t len, bool binary) {
   }
 }
 
-static void send_and_stop_inside(const char *url) {
+static void send_and_stop_inside(const char *url)
+{
   ctx x;
   t_log("send and stop from inside a callback");
   memset(&x, 0, sizeof x);
@@ -71,10 +77,12 @@ static void send_and_stop_inside(const char *url) {
 
 /* ------------------------------------------------ free inside */
 
-static void free_on_message(void *ud, const uint8_t *data, size_t len, bool binary) {
+static void free_on_message(void *ud, const uint8_t *data, size_t len, bool binary)
+{
   ctx *x = (ctx *)ud;
   rec_on_message(&x->r, data, len, binary);
-  if (len == 7 && memcmp(data, "free-me", 7) == 0) {
+  if (len == 7 && memcmp(data, "free-me", 7) == 0)
+  {
     mywsclient_free(x->c); /* deferred: returns at once */
     pthread_mutex_lock(&x->r.mu);
     x->r.freed = 1;
@@ -84,10 +92,12 @@ static void free_on_message(void *ud, const uint8_t *data, size_t len, bool bina
   }
 }
 
-static void free_on_event(void *ud, const mywsclient_event *ev) {
+static void free_on_event(void *ud, const mywsclient_event *ev)
+{
   ctx *x = (ctx *)ud;
   rec_on_event(&x->r, ev);
-  if (ev->type == MYWSCLIENT_EVENT_TYPE_OPEN) {
+  if (ev->type == MYWSCLIENT_EVENT_TYPE_OPEN)
+  {
     mywsclient_free(x->c);
     pthread_mutex_lock(&x->r.mu);
     x->r.freed = 1;
@@ -99,13 +109,15 @@ static void free_on_event(void *ud, const mywsclient_event *ev) {
 
 /* No callback may come after the free: watch for a while (a negative
  * check, so a bounded observation window rather than a condition). */
-static void expect_silence(recorder *r) {
+static void expect_silence(recorder *r)
+{
   int any;
   REC_WAIT_LOOP(r, r->after_free_calls > 0, 300, any);
   CHECK(!any);
 }
 
-static void free_inside_message_callback(const char *url) {
+static void free_inside_message_callback(const char *url)
+{
   ctx x;
   int i;
   t_log("free from inside the message callback");
@@ -116,7 +128,8 @@ static void free_inside_message_callback(const char *url) {
   CHECK_OK(mywsclient_set_event_callback(x.c, rec_on_event, &x.r));
   CHECK_OK(mywsclient_send(x.c, "free-me", 7));
   /* More echoes are on their way when the handle is freed. */
-  for (i = 0; i < 50; i++) CHECK_OK(mywsclient_send(x.c, "more", 4));
+  for (i = 0; i < 50; i++)
+    CHECK_OK(mywsclient_send(x.c, "more", 4));
   CHECK_OK(mywsclient_start(x.c));
   REC_EXPECT(&x.r, x.r.freed == 1);
   expect_silence(&x.r);
@@ -124,7 +137,8 @@ static void free_inside_message_callback(const char *url) {
   rec_destroy(&x.r);
 }
 
-static void free_inside_event_callback(const char *url) {
+static void free_inside_event_callback(const char *url)
+{
   ctx x;
   t_log("free from inside the event callback");
   memset(&x, 0, sizeof x);
@@ -142,12 +156,14 @@ static void free_inside_event_callback(const char *url) {
 
 /* ------------------------------------------------ free from another thread */
 
-static void *free_thread(void *arg) {
+static void *free_thread(void *arg)
+{
   mywsclient_free((mywsclient *)arg);
   return NULL;
 }
 
-static void free_from_another_thread(const char *url) {
+static void free_from_another_thread(const char *url)
+{
   recorder r;
   mywsclient *c;
   pthread_t t;
@@ -158,7 +174,8 @@ static void free_from_another_thread(const char *url) {
   CHECK_OK(mywsclient_start(c));
   REC_EXPECT(&r, r.events[MYWSCLIENT_EVENT_TYPE_OPEN] == 1);
   /* Echoes in flight while the other thread frees. */
-  for (i = 0; i < 100; i++) CHECK_OK(mywsclient_send(c, "in flight", 9));
+  for (i = 0; i < 100; i++)
+    CHECK_OK(mywsclient_send(c, "in flight", 9));
   CHECK(pthread_create(&t, NULL, free_thread, c) == 0);
   CHECK(pthread_join(t, NULL) == 0);
   /* free joined the I/O thread: the STOPPED event came before it returned,
@@ -180,20 +197,24 @@ static const int under_tsan = 1;
 static const int under_tsan = 0;
 #endif
 
-int main(void) {
+int main(void)
+{
   echo_server s;
   char url[128];
   echo_server_start(&s, 0);
   echo_url(&s, url, sizeof url);
   send_and_stop_inside(url);
-  if (under_tsan) {
+  if (under_tsan)
+  {
     /* A client freed from inside its own callback detaches its I/O thread
      * from that thread; ThreadSanitizer's thread registry does not see that
      * self-detach in the uninstrumented library (it reports a thread leak,
      * or fails with "dup thread with used id" when the id is reused).
      * These two cases run in the ASan/LSan build. */
     t_log("free from inside callbacks: skipped under ThreadSanitizer");
-  } else {
+  }
+  else
+  {
     free_inside_message_callback(url);
     free_inside_event_callback(url);
   }

@@ -8,7 +8,8 @@
 #define THREADS 16
 #define PER_THREAD 200
 
-typedef struct order {
+typedef struct order
+{
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int next[THREADS]; /* next expected sequence number per thread */
@@ -19,21 +20,28 @@ typedef struct order {
 static mywsclient *g_client;
 static order g_order;
 
-static void on_message(void *ud, const uint8_t *data, size_t len, bool binary) {
+static void on_message(void *ud, const uint8_t *data, size_t len, bool binary)
+{
   order *o = (order *)ud;
   char buf[32];
   int t = -1, seq = -1;
-  if (len >= sizeof buf) len = sizeof buf - 1;
+  if (len >= sizeof buf)
+    len = sizeof buf - 1;
   memcpy(buf, data, len);
   buf[len] = 0;
   pthread_mutex_lock(&o->mu);
-  if (sscanf(buf, "t%d:%d", &t, &seq) != 2 || t < 0 || t >= THREADS || binary != (t % 2 == 1)) {
+  if (sscanf(buf, "t%d:%d", &t, &seq) != 2 || t < 0 || t >= THREADS || binary != (t % 2 == 1))
+  {
     o->bad++;
-  } else if (seq != o->next[t]) {
+  }
+  else if (seq != o->next[t])
+  {
     fprintf(stderr, "thread %d: got %d, expected %d\n", t, seq, o->next[t]);
     o->bad++;
     o->next[t] = seq + 1;
-  } else {
+  }
+  else
+  {
     o->next[t]++;
   }
   o->total++;
@@ -41,26 +49,33 @@ static void on_message(void *ud, const uint8_t *data, size_t len, bool binary) {
   pthread_mutex_unlock(&o->mu);
 }
 
-static void *sender(void *arg) {
+static void *sender(void *arg)
+{
   int t = (int)(intptr_t)arg;
   int i;
-  for (i = 0; i < PER_THREAD; i++) {
+  for (i = 0; i < PER_THREAD; i++)
+  {
     char m[32];
     int n = snprintf(m, sizeof m, "t%d:%d", t, i);
     /* Odd threads send binary, even threads text. */
-    if (t % 2) {
+    if (t % 2)
+    {
       CHECK_OK(mywsclient_send_binary(g_client, (const uint8_t *)m, (size_t)n));
-    } else {
+    }
+    else
+    {
       CHECK_OK(mywsclient_send(g_client, m, (size_t)n));
     }
   }
   return NULL;
 }
 
-static void *reader(void *arg) {
+static void *reader(void *arg)
+{
   int i;
   (void)arg;
-  for (i = 0; i < 2000; i++) {
+  for (i = 0; i < 2000; i++)
+  {
     mywsclient_stats st;
     uint32_t s = mywsclient_state(g_client);
     CHECK(s <= MYWSCLIENT_STATE_STOPPED);
@@ -70,7 +85,8 @@ static void *reader(void *arg) {
   return NULL;
 }
 
-int main(void) {
+int main(void)
+{
   echo_server s;
   recorder r;
   char url[128];
@@ -88,17 +104,22 @@ int main(void) {
   CHECK(g_client != NULL);
   CHECK_OK(mywsclient_set_event_callback(g_client, rec_on_event, &r));
   CHECK_OK(mywsclient_start(g_client));
-  for (i = 0; i < THREADS; i++) CHECK(pthread_create(&th[i], NULL, sender, (void *)(intptr_t)i) == 0);
-  for (i = THREADS; i < THREADS + 2; i++) CHECK(pthread_create(&th[i], NULL, reader, NULL) == 0);
-  for (i = 0; i < THREADS + 2; i++) CHECK(pthread_join(th[i], NULL) == 0);
+  for (i = 0; i < THREADS; i++)
+    CHECK(pthread_create(&th[i], NULL, sender, (void *)(intptr_t)i) == 0);
+  for (i = THREADS; i < THREADS + 2; i++)
+    CHECK(pthread_create(&th[i], NULL, reader, NULL) == 0);
+  for (i = 0; i < THREADS + 2; i++)
+    CHECK(pthread_join(th[i], NULL) == 0);
 
   {
     struct timespec dl = t_deadline(T_TIMEOUT_MS);
     int rc = 0;
     pthread_mutex_lock(&g_order.mu);
-    while (g_order.total < THREADS * PER_THREAD && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&g_order.cv, &g_order.mu, &dl);
+    while (g_order.total < THREADS * PER_THREAD && rc != ETIMEDOUT)
+      rc = pthread_cond_timedwait(&g_order.cv, &g_order.mu, &dl);
     ok = g_order.total == THREADS * PER_THREAD && g_order.bad == 0;
-    for (i = 0; i < THREADS; i++) ok = ok && g_order.next[i] == PER_THREAD;
+    for (i = 0; i < THREADS; i++)
+      ok = ok && g_order.next[i] == PER_THREAD;
     t_log("received %d of %d, %d out of order or malformed", g_order.total, THREADS * PER_THREAD, g_order.bad);
     pthread_mutex_unlock(&g_order.mu);
   }

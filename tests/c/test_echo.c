@@ -6,27 +6,32 @@
  */
 #include "test_util.h"
 
-typedef struct log_rec {
+typedef struct log_rec
+{
   pthread_mutex_t mu;
   int lines;
   int bad_level;
 } log_rec;
 
-static void on_log(void *ud, uint32_t level, const char *line) {
+static void on_log(void *ud, uint32_t level, const char *line)
+{
   log_rec *l = (log_rec *)ud;
   CHECK(line != NULL);
   pthread_mutex_lock(&l->mu);
   l->lines++;
-  if (level < MYWSCLIENT_LOG_LEVEL_ERROR || level > MYWSCLIENT_LOG_LEVEL_DEBUG) l->bad_level++;
+  if (level < MYWSCLIENT_LOG_LEVEL_ERROR || level > MYWSCLIENT_LOG_LEVEL_DEBUG)
+    l->bad_level++;
   pthread_mutex_unlock(&l->mu);
 }
 
-static int msg_is(recorder *r, size_t i, const void *data, size_t len, bool binary) {
+static int msg_is(recorder *r, size_t i, const void *data, size_t len, bool binary)
+{
   const rec_msg *m = &r->msgs[i];
   return m->len == len && m->binary == binary && (len == 0 || memcmp(m->data, data, len) == 0);
 }
 
-static void echo_round(const char *url, int with_log) {
+static void echo_round(const char *url, int with_log)
+{
   recorder r;
   log_rec lg;
   mywsclient *c;
@@ -44,14 +49,16 @@ static void echo_round(const char *url, int with_log) {
   uint8_t *big = (uint8_t *)malloc(big_len);
   size_t i;
   CHECK(big != NULL);
-  for (i = 0; i < big_len; i++) big[i] = (uint8_t)(i * 7 + 3);
+  for (i = 0; i < big_len; i++)
+    big[i] = (uint8_t)(i * 7 + 3);
 
   t_log("echo via %s", url);
   rec_init(&r);
   memset(&lg, 0, sizeof lg);
   pthread_mutex_init(&lg.mu, NULL);
   c = t_client(url, &r);
-  if (with_log) {
+  if (with_log)
+  {
     CHECK_OK(mywsclient_set_log_level(c, MYWSCLIENT_LOG_LEVEL_DEBUG));
     CHECK_OK(mywsclient_set_log_callback(c, on_log, &lg));
   }
@@ -102,7 +109,8 @@ static void echo_round(const char *url, int with_log) {
   CHECK(r.events[MYWSCLIENT_EVENT_TYPE_ERROR] == 0);
   pthread_mutex_unlock(&r.mu);
   mywsclient_free(c);
-  if (with_log) {
+  if (with_log)
+  {
     CHECK(lg.lines > 0);
     CHECK(lg.bad_level == 0);
   }
@@ -111,7 +119,8 @@ static void echo_round(const char *url, int with_log) {
   free(big);
 }
 
-int main(void) {
+int main(void)
+{
   echo_server s;
   char url[128];
   echo_server_start(&s, 0);

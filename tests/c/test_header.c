@@ -23,14 +23,17 @@ typedef char check_stats_size[sizeof(mywsclient_stats) >= 8 * 8 + 2 ? 1 : -1];
 
 static int failures = 0;
 
-static void expect(int ok, const char *what) {
-  if (!ok) {
+static void expect(int ok, const char *what)
+{
+  if (!ok)
+  {
     fprintf(stderr, "FAILED: %s\n", what);
     failures++;
   }
 }
 
-int main(void) {
+int main(void)
+{
   const char *v = mywsclient_version();
   const char *want = "mywsclient " STR(MYWSCLIENT_VERSION_MAJOR) "." STR(MYWSCLIENT_VERSION_MINOR) "." STR(
       MYWSCLIENT_VERSION_PATCH) " (";
@@ -44,8 +47,8 @@ int main(void) {
   memset(&ev, 0, sizeof ev);
   expect(ev.type == 0 && ev.text == NULL, "event fields");
   expect(v != NULL && strncmp(v, want, strlen(want)) == 0, "version string starts with the header's version");
-  expect(strcmp(MYWSCLIENT_VERSION_STRING, STR(MYWSCLIENT_VERSION_MAJOR) "." STR(MYWSCLIENT_VERSION_MINOR) "." STR(
-                                               MYWSCLIENT_VERSION_PATCH)) == 0,
+  expect(strcmp(MYWSCLIENT_VERSION_STRING,
+                STR(MYWSCLIENT_VERSION_MAJOR) "." STR(MYWSCLIENT_VERSION_MINOR) "." STR(MYWSCLIENT_VERSION_PATCH)) == 0,
          "MYWSCLIENT_VERSION_STRING");
   expect(strstr(v, "tungstenite") != NULL && strstr(v, "rustls") != NULL, "version names the dependencies");
   expect(strcmp(mywsclient_last_error(), "") == 0, "no error yet");

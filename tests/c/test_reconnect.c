@@ -5,7 +5,8 @@
  */
 #include "test_util.h"
 
-int main(void) {
+int main(void)
+{
   echo_server s;
   recorder r;
   mywsclient *c;
@@ -25,12 +26,13 @@ int main(void) {
 
   t_log("server goes away");
   echo_server_stop(&s);
-  REC_EXPECT(&r, r.events[MYWSCLIENT_EVENT_TYPE_CLOSED] == 1 &&
-                     r.events[MYWSCLIENT_EVENT_TYPE_RECONNECT_SCHEDULED] >= 1);
+  REC_EXPECT(&r,
+             r.events[MYWSCLIENT_EVENT_TYPE_CLOSED] == 1 && r.events[MYWSCLIENT_EVENT_TYPE_RECONNECT_SCHEDULED] >= 1);
   CHECK(mywsclient_state(c) != MYWSCLIENT_STATE_OPEN);
   /* At least one attempt fails while the server is down. */
   REC_EXPECT(&r, r.events[MYWSCLIENT_EVENT_TYPE_ERROR] >= 2);
-  for (i = 0; i < 10; i++) {
+  for (i = 0; i < 10; i++)
+  {
     char m[32];
     int n = snprintf(m, sizeof m, "queued %d", i);
     CHECK_OK(mywsclient_send(c, m, (size_t)n));
@@ -42,7 +44,8 @@ int main(void) {
   echo_server_start(&s, port);
   REC_EXPECT(&r, r.events[MYWSCLIENT_EVENT_TYPE_OPEN] == 2 && r.nmsgs == 11);
   pthread_mutex_lock(&r.mu);
-  for (i = 0; i < 10; i++) {
+  for (i = 0; i < 10; i++)
+  {
     char m[32];
     int n = snprintf(m, sizeof m, "queued %d", i);
     CHECK(r.msgs[1 + i].len == (size_t)n && memcmp(r.msgs[1 + i].data, m, (size_t)n) == 0);

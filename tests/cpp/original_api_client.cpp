@@ -27,11 +27,13 @@ int main(int argc, char **argv)
   std::condition_variable echoed;
   std::vector<std::string> received;
 
-  MyWSClient client(host, port, path, [&](const std::string &message) {
-    std::lock_guard<std::mutex> lock(mutex);
-    received.push_back(message);
-    echoed.notify_all();
-  });
+  MyWSClient client(host, port, path,
+                    [&](const std::string &message)
+                    {
+                      std::lock_guard<std::mutex> lock(mutex);
+                      received.push_back(message);
+                      echoed.notify_all();
+                    });
   client.start();
 
   std::vector<std::string> sent;

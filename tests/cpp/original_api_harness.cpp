@@ -51,7 +51,8 @@ struct Output
 
 /// Forwards the client's output (prefixed) and collects its lines until both
 /// pipes close or the deadline passes; `onErrLine` sees each stderr line.
-bool collect(Process &client, Output &o, std::chrono::seconds limit, const std::function<void(const std::string &)> &onErrLine)
+bool collect(Process &client, Output &o, std::chrono::seconds limit,
+             const std::function<void(const std::string &)> &onErrLine)
 {
   auto deadline = Clock::now() + limit;
   std::string partial[2];
@@ -159,17 +160,20 @@ int run(const std::string &which, const std::string &clientPath)
   Output o;
   bool refusalLogged = false;
   bool terminated = false;
-  bool finished = collect(client, o, std::chrono::seconds(90), [&](const std::string &line) {
-    if (which == "tls-refused" && contains(line, "MYWSCLIENT_TLS_INSECURE") && contains(line, "setCaFile"))
-    {
-      refusalLogged = true;
-      if (!terminated)
-      {
-        terminated = true;
-        client.kill(SIGTERM); // the original API cannot see the failure: the user would give up
-      }
-    }
-  });
+  bool finished =
+      collect(client, o, std::chrono::seconds(90),
+              [&](const std::string &line)
+              {
+                if (which == "tls-refused" && contains(line, "MYWSCLIENT_TLS_INSECURE") && contains(line, "setCaFile"))
+                {
+                  refusalLogged = true;
+                  if (!terminated)
+                  {
+                    terminated = true;
+                    client.kill(SIGTERM); // the original API cannot see the failure: the user would give up
+                  }
+                }
+              });
   if (!finished)
   {
     std::cout << "FAIL: the client did not finish within 90 s" << std::endl;
@@ -177,7 +181,8 @@ int run(const std::string &which, const std::string &clientPath)
   }
   int st = client.wait(std::chrono::seconds(30));
   bool ok = false;
-  auto anyLine = [](const std::vector<std::string> &lines, std::initializer_list<const char *> parts) {
+  auto anyLine = [](const std::vector<std::string> &lines, std::initializer_list<const char *> parts)
+  {
     for (const auto &l : lines)
     {
       bool all = true;

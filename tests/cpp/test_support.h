@@ -289,31 +289,31 @@ struct Failure : std::runtime_error
   using std::runtime_error::runtime_error;
 };
 
-#define TEST(name)                                                         \
-  static void test_##name();                                               \
-  static ::testsupport::Register register_##name(#name, &test_##name);     \
+#define TEST(name)                                                                                                     \
+  static void test_##name();                                                                                           \
+  static ::testsupport::Register register_##name(#name, &test_##name);                                                 \
   static void test_##name()
 
-#define CHECK(cond)                                                                                     \
-  do                                                                                                    \
-  {                                                                                                     \
-    if (!(cond))                                                                                        \
-    {                                                                                                   \
-      std::ostringstream os_;                                                                           \
-      os_ << __FILE__ << ":" << __LINE__ << ": CHECK(" #cond ") failed";                                \
-      throw ::testsupport::Failure(os_.str());                                                          \
-    }                                                                                                   \
+#define CHECK(cond)                                                                                                    \
+  do                                                                                                                   \
+  {                                                                                                                    \
+    if (!(cond))                                                                                                       \
+    {                                                                                                                  \
+      std::ostringstream os_;                                                                                          \
+      os_ << __FILE__ << ":" << __LINE__ << ": CHECK(" #cond ") failed";                                               \
+      throw ::testsupport::Failure(os_.str());                                                                         \
+    }                                                                                                                  \
   } while (0)
 
-#define CHECK_MSG(cond, msg)                                                                            \
-  do                                                                                                    \
-  {                                                                                                     \
-    if (!(cond))                                                                                        \
-    {                                                                                                   \
-      std::ostringstream os_;                                                                           \
-      os_ << __FILE__ << ":" << __LINE__ << ": CHECK(" #cond ") failed: " << msg;                       \
-      throw ::testsupport::Failure(os_.str());                                                          \
-    }                                                                                                   \
+#define CHECK_MSG(cond, msg)                                                                                           \
+  do                                                                                                                   \
+  {                                                                                                                    \
+    if (!(cond))                                                                                                       \
+    {                                                                                                                  \
+      std::ostringstream os_;                                                                                          \
+      os_ << __FILE__ << ":" << __LINE__ << ": CHECK(" #cond ") failed: " << msg;                                      \
+      throw ::testsupport::Failure(os_.str());                                                                         \
+    }                                                                                                                  \
   } while (0)
 
 /// Runs every test (or those whose names are given as arguments).

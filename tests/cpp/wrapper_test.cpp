@@ -46,8 +46,7 @@ struct Events
   std::atomic<int> inCallback{0};
   std::atomic<bool> overlapped{false};
 
-  template <class Pred>
-  bool wait(Pred pred, std::chrono::milliseconds timeout = 30s)
+  template <class Pred> bool wait(Pred pred, std::chrono::milliseconds timeout = 30s)
   {
     return testsupport::waitFor(m, cv, timeout, pred);
   }
@@ -55,8 +54,7 @@ struct Events
   /// Runs f under the lock and notifies; flags callbacks that overlap.
   /// Nothing here is touched after the unlock: the waiting test may return
   /// (and this object go away) as soon as it gets the lock.
-  template <class F>
-  void record(F f)
+  template <class F> void record(F f)
   {
     if (inCallback.fetch_add(1) != 0)
       overlapped = true;
@@ -74,20 +72,20 @@ struct Events
       CHECK(c.onBinaryMessage([this](const std::string &s) { record([&] { binaries.push_back(s); }); }));
     }
     CHECK(c.onOpen([this](const std::string &p) { record([&] { opens.push_back(p); }); }));
-    CHECK(c.onClose([this](int code, const std::string &, MyWSClient::CloseInitiator by) {
-      record([&] { closes.emplace_back(code, by); });
-    }));
-    CHECK(c.onError([this](MyWSClient::ErrorKind k, const std::string &msg) { record([&] { errors.emplace_back(k, msg); }); }));
-    CHECK(c.onReconnect([this](unsigned attempt, std::chrono::milliseconds) { record([&] { reconnects.push_back(attempt); }); }));
+    CHECK(c.onClose([this](int code, const std::string &, MyWSClient::CloseInitiator by)
+                    { record([&] { closes.emplace_back(code, by); }); }));
+    CHECK(c.onError([this](MyWSClient::ErrorKind k, const std::string &msg)
+                    { record([&] { errors.emplace_back(k, msg); }); }));
+    CHECK(c.onReconnect([this](unsigned attempt, std::chrono::milliseconds)
+                        { record([&] { reconnects.push_back(attempt); }); }));
     CHECK(c.onStopped([this] { record([&] { stopped++; }); }));
   }
 
   std::size_t errorsOf(MyWSClient::ErrorKind k, const std::string &part = "")
   {
     std::lock_guard<std::mutex> lock(m);
-    return static_cast<std::size_t>(std::count_if(errors.begin(), errors.end(), [&](const auto &e) {
-      return e.first == k && contains(e.second, part);
-    }));
+    return static_cast<std::size_t>(std::count_if(
+        errors.begin(), errors.end(), [&](const auto &e) { return e.first == k && contains(e.second, part); }));
   }
 };
 
@@ -140,7 +138,8 @@ TEST(binary_goes_to_message_callback_without_onBinaryMessage)
   // As in the original: one callback for every message.
   Server server = echoServer();
   Events ev;
-  MyWSClient client(kHost, server.port, "/", [&](const std::string &s) { ev.record([&] { ev.messages.push_back(s); }); });
+  MyWSClient client(kHost, server.port, "/",
+                    [&](const std::string &s) { ev.record([&] { ev.messages.push_back(s); }); });
   client.start();
   client.sendBinary(std::string("\0bin", 4));
   client.sendMessage("text");
@@ -205,18 +204,22 @@ TEST(exceptions_in_callbacks_become_onError)
   MyWSClient client(kHost, server.port, "/");
   ev.attach(client);
   std::atomic<int> n{0};
-  CHECK(client.onMessage([&](const std::string &s) {
-    int i = n++;
-    if (i == 0)
-      throw std::runtime_error("boom in onMessage");
-    if (i == 1)
-      throw 42; // not a std::exception
-    ev.record([&] { ev.messages.push_back(s); });
-  }));
-  CHECK(client.onOpen([&](const std::string &) {
-    ev.record([&] { ev.opens.push_back("open"); });
-    throw std::logic_error("boom in onOpen");
-  }));
+  CHECK(client.onMessage(
+      [&](const std::string &s)
+      {
+        int i = n++;
+        if (i == 0)
+          throw std::runtime_error("boom in onMessage");
+        if (i == 1)
+          throw 42; // not a std::exception
+        ev.record([&] { ev.messages.push_back(s); });
+      }));
+  CHECK(client.onOpen(
+      [&](const std::string &)
+      {
+        ev.record([&] { ev.opens.push_back("open"); });
+        throw std::logic_error("boom in onOpen");
+      }));
   client.start();
   client.sendMessage("a");
   client.sendMessage("b");
@@ -236,17 +239,22 @@ TEST(exceptions_in_event_and_log_callbacks)
   Events ev;
   MyWSClient client(kHost, server.port, "/");
   ev.attach(client);
-  CHECK(client.onClose([](int, const std::string &, MyWSClient::CloseInitiator) { throw std::runtime_error("boom in onClose"); }));
-  CHECK(client.onStopped([&] {
-    ev.record([&] { ev.stopped++; });
-    throw std::runtime_error("boom in onStopped");
-  }));
+  CHECK(client.onClose([](int, const std::string &, MyWSClient::CloseInitiator)
+                       { throw std::runtime_error("boom in onClose"); }));
+  CHECK(client.onStopped(
+      [&]
+      {
+        ev.record([&] { ev.stopped++; });
+        throw std::runtime_error("boom in onStopped");
+      }));
   std::atomic<int> logLines{0};
   CHECK(client.setLogLevel(MyWSClient::LogLevel::Debug));
-  CHECK(client.setLogCallback([&](MyWSClient::LogLevel, const std::string &) {
-    if (logLines++ == 0)
-      throw std::runtime_error("boom in log");
-  }));
+  CHECK(client.setLogCallback(
+      [&](MyWSClient::LogLevel, const std::string &)
+      {
+        if (logLines++ == 0)
+          throw std::runtime_error("boom in log");
+      }));
   client.start();
   client.sendMessage("x");
   CHECK(ev.wait([&] { return ev.messages.size() == 1; }));
@@ -266,15 +274,19 @@ TEST(exception_in_onError_is_contained)
   std::atomic<int> onErrorCalls{0};
   MyWSClient client(kHost, server.port, "/");
   std::atomic<int> n{0};
-  CHECK(client.onMessage([&](const std::string &s) {
-    if (n++ == 0)
-      throw std::runtime_error("first");
-    ev.record([&] { ev.messages.push_back(s); });
-  }));
-  CHECK(client.onError([&](MyWSClient::ErrorKind, const std::string &) {
-    onErrorCalls++;
-    throw std::runtime_error("onError itself throws");
-  }));
+  CHECK(client.onMessage(
+      [&](const std::string &s)
+      {
+        if (n++ == 0)
+          throw std::runtime_error("first");
+        ev.record([&] { ev.messages.push_back(s); });
+      }));
+  CHECK(client.onError(
+      [&](MyWSClient::ErrorKind, const std::string &)
+      {
+        onErrorCalls++;
+        throw std::runtime_error("onError itself throws");
+      }));
   client.start();
   client.sendMessage("1");
   client.sendMessage("2");
@@ -289,12 +301,14 @@ TEST(send_from_callback_ping_pong)
   Events ev;
   const int rounds = 300;
   MyWSClient *self = nullptr;
-  MyWSClient client(kHost, server.port, "/", [&](const std::string &s) {
-    int i = std::stoi(s);
-    if (i < rounds)
-      self->sendMessage(std::to_string(i + 1)); // send from inside the callback
-    ev.record([&] { ev.messages.push_back(s); });
-  });
+  MyWSClient client(kHost, server.port, "/",
+                    [&](const std::string &s)
+                    {
+                      int i = std::stoi(s);
+                      if (i < rounds)
+                        self->sendMessage(std::to_string(i + 1)); // send from inside the callback
+                      ev.record([&] { ev.messages.push_back(s); });
+                    });
   self = &client;
   client.start();
   client.sendMessage("0");
@@ -309,11 +323,13 @@ TEST(stop_from_callback_then_restart)
   Events ev;
   MyWSClient *self = nullptr;
   std::atomic<bool> stopOnThird{true};
-  MyWSClient client(kHost, server.port, "/", [&](const std::string &s) {
-    ev.record([&] { ev.messages.push_back(s); });
-    if (s == "3" && stopOnThird)
-      self->stop(); // returns at once; the I/O thread ends after this callback
-  });
+  MyWSClient client(kHost, server.port, "/",
+                    [&](const std::string &s)
+                    {
+                      ev.record([&] { ev.messages.push_back(s); });
+                      if (s == "3" && stopOnThird)
+                        self->stop(); // returns at once; the I/O thread ends after this callback
+                    });
   self = &client;
   ev.attach(client, false);
   client.start();
@@ -336,11 +352,13 @@ TEST(destroy_from_callback)
   Events ev;
   auto holder = std::make_unique<MyWSClient>(kHost, server.port, "/");
   MyWSClient *raw = holder.get();
-  CHECK(raw->onMessage([&](const std::string &s) {
-    if (s == "bye")
-      holder.reset(); // destroys the client inside its own callback: deferred, safe
-    ev.record([&] { ev.messages.push_back(s); });
-  }));
+  CHECK(raw->onMessage(
+      [&](const std::string &s)
+      {
+        if (s == "bye")
+          holder.reset(); // destroys the client inside its own callback: deferred, safe
+        ev.record([&] { ev.messages.push_back(s); });
+      }));
   CHECK(raw->onStopped([&] { ev.record([&] { ev.stopped++; }); }));
   // Queued before start: after start() the client may be gone at any moment,
   // so this thread does not touch it again.
@@ -360,10 +378,12 @@ TEST(destroy_from_another_clients_callback)
   Events ev;
   auto victim = std::make_unique<MyWSClient>(kHost, server.port, "/");
   victim->start();
-  MyWSClient killer(kHost, server.port, "/", [&](const std::string &) {
-    victim.reset(); // stops and joins the other client's I/O thread
-    ev.record([&] { ev.messages.push_back("done"); });
-  });
+  MyWSClient killer(kHost, server.port, "/",
+                    [&](const std::string &)
+                    {
+                      victim.reset(); // stops and joins the other client's I/O thread
+                      ev.record([&] { ev.messages.push_back("done"); });
+                    });
   killer.start();
   killer.sendMessage("go");
   CHECK(ev.wait([&] { return ev.messages.size() == 1; }));
@@ -382,28 +402,32 @@ TEST(many_threads_sending)
   std::atomic<int> refused{0};
   std::vector<std::thread> senders;
   for (int t = 0; t < threads; t++)
-    senders.emplace_back([&, t] {
-      while (!go)
-        std::this_thread::yield();
-      for (int i = 0; i < perThread; i++)
+    senders.emplace_back(
+        [&, t]
+        {
+          while (!go)
+            std::this_thread::yield();
+          for (int i = 0; i < perThread; i++)
+          {
+            std::string m = std::to_string(t) + ":" + std::to_string(i);
+            if (i % 2)
+              client.sendMessage(m);
+            else if (!client.trySendMessage(m))
+              refused++;
+          }
+        });
+  std::thread observer(
+      [&]
       {
-        std::string m = std::to_string(t) + ":" + std::to_string(i);
-        if (i % 2)
-          client.sendMessage(m);
-        else if (!client.trySendMessage(m))
-          refused++;
-      }
-    });
-  std::thread observer([&] {
-    while (!go)
-      std::this_thread::yield();
-    for (int i = 0; i < 200; i++)
-    {
-      (void)client.state();
-      (void)client.stats();
-      (void)client.lastError();
-    }
-  });
+        while (!go)
+          std::this_thread::yield();
+        for (int i = 0; i < 200; i++)
+        {
+          (void)client.state();
+          (void)client.stats();
+          (void)client.lastError();
+        }
+      });
   go = true;
   for (auto &s : senders)
     s.join();
@@ -440,11 +464,13 @@ TEST(shared_io_clients_echo)
   std::vector<std::unique_ptr<MyWSClient>> clients;
   for (int i = 0; i < n; i++)
   {
-    clients.push_back(std::make_unique<MyWSClient>(kHost, server.port, "/", [&](const std::string &msg) {
-      std::lock_guard<std::mutex> lock(m);
-      got.insert(msg);
-      cv.notify_all();
-    }));
+    clients.push_back(std::make_unique<MyWSClient>(kHost, server.port, "/",
+                                                   [&](const std::string &msg)
+                                                   {
+                                                     std::lock_guard<std::mutex> lock(m);
+                                                     got.insert(msg);
+                                                     cv.notify_all();
+                                                   }));
     CHECK(clients.back()->setSharedIo(true));
     clients.back()->sendMessage("client " + std::to_string(i));
     clients.back()->start();
@@ -721,10 +747,12 @@ TEST(log_callback_receives_lines)
   MyWSClient client(kHost, server.port, "/");
   ev.attach(client);
   CHECK(client.setLogLevel(MyWSClient::LogLevel::Debug));
-  CHECK(client.setLogCallback([&](MyWSClient::LogLevel l, const std::string &s) {
-    std::lock_guard<std::mutex> lock(m);
-    lines.emplace_back(l, s);
-  }));
+  CHECK(client.setLogCallback(
+      [&](MyWSClient::LogLevel l, const std::string &s)
+      {
+        std::lock_guard<std::mutex> lock(m);
+        lines.emplace_back(l, s);
+      }));
   client.start();
   client.sendMessage("log me");
   CHECK(ev.wait([&] { return ev.messages.size() == 1; }));

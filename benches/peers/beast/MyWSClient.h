@@ -43,7 +43,8 @@
 
 #include "../endpoint.h"
 
-namespace bench_beast {
+namespace bench_beast
+{
 
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
@@ -53,32 +54,35 @@ using tcp = net::ip::tcp;
 using error_code = beast::error_code;
 using strand_t = net::strand<net::io_context::executor_type>;
 
-struct Impl {
+struct Impl
+{
   virtual ~Impl() = default;
   virtual void start() = 0;
   virtual void stop() = 0;
   virtual void send(std::string msg) = 0;
 };
 
-template <bool TLS>
-class Client : public Impl {
+template <bool TLS> class Client : public Impl
+{
   using ws_t = std::conditional_t<TLS, websocket::stream<beast::ssl_stream<beast::tcp_stream>>,
                                   websocket::stream<beast::tcp_stream>>;
 
   // One connection attempt; kept alive by its pending operations.
-  struct Session : std::enable_shared_from_this<Session> {
+  struct Session : std::enable_shared_from_this<Session>
+  {
     Client *owner;
     ws_t ws;
     beast::flat_buffer buffer;
     bool open = false;
-    template <class... A>
-    Session(Client *o, A &&...a) : owner(o), ws(std::forward<A>(a)...) {}
+    template <class... A> Session(Client *o, A &&...a) : owner(o), ws(std::forward<A>(a)...) {}
   };
 
- public:
+public:
   Client(bench_peer::Endpoint ep, std::function<void(const std::string &)> cb, std::string ca_file)
-      : ep_(std::move(ep)), cb_(std::move(cb)), ssl_(ssl::context::tls_client) {
-    if (TLS) {
+      : ep_(std::move(ep)), cb_(std::move(cb)), ssl_(ssl::context::tls_client)
+  {
+    if (TLS)
+    {
       ssl_.set_verify_mode(ssl::verify_peer);
       if (!ca_file.empty())
         ssl_.load_verify_file(ca_file);
@@ -89,132 +93,190 @@ class Client : public Impl {
 
   ~Client() override { stop(); }
 
-  void start() override {
-    if (thread_.joinable()) return;
+  void start() override
+  {
+    if (thread_.joinable())
+      return;
     ioc_.restart();
     work_.emplace(net::make_work_guard(ioc_));
     thread_ = std::thread([this] { ioc_.run(); });
-    net::post(strand_, [this] {
-      stopping_ = false;
-      connect();
-    });
+    net::post(strand_,
+              [this]
+              {
+                stopping_ = false;
+                connect();
+              });
   }
 
-  void stop() override {
-    if (!thread_.joinable()) return;
-    net::post(strand_, [this] {
-      stopping_ = true;
-      retry_.cancel();
-      resolver_.cancel();
-      if (!cur_) return;
-      auto s = cur_;
-      cur_.reset();
-      if (s->open) {
-        s->ws.async_close(websocket::close_code::normal, [s](error_code) { beast::get_lowest_layer(s->ws).close(); });
-      } else {
-        beast::get_lowest_layer(s->ws).close();
-      }
-    });
+  void stop() override
+  {
+    if (!thread_.joinable())
+      return;
+    net::post(strand_,
+              [this]
+              {
+                stopping_ = true;
+                retry_.cancel();
+                resolver_.cancel();
+                if (!cur_)
+                  return;
+                auto s = cur_;
+                cur_.reset();
+                if (s->open)
+                {
+                  s->ws.async_close(websocket::close_code::normal,
+                                    [s](error_code) { beast::get_lowest_layer(s->ws).close(); });
+                }
+                else
+                {
+                  beast::get_lowest_layer(s->ws).close();
+                }
+              });
     work_.reset();
     thread_.join();
   }
 
-  void send(std::string msg) override {
-    net::post(strand_, [this, m = std::move(msg)]() mutable {
-      if (queued_bytes_ + m.size() > (64u << 20)) return;  // queue full: dropped
-      queued_bytes_ += m.size();
-      queue_.push_back(std::move(m));
-      if (queue_.size() == 1 && cur_ && cur_->open && !writing_) do_write(cur_);
-    });
+  void send(std::string msg) override
+  {
+    net::post(strand_,
+              [this, m = std::move(msg)]() mutable
+              {
+                if (queued_bytes_ + m.size() > (64u << 20))
+                  return; // queue full: dropped
+                queued_bytes_ += m.size();
+                queue_.push_back(std::move(m));
+                if (queue_.size() == 1 && cur_ && cur_->open && !writing_)
+                  do_write(cur_);
+              });
   }
 
- private:
-  void connect() {
-    if (stopping_) return;
+private:
+  void connect()
+  {
+    if (stopping_)
+      return;
     if constexpr (TLS)
       cur_ = std::make_shared<Session>(this, strand_, ssl_);
     else
       cur_ = std::make_shared<Session>(this, strand_);
     writing_ = false;
     auto s = cur_;
-    resolver_.async_resolve(ep_.host, ep_.port, [this, s](error_code ec, tcp::resolver::results_type r) {
-      if (ec) return fail(s);
-      beast::get_lowest_layer(s->ws).expires_after(std::chrono::seconds(10));
-      beast::get_lowest_layer(s->ws).async_connect(r, [this, s](error_code ec, tcp::endpoint) {
-        if (ec) return fail(s);
-        beast::get_lowest_layer(s->ws).socket().set_option(tcp::no_delay(true), ec);
-        if constexpr (TLS) {
-          auto &stream = s->ws.next_layer();
-          error_code addr_ec;
-          net::ip::make_address(ep_.host, addr_ec);
-          if (addr_ec) SSL_set_tlsext_host_name(stream.native_handle(), ep_.host.c_str());  // SNI for names only
-          stream.set_verify_callback(ssl::host_name_verification(ep_.host));
-          stream.async_handshake(ssl::stream_base::client, [this, s](error_code ec) {
-            if (ec) return fail(s);
-            ws_handshake(s);
-          });
-        } else {
-          ws_handshake(s);
-        }
-      });
-    });
+    resolver_.async_resolve(ep_.host, ep_.port,
+                            [this, s](error_code ec, tcp::resolver::results_type r)
+                            {
+                              if (ec)
+                                return fail(s);
+                              beast::get_lowest_layer(s->ws).expires_after(std::chrono::seconds(10));
+                              beast::get_lowest_layer(s->ws).async_connect(
+                                  r,
+                                  [this, s](error_code ec, tcp::endpoint)
+                                  {
+                                    if (ec)
+                                      return fail(s);
+                                    beast::get_lowest_layer(s->ws).socket().set_option(tcp::no_delay(true), ec);
+                                    if constexpr (TLS)
+                                    {
+                                      auto &stream = s->ws.next_layer();
+                                      error_code addr_ec;
+                                      net::ip::make_address(ep_.host, addr_ec);
+                                      if (addr_ec)
+                                        SSL_set_tlsext_host_name(stream.native_handle(),
+                                                                 ep_.host.c_str()); // SNI for names only
+                                      stream.set_verify_callback(ssl::host_name_verification(ep_.host));
+                                      stream.async_handshake(ssl::stream_base::client,
+                                                             [this, s](error_code ec)
+                                                             {
+                                                               if (ec)
+                                                                 return fail(s);
+                                                               ws_handshake(s);
+                                                             });
+                                    }
+                                    else
+                                    {
+                                      ws_handshake(s);
+                                    }
+                                  });
+                            });
   }
 
-  void ws_handshake(const std::shared_ptr<Session> &s) {
-    beast::get_lowest_layer(s->ws).expires_never();  // the websocket timeouts take over
+  void ws_handshake(const std::shared_ptr<Session> &s)
+  {
+    beast::get_lowest_layer(s->ws).expires_never(); // the websocket timeouts take over
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(10);
     t.idle_timeout = std::chrono::seconds(6);
     t.keep_alive_pings = true;
     s->ws.set_option(t);
-    s->ws.set_option(websocket::stream_base::decorator(
-        [](websocket::request_type &req) { req.set(beast::http::field::sec_websocket_protocol, "ws"); }));
+    s->ws.set_option(websocket::stream_base::decorator([](websocket::request_type &req)
+                                                       { req.set(beast::http::field::sec_websocket_protocol, "ws"); }));
     s->ws.read_message_max(64u << 20);
     s->ws.text(true);
     std::string host = ep_.host.find(':') != std::string::npos ? "[" + ep_.host + "]" : ep_.host;
-    s->ws.async_handshake(host + ":" + ep_.port, ep_.target, [this, s](error_code ec) {
-      if (ec) return fail(s);
-      if (s != cur_) return;
-      s->open = true;
-      backoff_.reset();
-      do_read(s);
-      if (!queue_.empty()) do_write(s);
-    });
+    s->ws.async_handshake(host + ":" + ep_.port, ep_.target,
+                          [this, s](error_code ec)
+                          {
+                            if (ec)
+                              return fail(s);
+                            if (s != cur_)
+                              return;
+                            s->open = true;
+                            backoff_.reset();
+                            do_read(s);
+                            if (!queue_.empty())
+                              do_write(s);
+                          });
   }
 
-  void do_read(const std::shared_ptr<Session> &s) {
-    s->ws.async_read(s->buffer, [this, s](error_code ec, std::size_t) {
-      if (ec) return fail(s);
-      if (cb_) cb_(beast::buffers_to_string(s->buffer.data()));
-      s->buffer.consume(s->buffer.size());
-      do_read(s);
-    });
+  void do_read(const std::shared_ptr<Session> &s)
+  {
+    s->ws.async_read(s->buffer,
+                     [this, s](error_code ec, std::size_t)
+                     {
+                       if (ec)
+                         return fail(s);
+                       if (cb_)
+                         cb_(beast::buffers_to_string(s->buffer.data()));
+                       s->buffer.consume(s->buffer.size());
+                       do_read(s);
+                     });
   }
 
-  void do_write(const std::shared_ptr<Session> &s) {
+  void do_write(const std::shared_ptr<Session> &s)
+  {
     writing_ = true;
-    s->ws.async_write(net::buffer(queue_.front()), [this, s](error_code ec, std::size_t) {
-      if (s != cur_) return;
-      writing_ = false;
-      if (ec) return fail(s);  // the message stays at the front: written again on the next connection
-      queued_bytes_ -= queue_.front().size();
-      queue_.pop_front();
-      if (!queue_.empty()) do_write(s);
-    });
+    s->ws.async_write(net::buffer(queue_.front()),
+                      [this, s](error_code ec, std::size_t)
+                      {
+                        if (s != cur_)
+                          return;
+                        writing_ = false;
+                        if (ec)
+                          return fail(s); // the message stays at the front: written again on the next connection
+                        queued_bytes_ -= queue_.front().size();
+                        queue_.pop_front();
+                        if (!queue_.empty())
+                          do_write(s);
+                      });
   }
 
   // A connection or an attempt failed: drop it and retry after the backoff delay.
-  void fail(const std::shared_ptr<Session> &s) {
-    if (s != cur_) return;  // an old session's last handlers
+  void fail(const std::shared_ptr<Session> &s)
+  {
+    if (s != cur_)
+      return; // an old session's last handlers
     cur_.reset();
     writing_ = false;
     error_code ignored;
     beast::get_lowest_layer(s->ws).socket().close(ignored);
-    if (stopping_) return;
+    if (stopping_)
+      return;
     retry_.expires_after(std::chrono::milliseconds(backoff_.take()));
-    retry_.async_wait([this](error_code ec) {
-      if (!ec) connect();
-    });
+    retry_.async_wait(
+        [this](error_code ec)
+        {
+          if (!ec)
+            connect();
+        });
   }
 
   bench_peer::Endpoint ep_;
@@ -234,20 +296,25 @@ class Client : public Impl {
   bench_peer::Backoff backoff_;
 };
 
-}  // namespace bench_beast
+} // namespace bench_beast
 
-class MyWSClient {
- public:
+class MyWSClient
+{
+public:
   using MessageCallback = std::function<void(const std::string &)>;
   MyWSClient(const std::string &url, int port, const std::string &path, MessageCallback onMessage = nullptr)
-      : ep(bench_peer::resolve_endpoint(url, port, path)), onMessageCallback(std::move(onMessage)) {}
+      : ep(bench_peer::resolve_endpoint(url, port, path)), onMessageCallback(std::move(onMessage))
+  {
+  }
   ~MyWSClient() { stop(); }
 
   /// Pins a CA (PEM) for wss://; before start().
   void setCaFile(const std::string &path) { caFile = path; }
 
-  void start() {
-    if (!impl) {
+  void start()
+  {
+    if (!impl)
+    {
       if (ep.tls)
         impl.reset(new bench_beast::Client<true>(ep, onMessageCallback, caFile));
       else
@@ -255,14 +322,18 @@ class MyWSClient {
     }
     impl->start();
   }
-  void stop() {
-    if (impl) impl->stop();
+  void stop()
+  {
+    if (impl)
+      impl->stop();
   }
-  void sendMessage(const std::string &message) {
-    if (impl) impl->send(message);
+  void sendMessage(const std::string &message)
+  {
+    if (impl)
+      impl->send(message);
   }
 
- private:
+private:
   bench_peer::Endpoint ep;
   MessageCallback onMessageCallback;
   std::string caFile;

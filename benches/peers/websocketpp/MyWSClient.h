@@ -29,15 +29,18 @@
 
 #include "../endpoint.h"
 
-class MyWSClient {
- public:
+class MyWSClient
+{
+public:
   using MessageCallback = std::function<void(const std::string &)>;
   using client_t = websocketpp::client<websocketpp::config::asio_client>;
 
   MyWSClient(const std::string &url, int port, const std::string &path, MessageCallback onMessage = nullptr)
-      : onMessageCallback(onMessage) {
+      : onMessageCallback(onMessage)
+  {
     auto ep = bench_peer::resolve_endpoint(url, port, path);
-    uri = "ws://" + (ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host) + ":" + ep.port + ep.target;
+    uri =
+        "ws://" + (ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host) + ":" + ep.port + ep.target;
     endpoint.clear_access_channels(websocketpp::log::alevel::all);
     endpoint.clear_error_channels(websocketpp::log::elevel::all);
     endpoint.init_asio();
@@ -50,21 +53,29 @@ class MyWSClient {
     endpoint.set_open_handler([this](websocketpp::connection_hdl h) { on_open(h); });
     endpoint.set_fail_handler([this](websocketpp::connection_hdl h) { on_down(h); });
     endpoint.set_close_handler([this](websocketpp::connection_hdl h) { on_down(h); });
-    endpoint.set_message_handler([this](websocketpp::connection_hdl, client_t::message_ptr msg) {
-      if (onMessageCallback) onMessageCallback(msg->get_payload());
-    });
-    endpoint.set_pong_timeout_handler([this](websocketpp::connection_hdl h, std::string) {
-      websocketpp::lib::error_code ec;
-      auto con = endpoint.get_con_from_hdl(h, ec);
-      if (!ec) con->terminate(websocketpp::lib::error_code());  // dead: no close handshake
-    });
+    endpoint.set_message_handler(
+        [this](websocketpp::connection_hdl, client_t::message_ptr msg)
+        {
+          if (onMessageCallback)
+            onMessageCallback(msg->get_payload());
+        });
+    endpoint.set_pong_timeout_handler(
+        [this](websocketpp::connection_hdl h, std::string)
+        {
+          websocketpp::lib::error_code ec;
+          auto con = endpoint.get_con_from_hdl(h, ec);
+          if (!ec)
+            con->terminate(websocketpp::lib::error_code()); // dead: no close handshake
+        });
   }
 
   ~MyWSClient() { stop(); }
 
-  void start() {
+  void start()
+  {
     std::lock_guard<std::mutex> lk(mu);
-    if (running) return;
+    if (running)
+      return;
     running = true;
     stopping = false;
     endpoint.reset();
@@ -73,104 +84,137 @@ class MyWSClient {
     boost::asio::post(endpoint.get_io_service(), [this] { connect(); });
   }
 
-  void stop() {
+  void stop()
+  {
     {
       std::lock_guard<std::mutex> lk(mu);
-      if (!running) return;
+      if (!running)
+        return;
       running = false;
       stopping = true;
     }
     endpoint.stop_perpetual();
-    boost::asio::post(endpoint.get_io_service(), [this] {
-      if (retry) retry->cancel();
-      if (pinger) pinger->cancel();
-      std::lock_guard<std::mutex> lk(mu);
-      websocketpp::lib::error_code ec;
-      if (open) {
-        endpoint.close(hdl, websocketpp::close::status::normal, "", ec);
-      } else if (attempt) {
-        attempt->terminate(websocketpp::lib::error_code());
-      }
-    });
-    if (wsThread.joinable()) wsThread.join();
+    boost::asio::post(endpoint.get_io_service(),
+                      [this]
+                      {
+                        if (retry)
+                          retry->cancel();
+                        if (pinger)
+                          pinger->cancel();
+                        std::lock_guard<std::mutex> lk(mu);
+                        websocketpp::lib::error_code ec;
+                        if (open)
+                        {
+                          endpoint.close(hdl, websocketpp::close::status::normal, "", ec);
+                        }
+                        else if (attempt)
+                        {
+                          attempt->terminate(websocketpp::lib::error_code());
+                        }
+                      });
+    if (wsThread.joinable())
+      wsThread.join();
     std::lock_guard<std::mutex> lk(mu);
     open = false;
     attempt.reset();
   }
 
-  void sendMessage(const std::string &message) {
+  void sendMessage(const std::string &message)
+  {
     std::lock_guard<std::mutex> lk(mu);
-    if (open) {
+    if (open)
+    {
       websocketpp::lib::error_code ec;
       endpoint.send(hdl, message, websocketpp::frame::opcode::text, ec);
-      if (!ec) return;
+      if (!ec)
+        return;
     }
-    if (pending_bytes + message.size() > (64u << 20)) return;  // queue full: dropped
+    if (pending_bytes + message.size() > (64u << 20))
+      return; // queue full: dropped
     pending_bytes += message.size();
     pending.push_back(message);
   }
 
- private:
-  void connect() {  // on the io_service thread
+private:
+  void connect()
+  { // on the io_service thread
     websocketpp::lib::error_code ec;
     client_t::connection_ptr con = endpoint.get_connection(uri, ec);
-    if (ec) {
+    if (ec)
+    {
       schedule_retry();
       return;
     }
     con->add_subprotocol("ws", ec);
     {
       std::lock_guard<std::mutex> lk(mu);
-      if (stopping) return;
+      if (stopping)
+        return;
       attempt = con;
     }
     endpoint.connect(con);
   }
 
-  void on_open(websocketpp::connection_hdl h) {
+  void on_open(websocketpp::connection_hdl h)
+  {
     std::lock_guard<std::mutex> lk(mu);
     websocketpp::lib::error_code ec;
     auto con = endpoint.get_con_from_hdl(h, ec);
     boost::system::error_code sock_ec;
-    if (!ec) con->get_raw_socket().set_option(boost::asio::ip::tcp::no_delay(true), sock_ec);
+    if (!ec)
+      con->get_raw_socket().set_option(boost::asio::ip::tcp::no_delay(true), sock_ec);
     hdl = h;
     open = true;
     backoff.reset();
-    while (!pending.empty()) {
+    while (!pending.empty())
+    {
       endpoint.send(hdl, pending.front(), websocketpp::frame::opcode::text, ec);
-      if (ec) break;
+      if (ec)
+        break;
       pending_bytes -= pending.front().size();
       pending.pop_front();
     }
     schedule_ping();
   }
 
-  void on_down(websocketpp::connection_hdl) {
+  void on_down(websocketpp::connection_hdl)
+  {
     {
       std::lock_guard<std::mutex> lk(mu);
       open = false;
       attempt.reset();
-      if (stopping) return;
+      if (stopping)
+        return;
     }
-    if (pinger) pinger->cancel();
+    if (pinger)
+      pinger->cancel();
     schedule_retry();
   }
 
-  void schedule_ping() {  // on the io_service thread, mu held
-    pinger = endpoint.set_timer(3000, [this](websocketpp::lib::error_code const &ec) {
-      if (ec) return;
-      std::lock_guard<std::mutex> lk(mu);
-      if (!open || stopping) return;
-      websocketpp::lib::error_code e;
-      endpoint.ping(hdl, "", e);
-      schedule_ping();
-    });
+  void schedule_ping()
+  { // on the io_service thread, mu held
+    pinger = endpoint.set_timer(3000,
+                                [this](websocketpp::lib::error_code const &ec)
+                                {
+                                  if (ec)
+                                    return;
+                                  std::lock_guard<std::mutex> lk(mu);
+                                  if (!open || stopping)
+                                    return;
+                                  websocketpp::lib::error_code e;
+                                  endpoint.ping(hdl, "", e);
+                                  schedule_ping();
+                                });
   }
 
-  void schedule_retry() {
-    retry = endpoint.set_timer(backoff.take(), [this](websocketpp::lib::error_code const &ec) {
-      if (!ec && !stopping) connect();
-    });
+  void schedule_retry()
+  {
+    retry = endpoint.set_timer(backoff.take(),
+                               [this](websocketpp::lib::error_code const &ec)
+                               {
+                                 if (!ec && !stopping)
+                                   connect();
+                               });
   }
 
   MessageCallback onMessageCallback;

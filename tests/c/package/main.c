@@ -1,7 +1,8 @@
 /* Uses the installed library: version, then a round trip through the echo server. */
 #include "test_util.h"
 
-int main(void) {
+int main(void)
+{
   echo_server s;
   recorder r;
   char url[128];

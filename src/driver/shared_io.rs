@@ -3,7 +3,6 @@
 //! fd (its socket) instead of two (socket + eventfd) and no thread of its own.
 //! Sessions are the same state machines the per-client threads drive.
 
-use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::os::fd::RawFd;
@@ -12,33 +11,24 @@ use std::time::{Duration, Instant};
 
 use once_cell::sync::OnceCell;
 
-use crate::client::{lock, WakeTarget};
 use crate::error::{Error, ErrorKind, Result};
 use crate::session::Session;
+use crate::shared::{lock, mark_shared_io_thread, WakeTarget};
 use crate::sys::{Epoll, Ready, Waker};
 
 const WAKE_TOKEN: u64 = u64::MAX;
-
-thread_local! {
-    static ON_WORKER: Cell<bool> = const { Cell::new(false) };
-}
-
-/// True on a shared I/O thread (inside a callback of one of its clients).
-pub(crate) fn on_worker() -> bool {
-    ON_WORKER.with(Cell::get)
-}
 
 enum Cmd {
     Add(Box<Session>),
     Notify(u64),
 }
 
-struct Worker {
+struct IoThread {
     waker: Waker,
     inbox: Mutex<Vec<Cmd>>,
 }
 
-impl Worker {
+impl IoThread {
     fn push(&self, cmd: Cmd) {
         let mut q = lock(&self.inbox);
         let first = q.is_empty();
@@ -51,27 +41,27 @@ impl Worker {
 }
 
 /// Wakes one client's session on its shared thread.
-struct PoolWake {
-    worker: Arc<Worker>,
+struct SharedIoWake {
+    thread: Arc<IoThread>,
     id: u64,
 }
 
-impl WakeTarget for PoolWake {
+impl WakeTarget for SharedIoWake {
     fn wake(&self) {
-        self.worker.push(Cmd::Notify(self.id));
+        self.thread.push(Cmd::Notify(self.id));
     }
 }
 
-pub(crate) struct Pool {
-    workers: Vec<Arc<Worker>>,
+pub(crate) struct SharedIo {
+    threads: Vec<Arc<IoThread>>,
     next: std::sync::atomic::AtomicU64,
 }
 
-/// The process's pool, started on first use with `MYWSCLIENT_IO_THREADS`
+/// The process's shared I/O threads, started on first use with `MYWSCLIENT_IO_THREADS`
 /// threads (default: the number of CPUs).
-pub(crate) fn global() -> Result<&'static Pool> {
-    static POOL: OnceCell<Pool> = OnceCell::new();
-    POOL.get_or_try_init(|| {
+pub(crate) fn global() -> Result<&'static SharedIo> {
+    static SHARED_IO: OnceCell<SharedIo> = OnceCell::new();
+    SHARED_IO.get_or_try_init(|| {
         let n = std::env::var("MYWSCLIENT_IO_THREADS")
             .ok()
             .and_then(|v| v.trim().parse::<usize>().ok())
@@ -81,7 +71,7 @@ pub(crate) fn global() -> Result<&'static Pool> {
                     .unwrap_or(2)
             })
             .clamp(1, 64);
-        let mut workers = Vec::with_capacity(n);
+        let mut threads = Vec::with_capacity(n);
         for i in 0..n {
             let io = |e: std::io::Error| {
                 Error::new(
@@ -90,33 +80,33 @@ pub(crate) fn global() -> Result<&'static Pool> {
                 )
             };
             let epoll = Epoll::new().map_err(io)?;
-            let worker = Arc::new(Worker {
+            let thread = Arc::new(IoThread {
                 waker: Waker::new().map_err(io)?,
                 inbox: Mutex::new(Vec::new()),
             });
             epoll
-                .add(worker.waker.fd(), false, WAKE_TOKEN)
+                .add(thread.waker.fd(), false, WAKE_TOKEN)
                 .map_err(io)?;
-            let w = worker.clone();
+            let w = thread.clone();
             std::thread::Builder::new()
                 .name(format!("mywsclient-io-{i}"))
-                .spawn(move || worker_loop(w, epoll))
+                .spawn(move || io_thread_loop(w, epoll))
                 .map_err(io)?;
-            workers.push(worker);
+            threads.push(thread);
         }
-        Ok(Pool {
-            workers,
+        Ok(SharedIo {
+            threads,
             next: std::sync::atomic::AtomicU64::new(0),
         })
     })
 }
 
-impl Pool {
+impl SharedIo {
     /// Hands a new session to a thread (round robin).
     pub(crate) fn add(&self, session: Session) -> Result<()> {
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let worker = &self.workers[(n % self.workers.len() as u64) as usize];
-        worker.push(Cmd::Add(Box::new(session)));
+        let thread = &self.threads[(n % self.threads.len() as u64) as usize];
+        thread.push(Cmd::Add(Box::new(session)));
         Ok(())
     }
 }
@@ -129,8 +119,8 @@ struct Slot {
     timer: Option<Instant>,
 }
 
-fn worker_loop(worker: Arc<Worker>, epoll: Epoll) {
-    ON_WORKER.with(|c| c.set(true));
+fn io_thread_loop(thread: Arc<IoThread>, epoll: Epoll) {
+    mark_shared_io_thread();
     let me = std::thread::current().id();
     let mut slots: HashMap<u64, Slot> = HashMap::new();
     let mut timers: BinaryHeap<Reverse<(Instant, u64)>> = BinaryHeap::new();
@@ -158,19 +148,19 @@ fn worker_loop(worker: Arc<Worker>, epoll: Epoll) {
                 batch.push((token, ready));
                 continue;
             }
-            worker.waker.drain();
-            let cmds = std::mem::take(&mut *lock(&worker.inbox));
+            thread.waker.drain();
+            let cmds = std::mem::take(&mut *lock(&thread.inbox));
             for cmd in cmds {
                 match cmd {
                     Cmd::Add(mut session) => {
                         let id = next_id;
                         next_id += 1;
                         let sh = session.shared().clone();
-                        *lock(&sh.io_thread) = Some(me);
-                        *lock(&sh.wake_target) = Some(Arc::new(PoolWake {
-                            worker: worker.clone(),
+                        sh.set_io_thread(Some(me));
+                        sh.set_wake_target(Some(Arc::new(SharedIoWake {
+                            thread: thread.clone(),
                             id,
-                        }));
+                        })));
                         session.begin();
                         slots.insert(
                             id,

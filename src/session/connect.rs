@@ -1,0 +1,314 @@
+//! The phases up to an open connection: backoff wait, DNS lookup on a helper
+//! thread, non-blocking TCP connect, TLS and the HTTP upgrade.
+
+use std::io;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, TryRecvError};
+use rustls::pki_types::ServerName;
+use tungstenite::protocol::{Role, WebSocketConfig, WebSocketContext};
+
+use super::conn::Conn;
+use super::{Phase, Session, READ_CHUNK};
+use crate::error::{Error, ErrorKind};
+use crate::event::{Event, State};
+use crate::handshake;
+use crate::heartbeat::Heartbeat;
+use crate::sys;
+use crate::tls;
+use crate::transport::Transport;
+
+impl Session {
+    /// The DNS lookup: done, failed, timed out, or still running.
+    pub(super) fn step_resolving(
+        &mut self,
+        now: Instant,
+        rx: Receiver<io::Result<Vec<SocketAddr>>>,
+        deadline: Instant,
+    ) {
+        match rx.try_recv() {
+            Ok(Ok(addrs)) => self.connect_to(addrs, deadline),
+            Ok(Err(e)) => self.fail(
+                now,
+                Error::new(
+                    ErrorKind::Dns,
+                    format!("cannot resolve {}: {e}", self.sh.endpoint().host),
+                ),
+            ),
+            Err(TryRecvError::Empty) if now >= deadline => self.fail(
+                now,
+                Error::new(
+                    ErrorKind::ConnectTimeout,
+                    format!(
+                        "resolving {} took longer than {:?}",
+                        self.sh.endpoint().host,
+                        self.cfg.connect_timeout
+                    ),
+                ),
+            ),
+            Err(TryRecvError::Empty) => self.phase = Phase::Resolving { rx, deadline },
+            Err(TryRecvError::Disconnected) => {
+                self.fail(now, Error::new(ErrorKind::Dns, "the resolver thread died"))
+            }
+        }
+    }
+
+    /// The TCP connect: done, failed (try the next address), timed out, or
+    /// still in progress.
+    pub(super) fn step_connecting(
+        &mut self,
+        now: Instant,
+        ready: sys::Ready,
+        sock: TcpStream,
+        addr: SocketAddr,
+        rest: Vec<SocketAddr>,
+        deadline: Instant,
+    ) {
+        if ready.writable || ready.error {
+            match sys::take_connect_error(&sock) {
+                Ok(()) => self.connected(now, sock),
+                Err(e) if !rest.is_empty() => {
+                    self.log.debug(format_args!(
+                        "connect to {addr}: {e}; trying the next address"
+                    ));
+                    self.connect_to(rest, deadline);
+                }
+                Err(e) => self.fail(
+                    now,
+                    Error::new(ErrorKind::Connect, format!("connect to {addr}: {e}")),
+                ),
+            }
+        } else if now >= deadline {
+            self.fail(
+                now,
+                Error::new(
+                    ErrorKind::ConnectTimeout,
+                    format!(
+                        "connect to {addr} took longer than {:?}",
+                        self.cfg.connect_timeout
+                    ),
+                ),
+            );
+        } else {
+            self.phase = Phase::Connecting {
+                sock,
+                addr,
+                rest,
+                deadline,
+            };
+        }
+    }
+
+    // ----- phases -----
+
+    pub(super) fn begin_attempt(&mut self, now: Instant) {
+        let attempt = self.reconnect.begin_attempt();
+        self.sh.set_state(State::Connecting);
+        self.log.debug(format_args!(
+            "connecting to {} (attempt {})",
+            self.sh.endpoint().url(),
+            attempt
+        ));
+        self.emit(Event::Connecting { attempt });
+        let ep = self.sh.endpoint();
+        let deadline = now + self.cfg.connect_timeout;
+        if let Some(ip) = ep.ip {
+            self.connect_to(vec![SocketAddr::new(ip, ep.port)], deadline);
+            return;
+        }
+        // getaddrinfo blocks: run it on a helper thread so that stop and
+        // timeouts stay prompt; the helper wakes us when done.
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let host = ep.host.clone();
+        let port = ep.port;
+        let sh = self.sh.clone();
+        let spawned = std::thread::Builder::new()
+            .name("mywsclient-dns".into())
+            .spawn(move || {
+                let r = (host.as_str(), port)
+                    .to_socket_addrs()
+                    .map(|a| a.collect::<Vec<_>>());
+                let _ = tx.send(r);
+                sh.wake();
+            });
+        match spawned {
+            Ok(_) => self.phase = Phase::Resolving { rx, deadline },
+            Err(e) => self.fail(
+                now,
+                Error::new(
+                    ErrorKind::Dns,
+                    format!("cannot start the resolver thread: {e}"),
+                ),
+            ),
+        }
+    }
+
+    pub(super) fn connect_to(&mut self, mut addrs: Vec<SocketAddr>, deadline: Instant) {
+        // Prefer IPv4 loopback/any order as given by the resolver.
+        let mut last_err = None;
+        while !addrs.is_empty() {
+            let addr = addrs.remove(0);
+            match sys::connect_nonblocking(&addr) {
+                Ok(sock) => {
+                    self.generation += 1;
+                    self.phase = Phase::Connecting {
+                        sock,
+                        addr,
+                        rest: addrs,
+                        deadline,
+                    };
+                    return;
+                }
+                Err(e) => last_err = Some(format!("connect to {addr}: {e}")),
+            }
+        }
+        let msg = last_err
+            .unwrap_or_else(|| format!("{} resolved to no address", self.sh.endpoint().host));
+        self.fail(Instant::now(), Error::new(ErrorKind::Connect, msg));
+    }
+
+    pub(super) fn connected(&mut self, now: Instant, sock: TcpStream) {
+        let keepalive = self.cfg.heartbeat_interval.max(Duration::from_secs(5));
+        let user_timeout =
+            (self.cfg.heartbeat_interval + self.cfg.heartbeat_timeout).max(Duration::from_secs(10));
+        if let Err(e) = sys::tune_socket(&sock, keepalive, user_timeout) {
+            self.log.debug(format_args!("socket options: {e}"));
+        }
+        let ep = self.sh.endpoint();
+        let t = match &self.tls {
+            None => Transport::Plain(sock),
+            Some(cfg) => {
+                let name = match ep.ip {
+                    Some(ip) => ServerName::IpAddress(ip.into()),
+                    None => match ServerName::try_from(ep.host.clone()) {
+                        Ok(n) => n,
+                        Err(e) => {
+                            return self.fail(
+                                now,
+                                Error::new(
+                                    ErrorKind::InvalidArgument,
+                                    format!("{} is not a valid TLS server name: {e}", ep.host),
+                                ),
+                            )
+                        }
+                    },
+                };
+                match rustls::ClientConnection::new(cfg.clone(), name) {
+                    Ok(c) => Transport::Tls {
+                        tls: Box::new(c),
+                        sock,
+                        error: None,
+                    },
+                    Err(e) => return self.fail(now, tls::map_tls_error(&ep.host, &e)),
+                }
+            }
+        };
+        let mut conn = Conn::new(t);
+        let req = handshake::build_request(ep, &self.cfg);
+        conn.out.buf.extend_from_slice(&req.bytes);
+        conn.out.appended += req.bytes.len() as u64;
+        let deadline = now + self.cfg.handshake_timeout;
+        self.step_handshake(now, conn, req.key, Vec::new(), deadline);
+    }
+
+    pub(super) fn step_handshake(
+        &mut self,
+        now: Instant,
+        mut conn: Conn,
+        key: String,
+        mut buf: Vec<u8>,
+        deadline: Instant,
+    ) {
+        if let Err(e) = conn.pump() {
+            let err = self.io_error(&conn, "writing the handshake to", e);
+            return self.fail(now, err);
+        }
+        let mut chunk = [0u8; 4096];
+        loop {
+            match conn.t.read(&mut chunk) {
+                Ok(0) => {
+                    return self.fail(
+                        now,
+                        Error::new(
+                            ErrorKind::Handshake,
+                            format!(
+                                "{} closed the connection during the handshake",
+                                self.sh.endpoint().url()
+                            ),
+                        ),
+                    )
+                }
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    let err = self.io_error(&conn, "reading the handshake from", e);
+                    return self.fail(now, err);
+                }
+            }
+            match handshake::parse_response(&buf, &key, &self.cfg.subprotocols) {
+                Ok(None) => continue,
+                Ok(Some(acc)) => {
+                    let rest = buf.split_off(acc.consumed);
+                    return self.opened(now, conn, rest, acc.protocol);
+                }
+                Err(e) => return self.fail(now, e),
+            }
+        }
+        if now >= deadline {
+            let msg = format!(
+                "the TLS/WebSocket handshake with {} took longer than {:?}",
+                self.sh.endpoint().url(),
+                self.cfg.handshake_timeout
+            );
+            return self.fail(now, Error::new(ErrorKind::HandshakeTimeout, msg));
+        }
+        // Flush TLS handshake records produced by the reads.
+        if let Err(e) = conn.pump() {
+            let err = self.io_error(&conn, "writing the handshake to", e);
+            return self.fail(now, err);
+        }
+        self.phase = Phase::Handshaking {
+            conn,
+            key,
+            buf,
+            deadline,
+        };
+    }
+
+    pub(super) fn opened(
+        &mut self,
+        now: Instant,
+        conn: Conn,
+        rest: Vec<u8>,
+        protocol: Option<String>,
+    ) {
+        // tungstenite zero-fills up to `read_buffer_size` bytes before every
+        // read and keeps them for the connection's life: 16 KiB (not its
+        // 128 KiB default) keeps small reads cheap and a client small.
+        let ws_cfg = WebSocketConfig::default()
+            .read_buffer_size(READ_CHUNK)
+            .write_buffer_size(0)
+            .max_message_size(Some(self.cfg.max_message_size))
+            .max_frame_size(Some(self.cfg.max_message_size));
+        let ctx = Box::new(WebSocketContext::from_partially_read(
+            rest,
+            Role::Client,
+            Some(ws_cfg),
+        ));
+        self.sh.count_connection();
+        self.sh.set_state(State::Open);
+        self.log.info(format_args!(
+            "connected to {}{}",
+            self.sh.endpoint().url(),
+            protocol
+                .as_ref()
+                .map(|p| format!(" (subprotocol {p})"))
+                .unwrap_or_default()
+        ));
+        self.emit(Event::Open { protocol });
+        self.read_more = true;
+        let hb = Heartbeat::new(self.cfg.heartbeat_interval, self.cfg.heartbeat_timeout, now);
+        self.step_open(now, sys::Ready::default(), conn, ctx, hb, now);
+    }
+}

@@ -1,0 +1,418 @@
+//! One client's state machine, driven by socket readiness, timers and
+//! commands (send, stop), independent of the thread that drives it (see
+//! `driver`): this file holds the session, its phases, command intake,
+//! events and the reconnect decision; `connect` the phases up to the open
+//! connection, `open` the open and closing phases, `conn` the connection's
+//! buffers, `errors` the mapping of failures to errors and close codes.
+
+mod conn;
+mod connect;
+mod errors;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod fuzz;
+mod open;
+
+use std::io;
+use std::net::{SocketAddr, TcpStream};
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use rustls::ClientConfig;
+use tungstenite::protocol::frame::coding::CloseCode;
+use tungstenite::protocol::frame::CloseFrame;
+use tungstenite::protocol::WebSocketContext;
+
+use crate::config::Config;
+use crate::error::{Error, ErrorKind};
+use crate::event::{CloseInitiator, Event, State};
+use crate::heartbeat::Heartbeat;
+use crate::log::Logger;
+use crate::reconnect::{Decision, Reconnect};
+use crate::shared::Shared;
+use crate::sys;
+use crate::tls;
+
+use conn::{io_of, Conn};
+
+/// Frames are moved into the output buffer until it holds this much; more
+/// waits in the queue (so a server that stops reading cannot grow memory
+/// past the queue limit).
+const OUT_HIGH_WATER: usize = 256 * 1024;
+/// Bytes asked of the socket per read once connected.
+const READ_CHUNK: usize = 16 * 1024;
+/// Messages read in one pass before the loop looks at timers and sends.
+const READ_BATCH: usize = 1024;
+
+/// What a session waits for: its socket (fd, also for writing?), its next
+/// timer, or nothing at all (`immediate`). `generation` changes with every
+/// new socket, so a driver can tell a reused fd number from the old one.
+pub(crate) struct Wait {
+    pub fd: Option<(RawFd, bool)>,
+    pub deadline: Option<Instant>,
+    pub immediate: bool,
+    pub generation: u64,
+}
+
+/// Where the session is; each phase owns what it needs (socket, buffers,
+/// deadlines), and a step consumes the old phase into the new one.
+enum Phase {
+    /// Waiting for the backoff delay.
+    Waiting { until: Instant },
+    /// DNS lookup on a helper thread.
+    Resolving {
+        rx: Receiver<io::Result<Vec<SocketAddr>>>,
+        deadline: Instant,
+    },
+    /// TCP connect in progress.
+    Connecting {
+        sock: TcpStream,
+        addr: SocketAddr,
+        rest: Vec<SocketAddr>,
+        deadline: Instant,
+    },
+    /// TLS and HTTP upgrade in progress.
+    Handshaking {
+        conn: Conn,
+        key: String,
+        buf: Vec<u8>,
+        deadline: Instant,
+    },
+    /// Connected.
+    Open {
+        conn: Conn,
+        ctx: Box<WebSocketContext>,
+        hb: Heartbeat,
+        opened: Instant,
+    },
+    /// A close frame went out or came in; waiting for the end of the stream.
+    Closing {
+        conn: Conn,
+        ctx: Box<WebSocketContext>,
+        close: Closing,
+    },
+    /// The session has ended (its driver calls `finish`).
+    Done,
+}
+
+/// How a closing connection got there.
+#[derive(Clone, Copy)]
+struct Closing {
+    deadline: Instant,
+    /// How long the connection was open before the close began.
+    healthy: Duration,
+    /// The server sent its close frame first (and we replied).
+    by_peer: bool,
+}
+
+/// One client's connection life, turned by a driver: `new`, `begin`, then
+/// `prepare` (what to wait for) and `turn` (advance) until `done`, then
+/// `finish`.
+pub(crate) struct Session {
+    sh: Arc<Shared>,
+    cfg: Config,
+    log: Logger,
+    tls: Option<Arc<ClientConfig>>,
+    reconnect: Reconnect,
+    phase: Phase,
+    /// Data may be buffered inside tungstenite or rustls: read again without waiting.
+    read_more: bool,
+    stopping: bool,
+    tls_warned: bool,
+    /// Counts sockets created (see [`Wait::generation`]).
+    generation: u64,
+}
+
+impl Session {
+    pub(crate) fn new(sh: Arc<Shared>) -> Session {
+        let cfg = sh.config();
+        let log = sh.logger();
+        let clock = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        let seed = clock ^ (Arc::as_ptr(&sh) as u64) ^ u64::from(std::process::id());
+        let reconnect = Reconnect::new(&cfg, seed);
+        Session {
+            sh,
+            cfg,
+            log,
+            tls: None,
+            reconnect,
+            phase: Phase::Done,
+            read_more: false,
+            stopping: false,
+            tls_warned: false,
+            generation: 0,
+        }
+    }
+
+    /// Sets up TLS and starts the first attempt (or ends at once when the
+    /// TLS configuration cannot be built).
+    pub(crate) fn begin(&mut self) {
+        if self.sh.endpoint().secure {
+            match tls::client_config(&self.cfg.tls) {
+                Ok((c, insecure)) => {
+                    if insecure {
+                        self.log.warn(format_args!(
+                            "TLS certificate verification is DISABLED for {} (dangerous; set by {})",
+                            self.sh.endpoint().url(),
+                            if self.cfg.tls.dangerous_disable_verification { "the client's option" } else { "MYWSCLIENT_TLS_INSECURE=1" }
+                        ));
+                    }
+                    self.tls = Some(c);
+                }
+                Err(e) => {
+                    self.error(e);
+                    self.phase = Phase::Done;
+                    return;
+                }
+            }
+        }
+        self.begin_attempt(Instant::now());
+    }
+
+    /// Ends a session that could not start: reports `err`, then finishes.
+    pub(crate) fn abort(&mut self, err: Error) {
+        self.error(err);
+        self.finish();
+    }
+
+    /// The session's logger (from its configuration).
+    pub(crate) fn logger(&self) -> &Logger {
+        &self.log
+    }
+
+    pub(crate) fn done(&self) -> bool {
+        matches!(self.phase, Phase::Done)
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.sh
+    }
+
+    /// What to wait for next. Arms the send wake-up when the session can
+    /// take new messages; `immediate` means: step again without waiting.
+    pub(crate) fn prepare(&mut self, now: Instant) -> Wait {
+        let (fd, deadline) = self.interest();
+        let accepts_sends = self.accepts_sends();
+        let stop_pending = self.sh.stop_requested() && !self.stopping;
+        let mut immediate = stop_pending
+            || self.read_more
+            || (accepts_sends && self.sh.queue().has_next())
+            || deadline.is_some_and(|d| d <= now);
+        if !immediate && accepts_sends {
+            self.sh.want_wake();
+            // A send may have slipped in between the check and the store.
+            immediate = self.sh.queue().has_pushed();
+        }
+        Wait {
+            fd,
+            deadline,
+            immediate,
+            generation: self.generation,
+        }
+    }
+
+    /// One turn of the state machine: honour a stop request, then advance.
+    pub(crate) fn turn(&mut self, now: Instant, ready: sys::Ready) {
+        self.sh.awake();
+        if self.sh.stop_requested() && !self.stopping {
+            self.begin_stop(now);
+        }
+        if !self.done() {
+            self.step(now, ready);
+        }
+    }
+
+    /// The fd to poll (and whether for writing) and the next timer.
+    fn interest(&self) -> (Option<(RawFd, bool)>, Option<Instant>) {
+        match &self.phase {
+            Phase::Waiting { until } => (None, Some(*until)),
+            Phase::Resolving { deadline, .. } => (None, Some(*deadline)),
+            Phase::Connecting { sock, deadline, .. } => {
+                (Some((sock.as_raw_fd(), true)), Some(*deadline))
+            }
+            Phase::Handshaking { conn, deadline, .. } => {
+                (Some((conn.t.fd(), conn.wants_write())), Some(*deadline))
+            }
+            Phase::Open { conn, hb, .. } => {
+                (Some((conn.t.fd(), conn.wants_write())), hb.deadline())
+            }
+            Phase::Closing { conn, close, .. } => (
+                Some((conn.t.fd(), conn.wants_write())),
+                Some(close.deadline),
+            ),
+            Phase::Done => (None, None),
+        }
+    }
+
+    fn accepts_sends(&self) -> bool {
+        match &self.phase {
+            Phase::Open { conn, .. } => !self.stopping && conn.out.len() < OUT_HIGH_WATER,
+            _ => false,
+        }
+    }
+
+    // ----- events and callbacks -----
+
+    fn emit(&self, ev: Event) {
+        if self.sh.call_event_handler(&ev) {
+            self.log
+                .error(format_args!("the event handler panicked (event {ev:?})"));
+        }
+    }
+
+    fn deliver(&mut self, data: &[u8], binary: bool) {
+        self.sh.count_received(data.len());
+        if self.sh.call_message_handler(data, binary) {
+            self.error(Error::new(
+                ErrorKind::Callback,
+                "the message handler panicked",
+            ));
+        }
+    }
+
+    fn error(&self, e: Error) {
+        if matches!(e.kind, ErrorKind::TlsVerify) && !self.tls_warned {
+            self.log.error(format_args!("{}", e.message));
+        } else {
+            self.log.warn(format_args!("{}: {}", e.kind, e.message));
+        }
+        self.sh.set_last_error(format!("{}: {}", e.kind, e.message));
+        self.emit(Event::Error {
+            kind: e.kind,
+            message: e.message,
+        });
+    }
+
+    fn step(&mut self, now: Instant, ready: sys::Ready) {
+        match std::mem::replace(&mut self.phase, Phase::Done) {
+            Phase::Waiting { until } => {
+                if now >= until {
+                    self.begin_attempt(now);
+                } else {
+                    self.phase = Phase::Waiting { until };
+                }
+            }
+            Phase::Resolving { rx, deadline } => self.step_resolving(now, rx, deadline),
+            Phase::Connecting {
+                sock,
+                addr,
+                rest,
+                deadline,
+            } => self.step_connecting(now, ready, sock, addr, rest, deadline),
+            Phase::Handshaking {
+                conn,
+                key,
+                buf,
+                deadline,
+            } => self.step_handshake(now, conn, key, buf, deadline),
+            Phase::Open {
+                conn,
+                ctx,
+                hb,
+                opened,
+            } => self.step_open(now, ready, conn, ctx, hb, opened),
+            Phase::Closing { conn, ctx, close } => self.step_closing(now, conn, ctx, close),
+            Phase::Done => {}
+        }
+    }
+
+    /// A connection failed: report, keep its unsent messages, reconnect.
+    fn drop_conn(&mut self, now: Instant, conn: Conn, healthy: Option<Duration>, err: Error) {
+        self.requeue(conn);
+        self.sh.set_last_close_code(1006);
+        let reason = err.message.clone();
+        self.error(err);
+        self.emit(Event::Closed {
+            code: 1006,
+            reason,
+            initiator: CloseInitiator::Abnormal,
+        });
+        self.schedule_reconnect(now, healthy);
+    }
+
+    /// An attempt failed before a connection opened.
+    fn fail(&mut self, now: Instant, err: Error) {
+        let verify = err.kind == ErrorKind::TlsVerify;
+        self.error(err);
+        // The full explanation is logged once; later failures log one line.
+        self.tls_warned |= verify;
+        self.schedule_reconnect(now, None);
+    }
+
+    /// `healthy`: how long the connection that just ended was open (`None`
+    /// when the attempt never opened); long enough resets the backoff.
+    fn schedule_reconnect(&mut self, now: Instant, healthy: Option<Duration>) {
+        match self.reconnect.after_end(healthy, self.sh.stop_requested()) {
+            Decision::Stop => self.phase = Phase::Done,
+            Decision::GiveUp { failures } => {
+                let msg = format!(
+                    "gave up on {} after {failures} failed attempts",
+                    self.sh.endpoint().url(),
+                );
+                self.error(Error::new(ErrorKind::GaveUp, msg));
+                self.phase = Phase::Done;
+            }
+            Decision::Retry { attempt, delay } => {
+                self.sh.set_state(State::Reconnecting);
+                self.log.info(format_args!(
+                    "reconnecting to {} in {delay:?} (attempt {attempt})",
+                    self.sh.endpoint().url(),
+                ));
+                self.emit(Event::ReconnectScheduled { attempt, delay });
+                self.phase = Phase::Waiting { until: now + delay };
+            }
+        }
+    }
+
+    fn begin_stop(&mut self, now: Instant) {
+        self.stopping = true;
+        match std::mem::replace(&mut self.phase, Phase::Done) {
+            Phase::Open {
+                mut conn,
+                mut ctx,
+                opened,
+                ..
+            } => {
+                self.sh.set_state(State::Closing);
+                // Let out what is already queued (bounded by the close timeout), then close.
+                let _ = self.fill(&mut conn, &mut ctx, usize::MAX);
+                let frame = CloseFrame {
+                    code: CloseCode::Normal,
+                    reason: "".into(),
+                };
+                let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
+                let close = Closing {
+                    deadline: now + self.cfg.close_timeout,
+                    healthy: now - opened,
+                    by_peer: false,
+                };
+                self.step_closing(now, conn, ctx, close);
+            }
+            Phase::Closing { conn, ctx, close } => {
+                let close = Closing {
+                    deadline: close.deadline.min(now + self.cfg.close_timeout),
+                    ..close
+                };
+                self.step_closing(now, conn, ctx, close)
+            }
+            Phase::Handshaking { conn, .. } => {
+                self.requeue(conn);
+                self.phase = Phase::Done;
+            }
+            _ => self.phase = Phase::Done,
+        }
+    }
+
+    pub(crate) fn finish(&mut self) {
+        // What was not written stays in the queue for the next start.
+        self.sh.set_state(State::Stopped);
+        self.emit(Event::Stopped);
+        self.sh.set_wake_target(None);
+        self.sh.set_io_thread(None);
+        self.sh.set_active(false);
+    }
+}

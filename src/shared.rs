@@ -1,0 +1,341 @@
+//! State shared by a client handle and the driver running its session:
+//! lifecycle (state, stop request, running session, its thread), how to wake
+//! the driver, the callbacks, the counters, the last error, and the
+//! [`SendQueue`]. Private fields grouped by concern; methods only.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::ThreadId;
+
+use crate::config::{Config, Endpoint};
+use crate::event::{Event, State, Stats};
+use crate::log::Logger;
+use crate::queue::{Limits, SendQueue};
+
+thread_local! {
+    static ON_SHARED_IO_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the current thread as a shared I/O thread (see `driver::shared_io`).
+pub(crate) fn mark_shared_io_thread() {
+    ON_SHARED_IO_THREAD.with(|c| c.set(true));
+}
+
+/// True on a shared I/O thread (inside a callback of one of its clients).
+pub(crate) fn on_shared_io_thread() -> bool {
+    ON_SHARED_IO_THREAD.with(Cell::get)
+}
+
+/// Locks a mutex, also a poisoned one: a panic inside a callback is caught,
+/// and the data behind the lock stays valid.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Something that wakes the thread driving a client: its own eventfd, or a
+/// shared I/O thread's notification.
+pub(crate) trait WakeTarget: Send + Sync {
+    /// Makes the driver turn the session soon (from any thread).
+    fn wake(&self);
+}
+
+/// Receives each whole message: its bytes and whether it is binary.
+pub type MessageHandler = Box<dyn FnMut(&[u8], bool) + Send>;
+/// Receives each event.
+pub type EventHandler = Box<dyn FnMut(&Event) + Send>;
+
+/// Whether a session runs, and what it has been asked to do.
+struct Lifecycle {
+    state: AtomicU32,
+    stop: AtomicBool,
+    /// A session exists (from start until its driver finished it).
+    active: Mutex<bool>,
+    ended: Condvar,
+    /// The thread driving the session (its own, or a shared I/O thread).
+    io_thread: Mutex<Option<ThreadId>>,
+}
+
+/// How to wake the driver.
+struct Wake {
+    /// The session sleeps and wants a wake-up for new sends.
+    wanted: AtomicBool,
+    /// Set while a session runs.
+    target: Mutex<Option<Arc<dyn WakeTarget>>>,
+}
+
+#[derive(Default)]
+struct Handlers {
+    on_message: Option<MessageHandler>,
+    on_event: Option<EventHandler>,
+}
+
+/// The user's callbacks (one lock: they never run concurrently).
+#[derive(Default)]
+struct Callbacks {
+    handlers: Mutex<Handlers>,
+    /// The handle is gone (freed from inside a callback): no more callbacks.
+    detached: AtomicBool,
+}
+
+#[derive(Default)]
+struct Counters {
+    messages_sent: AtomicU64,
+    bytes_sent: AtomicU64,
+    messages_received: AtomicU64,
+    bytes_received: AtomicU64,
+    connections: AtomicU64,
+    last_close_code: AtomicU32,
+}
+
+/// See the module documentation.
+pub(crate) struct Shared {
+    endpoint: Endpoint,
+    config: Mutex<Config>,
+    queue: SendQueue,
+    life: Lifecycle,
+    wake: Wake,
+    callbacks: Callbacks,
+    counters: Counters,
+    last_error: Mutex<String>,
+}
+
+impl Shared {
+    /// State for a client of `endpoint` with a validated `config`.
+    pub fn new(endpoint: Endpoint, config: Config) -> Shared {
+        Shared {
+            endpoint,
+            queue: SendQueue::new(Limits::of(&config)),
+            config: Mutex::new(config),
+            life: Lifecycle {
+                state: AtomicU32::new(State::Idle as u32),
+                stop: AtomicBool::new(false),
+                active: Mutex::new(false),
+                ended: Condvar::new(),
+                io_thread: Mutex::new(None),
+            },
+            wake: Wake {
+                wanted: AtomicBool::new(false),
+                target: Mutex::new(None),
+            },
+            callbacks: Callbacks::default(),
+            counters: Counters::default(),
+            last_error: Mutex::new(String::new()),
+        }
+    }
+
+    // ----- configuration -----
+
+    /// Where the client connects.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// A copy of the configuration.
+    pub fn config(&self) -> Config {
+        lock(&self.config).clone()
+    }
+
+    /// Replaces the (validated) configuration; the queue's limits follow.
+    pub fn set_config(&self, cfg: Config) {
+        let mut c = lock(&self.config);
+        self.queue.set_limits(Limits::of(&cfg));
+        *c = cfg;
+    }
+
+    /// A logger as the configuration sets it.
+    pub fn logger(&self) -> Logger {
+        let c = lock(&self.config);
+        Logger::new(c.log_level, c.log_sink.clone())
+    }
+
+    /// The send queue.
+    pub fn queue(&self) -> &SendQueue {
+        &self.queue
+    }
+
+    // ----- lifecycle -----
+
+    pub fn state(&self) -> State {
+        State::from_u32(self.life.state.load(Ordering::SeqCst))
+    }
+
+    pub fn set_state(&self, s: State) {
+        self.life.state.store(s as u32, Ordering::SeqCst);
+    }
+
+    /// Asks the session to stop (see [`Shared::stop_requested`]).
+    pub fn request_stop(&self) {
+        self.life.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// Clears a stop request before a new start.
+    pub fn clear_stop(&self) {
+        self.life.stop.store(false, Ordering::SeqCst);
+    }
+
+    pub fn stop_requested(&self) -> bool {
+        self.life.stop.load(Ordering::SeqCst)
+    }
+
+    pub fn set_active(&self, active: bool) {
+        *lock(&self.life.active) = active;
+        if !active {
+            self.life.ended.notify_all();
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        *lock(&self.life.active)
+    }
+
+    /// Blocks until no session is active.
+    pub fn wait_ended(&self) {
+        let mut active = lock(&self.life.active);
+        while *active {
+            active = self
+                .life
+                .ended
+                .wait(active)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Records the thread now driving the session (`None` when it ends).
+    pub fn set_io_thread(&self, t: Option<ThreadId>) {
+        *lock(&self.life.io_thread) = t;
+    }
+
+    /// The caller is on the thread driving this client (inside a callback).
+    pub fn on_io_thread(&self) -> bool {
+        *lock(&self.life.io_thread) == Some(std::thread::current().id())
+    }
+
+    /// Blocking here would wait for the thread we are on: a client's own I/O
+    /// thread or any shared I/O thread.
+    pub fn must_not_wait(&self) -> bool {
+        self.on_io_thread() || on_shared_io_thread()
+    }
+
+    // ----- waking the driver -----
+
+    /// Sets (or clears, when the session ends) how to wake the driver.
+    pub fn set_wake_target(&self, target: Option<Arc<dyn WakeTarget>>) {
+        *lock(&self.wake.target) = target;
+    }
+
+    /// Wakes the driver (if a session runs).
+    pub fn wake(&self) {
+        let target = lock(&self.wake.target).clone();
+        if let Some(w) = target {
+            w.wake();
+        }
+    }
+
+    /// The session is about to sleep: the next send should wake it.
+    pub fn want_wake(&self) {
+        self.wake.wanted.store(true, Ordering::SeqCst);
+    }
+
+    /// The session is awake: sends need not wake it.
+    pub fn awake(&self) {
+        self.wake.wanted.store(false, Ordering::SeqCst);
+    }
+
+    /// After a send: wakes the session if it asked for it (once).
+    pub fn wake_if_wanted(&self) {
+        if self.wake.wanted.swap(false, Ordering::SeqCst) {
+            self.wake();
+        }
+    }
+
+    // ----- callbacks -----
+
+    pub fn set_message_handler(&self, f: MessageHandler) {
+        lock(&self.callbacks.handlers).on_message = Some(f);
+    }
+
+    pub fn set_event_handler(&self, f: EventHandler) {
+        lock(&self.callbacks.handlers).on_event = Some(f);
+    }
+
+    /// From now on no callback runs again.
+    pub fn detach(&self) {
+        self.callbacks.detached.store(true, Ordering::SeqCst);
+    }
+
+    /// Calls the event handler (unless detached); true if it panicked.
+    pub fn call_event_handler(&self, ev: &Event) -> bool {
+        if self.callbacks.detached.load(Ordering::SeqCst) {
+            return false;
+        }
+        let mut h = lock(&self.callbacks.handlers);
+        match h.on_event.as_mut() {
+            Some(f) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(ev))).is_err(),
+            None => false,
+        }
+    }
+
+    /// Calls the message handler (unless detached); true if it panicked.
+    pub fn call_message_handler(&self, data: &[u8], binary: bool) -> bool {
+        if self.callbacks.detached.load(Ordering::SeqCst) {
+            return false;
+        }
+        let mut h = lock(&self.callbacks.handlers);
+        match h.on_message.as_mut() {
+            Some(f) => {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(data, binary))).is_err()
+            }
+            None => false,
+        }
+    }
+
+    // ----- counters and last error -----
+
+    /// A message of `len` bytes arrived.
+    pub fn count_received(&self, len: usize) {
+        let c = &self.counters;
+        c.messages_received.fetch_add(1, Ordering::Relaxed);
+        c.bytes_received.fetch_add(len as u64, Ordering::Relaxed);
+    }
+
+    /// A message of `len` bytes reached the kernel.
+    pub fn count_sent(&self, len: usize) {
+        let c = &self.counters;
+        c.messages_sent.fetch_add(1, Ordering::Relaxed);
+        c.bytes_sent.fetch_add(len as u64, Ordering::Relaxed);
+    }
+
+    /// A connection opened.
+    pub fn count_connection(&self) {
+        self.counters.connections.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn set_last_close_code(&self, code: u16) {
+        self.counters
+            .last_close_code
+            .store(u32::from(code), Ordering::SeqCst);
+    }
+
+    pub fn set_last_error(&self, message: String) {
+        *lock(&self.last_error) = message;
+    }
+
+    /// The counters, the queue's size and the last error.
+    pub fn stats(&self) -> Stats {
+        let c = &self.counters;
+        let connections = c.connections.load(Ordering::SeqCst);
+        Stats {
+            messages_sent: c.messages_sent.load(Ordering::SeqCst),
+            bytes_sent: c.bytes_sent.load(Ordering::SeqCst),
+            messages_received: c.messages_received.load(Ordering::SeqCst),
+            bytes_received: c.bytes_received.load(Ordering::SeqCst),
+            connections,
+            reconnects: connections.saturating_sub(1),
+            queued_messages: self.queue.queued_messages(),
+            queued_bytes: self.queue.queued_bytes(),
+            last_close_code: c.last_close_code.load(Ordering::SeqCst) as u16,
+            last_error: lock(&self.last_error).clone(),
+        }
+    }
+}
