@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::delivery::Delivery;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{LogLevel, LogSink};
 
@@ -301,6 +302,10 @@ pub struct Config {
     /// one process; callbacks of clients on one shared thread run one after
     /// another, so they must not block.
     pub shared_io: bool,
+    /// What a connection that ends abnormally may not have delivered is
+    /// written again (default: [`Delivery::ResendUnacknowledged`]; see the
+    /// README's "Delivery guarantees").
+    pub delivery: Delivery,
 }
 
 impl Default for Config {
@@ -327,6 +332,7 @@ impl Default for Config {
             log_level: LogLevel::from_env(),
             log_sink: None,
             shared_io: false,
+            delivery: Delivery::ResendUnacknowledged,
         }
     }
 }

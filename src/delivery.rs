@@ -82,6 +82,17 @@ impl TryFrom<u32> for Delivery {
 /// each time it has doubled since the last prune).
 const PRUNE_MIN: usize = 64;
 
+/// What [`Ledger::take_undelivered`] handed back, besides the messages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Taken {
+    /// The first `settled` messages had all their bytes in the kernel (and
+    /// were shown to `settle`).
+    pub settled: usize,
+    /// Messages with at least one byte handed to the kernel: the ones
+    /// written again (the others were merely not written yet).
+    pub started: usize,
+}
+
 /// One written message.
 struct Entry<M> {
     /// Plaintext offset of its end until mapped, then its stream offset.
@@ -98,6 +109,8 @@ pub(crate) struct Ledger<M> {
     entries: VecDeque<Entry<M>>,
     /// `entries[..mapped]` are in the kernel and carry stream offsets.
     mapped: usize,
+    /// `entries[..settled]` were shown to `settle` (`settled <= mapped`).
+    settled: usize,
     /// Stream bytes written when a frame last arrived from the server.
     received_at: u64,
     /// Payload bytes of the mapped entries.
@@ -118,6 +131,7 @@ impl<M> Ledger<M> {
             mode,
             entries: VecDeque::new(),
             mapped: 0,
+            settled: 0,
             received_at: 0,
             mapped_bytes: 0,
             mapped_plain: 0,
@@ -127,6 +141,7 @@ impl<M> Ledger<M> {
     }
 
     /// Messages held (in the kernel or not).
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
@@ -146,13 +161,7 @@ impl<M> Ledger<M> {
     /// the kernel. `record_end`: for TLS, the stream offset at which the
     /// record that carries plaintext up to `plain_upto` ends (so the end of
     /// every message in it); `None` when the stream is the plaintext.
-    /// `on_written` sees each such message once. At-most-once forgets them.
-    pub(crate) fn written(
-        &mut self,
-        plain_upto: u64,
-        record_end: Option<u64>,
-        mut on_written: impl FnMut(&M),
-    ) {
+    pub(crate) fn written(&mut self, plain_upto: u64, record_end: Option<u64>) {
         while let Some(e) = self.entries.get_mut(self.mapped) {
             if e.end > plain_upto {
                 break;
@@ -161,14 +170,26 @@ impl<M> Ledger<M> {
             if let Some(r) = record_end {
                 e.end = r;
             }
-            on_written(&e.msg);
-            if self.mode == Delivery::AtMostOnce {
-                self.entries.pop_front();
-            } else {
-                self.mapped_bytes += e.len;
-                self.mapped += 1;
-            }
+            self.mapped_bytes += e.len;
+            self.mapped += 1;
         }
+    }
+
+    /// Shows `on_written` each message that reached the kernel since the
+    /// last call, once. At-most-once forgets them.
+    pub(crate) fn settle(&mut self, mut on_written: impl FnMut(&M)) {
+        if self.mode == Delivery::AtMostOnce {
+            for e in self.entries.drain(..self.mapped) {
+                on_written(&e.msg);
+            }
+            self.mapped = 0;
+            self.mapped_bytes = 0;
+            return;
+        }
+        for e in self.entries.range(self.settled..self.mapped) {
+            on_written(&e.msg);
+        }
+        self.settled = self.mapped;
     }
 
     /// A frame arrived from the server when `stream_written` bytes had been
@@ -183,12 +204,12 @@ impl<M> Ledger<M> {
         self.entries.len() >= self.prune_at
     }
 
-    /// Forgets the messages known to be delivered: the peer acknowledged
+    /// Forgets the settled messages known to be delivered: the peer acknowledged
     /// every stream byte before `acked` (at-least-once: and a frame came
     /// after they were written, or they exceed the keep limit).
     pub(crate) fn prune(&mut self, acked: u64) {
         let safe = self.delivered_before(Some(acked));
-        while self.mapped > 0 {
+        while self.settled > 0 {
             let e = &self.entries[0];
             let over = self.mapped_bytes > self.keep_limit && e.end <= acked;
             if e.end > safe && !over {
@@ -196,6 +217,7 @@ impl<M> Ledger<M> {
             }
             self.mapped_bytes -= e.len;
             self.mapped -= 1;
+            self.settled -= 1;
             self.entries.pop_front();
         }
         self.prune_at = (self.entries.len() * 2).max(PRUNE_MIN);
@@ -225,21 +247,26 @@ impl<M> Ledger<M> {
         acked: Option<u64>,
         plain_handed: u64,
     ) -> (
-        usize,
+        Taken,
         impl DoubleEndedIterator<Item = M> + ExactSizeIterator + '_,
     ) {
+        debug_assert_eq!(self.settled, self.mapped, "settle first");
         let safe = self.delivered_before(acked);
         let mut done = 0;
         while done < self.mapped && self.entries[done].end <= safe {
             done += 1;
         }
         let partial = self.entries.len() > self.mapped && plain_handed > self.mapped_plain;
-        let started = self.mapped - done + usize::from(partial);
+        let taken = Taken {
+            settled: self.mapped - done,
+            started: self.mapped - done + usize::from(partial),
+        };
         self.entries.drain(..done);
         self.mapped = 0;
+        self.settled = 0;
         self.mapped_bytes = 0;
         self.prune_at = PRUNE_MIN;
-        (started, self.entries.drain(..).map(|e| e.msg))
+        (taken, self.entries.drain(..).map(|e| e.msg))
     }
 }
 
@@ -254,6 +281,11 @@ mod tests {
             l.push(start + (u64::from(i) + 1) * len, len as usize, i);
         }
         l
+    }
+
+    fn write(l: &mut Ledger<u32>, plain: u64, record: Option<u64>, f: impl FnMut(&u32)) {
+        l.written(plain, record);
+        l.settle(f);
     }
 
     fn take(l: &mut Ledger<u32>, acked: Option<u64>) -> Vec<u32> {
@@ -275,7 +307,7 @@ mod tests {
         // Upgrade request of 100 bytes, then 5 messages of 10 bytes each.
         let mut l = ledger(Delivery::ResendUnacknowledged, 5, 10, 100);
         let mut seen = Vec::new();
-        l.written(150, None, |m| seen.push(*m));
+        write(&mut l, 150, None, |m| seen.push(*m));
         assert_eq!(seen, [0, 1, 2, 3, 4]);
         // Acknowledged up to the middle of message 2 (ends at 130).
         assert_eq!(take(&mut l, Some(125)), [2, 3, 4]);
@@ -285,10 +317,10 @@ mod tests {
     #[test]
     fn a_message_ending_exactly_at_the_acknowledged_offset_is_delivered() {
         let mut l = ledger(Delivery::ResendUnacknowledged, 3, 10, 0);
-        l.written(30, None, |_| {});
+        write(&mut l, 30, None, |_| {});
         assert_eq!(take(&mut l, Some(20)), [2]);
         let mut l = ledger(Delivery::ResendUnacknowledged, 3, 10, 0);
-        l.written(30, None, |_| {});
+        write(&mut l, 30, None, |_| {});
         assert_eq!(take(&mut l, Some(30)), Vec::<u32>::new());
     }
 
@@ -301,7 +333,7 @@ mod tests {
         ] {
             let mut l = ledger(mode, 4, 1000, 0);
             // The kernel took 2500 bytes: messages 0 and 1 whole, 2 in part.
-            l.written(2500, None, |_| {});
+            write(&mut l, 2500, None, |_| {});
             l.received(2500);
             assert_eq!(take(&mut l, Some(2500)), [2, 3], "{mode:?}");
         }
@@ -310,22 +342,22 @@ mod tests {
     #[test]
     fn started_counts_messages_with_bytes_in_the_kernel() {
         let mut l = ledger(Delivery::ResendUnacknowledged, 5, 10, 0);
-        l.written(30, None, |_| {});
+        write(&mut l, 30, None, |_| {});
         // 35 bytes handed over: messages 0..2 whole, 3 in part, 4 not at all.
-        let (started, v) = l.take_undelivered(Some(10), 35);
+        let (taken, v) = l.take_undelivered(Some(10), 35);
         assert_eq!(v.collect::<Vec<_>>(), [1, 2, 3, 4]);
-        assert_eq!(started, 3);
+        assert_eq!((taken.settled, taken.started), (2, 3));
         let mut l = ledger(Delivery::AtMostOnce, 5, 10, 0);
-        l.written(30, None, |_| {});
-        let (started, v) = l.take_undelivered(Some(10), 30);
+        write(&mut l, 30, None, |_| {});
+        let (taken, v) = l.take_undelivered(Some(10), 30);
         assert_eq!(v.collect::<Vec<_>>(), [3, 4]);
-        assert_eq!(started, 0);
+        assert_eq!(taken, Taken::default());
     }
 
     #[test]
     fn at_most_once_keeps_only_what_is_not_in_the_kernel() {
         let mut l = ledger(Delivery::AtMostOnce, 4, 10, 0);
-        l.written(20, None, |_| {});
+        write(&mut l, 20, None, |_| {});
         assert_eq!(l.len(), 2);
         assert_eq!(take(&mut l, Some(0)), [2, 3]);
     }
@@ -336,45 +368,45 @@ mod tests {
         // 10 plaintext bytes; records carry 22 bytes of overhead.
         let mut l = ledger(Delivery::ResendUnacknowledged, 6, 10, 50);
         // Record 1 carried plaintext up to 75 (messages 0, 1 end at 60, 70).
-        l.written(75, Some(300 + 25 + 22), |_| {});
+        write(&mut l, 75, Some(300 + 25 + 22), |_| {});
         // Record 2 carried plaintext up to 110 (messages 2..5).
-        l.written(110, Some(347 + 35 + 22), |_| {});
+        write(&mut l, 110, Some(347 + 35 + 22), |_| {});
         // Acknowledged: all of record 1, part of record 2.
         assert_eq!(take(&mut l, Some(350)), [2, 3, 4, 5]);
         let mut l = ledger(Delivery::ResendUnacknowledged, 6, 10, 50);
-        l.written(75, Some(347), |_| {});
-        l.written(110, Some(404), |_| {});
+        write(&mut l, 75, Some(347), |_| {});
+        write(&mut l, 110, Some(404), |_| {});
         assert_eq!(take(&mut l, Some(404)), Vec::<u32>::new());
         // Less than record 1: everything.
         let mut l = ledger(Delivery::ResendUnacknowledged, 6, 10, 50);
-        l.written(75, Some(347), |_| {});
+        write(&mut l, 75, Some(347), |_| {});
         assert_eq!(take(&mut l, Some(346)), [0, 1, 2, 3, 4, 5]);
     }
 
     #[test]
     fn unknown_acknowledgement_falls_back_to_what_reached_the_kernel() {
         let mut l = ledger(Delivery::ResendUnacknowledged, 4, 10, 0);
-        l.written(30, None, |_| {});
+        write(&mut l, 30, None, |_| {});
         assert_eq!(take(&mut l, None), [3]);
     }
 
     #[test]
     fn at_least_once_also_resends_what_followed_the_last_frame_received() {
         let mut l = ledger(Delivery::AtLeastOnce, 6, 10, 0);
-        l.written(20, None, |_| {});
+        write(&mut l, 20, None, |_| {});
         l.received(20);
-        l.written(60, None, |_| {});
+        write(&mut l, 60, None, |_| {});
         // TCP acknowledged everything (a proxy did), but the server said
         // nothing after message 1.
         assert_eq!(take(&mut l, Some(60)), [2, 3, 4, 5]);
         // Nothing known from the kernel: still from the last frame on.
         let mut l = ledger(Delivery::AtLeastOnce, 6, 10, 0);
-        l.written(60, None, |_| {});
+        write(&mut l, 60, None, |_| {});
         l.received(40);
         assert_eq!(take(&mut l, None), [4, 5]);
         // The resend mode trusts TCP.
         let mut l = ledger(Delivery::ResendUnacknowledged, 6, 10, 0);
-        l.written(60, None, |_| {});
+        write(&mut l, 60, None, |_| {});
         l.received(20);
         assert_eq!(take(&mut l, Some(60)), Vec::<u32>::new());
     }
@@ -383,7 +415,7 @@ mod tests {
     fn prune_forgets_acknowledged_messages_and_backs_off() {
         let mut l = ledger(Delivery::ResendUnacknowledged, 100, 10, 0);
         assert!(l.wants_prune());
-        l.written(1000, None, |_| {});
+        write(&mut l, 1000, None, |_| {});
         l.prune(950);
         // Messages 95..99 end after 950.
         assert_eq!(l.len(), 5);
@@ -405,7 +437,7 @@ mod tests {
         for i in 0..6u32 {
             l.push((u64::from(i) + 1) * 10, 10, i);
         }
-        l.written(60, None, |_| {});
+        write(&mut l, 60, None, |_| {});
         l.received(10);
         // All acknowledged by TCP; only message 0 preceded a frame. 50 bytes
         // of the rest are over the limit of 25: the oldest go.
@@ -416,7 +448,7 @@ mod tests {
         for i in 0..6u32 {
             l.push((u64::from(i) + 1) * 10, 10, i);
         }
-        l.written(60, None, |_| {});
+        write(&mut l, 60, None, |_| {});
         l.prune(30);
         assert_eq!(take(&mut l, Some(30)), [3, 4, 5]);
     }
@@ -425,13 +457,13 @@ mod tests {
     fn on_written_sees_each_message_once_and_the_ledger_is_reusable() {
         let mut l = ledger(Delivery::ResendUnacknowledged, 3, 10, 0);
         let mut n = 0;
-        l.written(15, None, |_| n += 1);
-        l.written(15, None, |_| n += 1);
-        l.written(30, None, |_| n += 1);
+        write(&mut l, 15, None, |_| n += 1);
+        write(&mut l, 15, None, |_| n += 1);
+        write(&mut l, 30, None, |_| n += 1);
         assert_eq!(n, 3);
         assert_eq!(take(&mut l, Some(10)), [1, 2]);
         l.push(10, 10, 7);
-        l.written(10, None, |_| {});
+        write(&mut l, 10, None, |_| {});
         assert_eq!(take(&mut l, Some(0)), [7]);
     }
 }

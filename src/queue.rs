@@ -189,6 +189,16 @@ impl SendQueue {
         self.front().push_front(msg);
     }
 
+    /// Puts back, in front of all others, a message that was marked sent
+    /// (its bytes reached the kernel) but may not have reached the server:
+    /// it counts as queued again. Never refused: it had been admitted.
+    pub fn unpop_sent(&self, msg: Outgoing) {
+        self.queued_bytes
+            .fetch_add(msg.data.len() as u64, Ordering::SeqCst);
+        self.queued_messages.fetch_add(1, Ordering::SeqCst);
+        self.front().push_front(msg);
+    }
+
     fn front(&self) -> MutexGuard<'_, VecDeque<Outgoing>> {
         // Never poisoned in practice (no user code runs under this lock).
         self.front.lock().unwrap_or_else(|p| p.into_inner())

@@ -85,6 +85,7 @@ struct Counters {
     messages_received: AtomicU64,
     bytes_received: AtomicU64,
     connections: AtomicU64,
+    messages_resent: AtomicU64,
     last_close_code: AtomicU32,
 }
 
@@ -306,6 +307,14 @@ impl Shared {
         c.bytes_sent.fetch_add(len as u64, Ordering::Relaxed);
     }
 
+    /// `n` messages go back to the queue to be written again: a connection
+    /// ended before the server was known to have them.
+    pub fn count_resent(&self, n: usize) {
+        self.counters
+            .messages_resent
+            .fetch_add(n as u64, Ordering::Relaxed);
+    }
+
     /// A connection opened.
     pub fn count_connection(&self) {
         self.counters.connections.fetch_add(1, Ordering::SeqCst);
@@ -332,6 +341,7 @@ impl Shared {
             bytes_received: c.bytes_received.load(Ordering::SeqCst),
             connections,
             reconnects: connections.saturating_sub(1),
+            messages_resent: c.messages_resent.load(Ordering::SeqCst),
             queued_messages: self.queue.queued_messages(),
             queued_bytes: self.queue.queued_bytes(),
             last_close_code: c.last_close_code.load(Ordering::SeqCst) as u16,

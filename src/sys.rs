@@ -341,7 +341,6 @@ pub fn tune_socket(
 /// `SIOCOUTQ` (= `TIOCOUTQ`), macOS `SO_NWRITE`. Valid until the fd is
 /// closed, also after a reset or a timeout ended the connection. `None` where
 /// the platform has no such query or the call fails.
-#[allow(dead_code)] // used once the session keeps a delivery ledger (issue 12)
 pub fn unacked_bytes(fd: RawFd) -> Option<u64> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
@@ -373,6 +372,31 @@ pub fn unacked_bytes(fd: RawFd) -> Option<u64> {
         let _ = fd;
         None
     }
+}
+
+/// Makes closing `fd` abortive (`SO_LINGER` with a zero timeout): the
+/// kernel discards what is still unsent or unacknowledged and sends a reset
+/// instead of delivering it later, after the caller put those messages back
+/// in its queue.
+pub fn set_linger_zero(fd: RawFd) -> io::Result<()> {
+    let l = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: passes a pointer to a live `linger` and its exact size.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &l as *const libc::linger as *const libc::c_void,
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

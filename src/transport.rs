@@ -1,6 +1,13 @@
 //! A connected byte stream: plain TCP or rustls over TCP, non-blocking.
 //! Reads return plaintext; writes take plaintext and report how much was
 //! accepted; `all_sent` tells when every accepted byte reached the kernel.
+//!
+//! Over TLS, plaintext goes into rustls one record at a time (at most
+//! [`TLS_RECORD`] bytes) and only once the previous records reached the
+//! kernel, and the ciphertext bytes written to the socket are counted: so
+//! when `wants_write` turns false, [`Transport::tls_sent`] is the stream
+//! offset at which the record carrying the last plaintext byte written ends
+//! (what `delivery` needs to tell acknowledged messages from the others).
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -8,12 +15,20 @@ use std::os::fd::{AsRawFd, RawFd};
 
 use rustls::ClientConnection;
 
+use crate::sys;
+
+/// Most plaintext bytes handed to rustls at once: one TLS record's worth
+/// (rustls's default maximum fragment), so one write makes one record.
+const TLS_RECORD: usize = 16 * 1024;
+
 pub enum Transport {
     Plain(TcpStream),
     Tls {
         tls: Box<ClientConnection>,
         sock: TcpStream,
         error: Option<rustls::Error>,
+        /// Ciphertext bytes written to the socket so far.
+        sent: u64,
     },
     /// An in-memory server for the fuzzing harness: no socket at all.
     #[cfg(any(test, feature = "fuzzing"))]
@@ -82,7 +97,12 @@ impl Transport {
             Transport::Plain(s) => s.read(buf),
             #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(m) => m.read(buf),
-            Transport::Tls { tls, sock, error } => loop {
+            Transport::Tls {
+                tls,
+                sock,
+                error,
+                sent,
+            } => loop {
                 match tls.reader().read(buf) {
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                     other => return other,
@@ -97,33 +117,38 @@ impl Transport {
                 }
                 if let Err(e) = tls.process_new_packets() {
                     // Let the alert out before failing.
-                    let _ = tls.write_tls(sock);
+                    if let Ok(n) = tls.write_tls(sock) {
+                        *sent += n as u64;
+                    }
                     let io_err = io::Error::new(io::ErrorKind::InvalidData, e.clone());
                     *error = Some(e);
                     return Err(io_err);
                 }
                 if tls.wants_write() {
-                    flush_tls(tls, sock)?;
+                    flush_tls(tls, sock, sent)?;
                 }
             },
         }
     }
 
     /// Writes as much of `data` as can go now; returns the number of bytes
-    /// accepted (0 when the socket or TLS buffer is full).
+    /// accepted (0 when the socket is full). TLS takes at most one record's
+    /// worth, and nothing while earlier records wait for the socket.
     pub fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         match self {
             Transport::Plain(s) => match s.write(data) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
                 other => other,
             },
-            Transport::Tls { tls, sock, .. } => {
-                let n = if data.is_empty() {
-                    0
-                } else {
-                    tls.writer().write(data)?
-                };
-                flush_tls(tls, sock)?;
+            Transport::Tls {
+                tls, sock, sent, ..
+            } => {
+                flush_tls(tls, sock, sent)?;
+                if data.is_empty() || tls.wants_write() {
+                    return Ok(0);
+                }
+                let n = tls.writer().write(&data[..data.len().min(TLS_RECORD)])?;
+                flush_tls(tls, sock, sent)?;
                 Ok(n)
             }
             #[cfg(any(test, feature = "fuzzing"))]
@@ -142,7 +167,38 @@ impl Transport {
             Transport::Plain(_) => Ok(()),
             #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(_) => Ok(()),
-            Transport::Tls { tls, sock, .. } => flush_tls(tls, sock),
+            Transport::Tls {
+                tls, sock, sent, ..
+            } => flush_tls(tls, sock, sent),
+        }
+    }
+
+    /// Over TLS, the ciphertext bytes written to the socket so far; `None`
+    /// for a plain stream (whose offsets are the plaintext's).
+    pub fn tls_sent(&self) -> Option<u64> {
+        match self {
+            Transport::Tls { sent, .. } => Some(*sent),
+            _ => None,
+        }
+    }
+
+    /// Makes closing the socket abortive: whatever the kernel still holds
+    /// is discarded (and the peer gets a reset) rather than sent later.
+    pub fn discard_unsent_on_close(&self) {
+        let fd = self.fd();
+        if fd >= 0 {
+            let _ = sys::set_linger_zero(fd);
+        }
+    }
+
+    /// How many of the bytes written to the socket its peer has not
+    /// acknowledged (`None`: unknown). Valid until the socket is closed.
+    pub fn unacked(&self) -> Option<u64> {
+        match self {
+            Transport::Plain(s) => sys::unacked_bytes(s.as_raw_fd()),
+            Transport::Tls { sock, .. } => sys::unacked_bytes(sock.as_raw_fd()),
+            #[cfg(any(test, feature = "fuzzing"))]
+            Transport::Memory(_) => None,
         }
     }
 
@@ -172,9 +228,11 @@ impl Transport {
             Transport::Plain(s) => {
                 let _ = s.shutdown(std::net::Shutdown::Write);
             }
-            Transport::Tls { tls, sock, .. } => {
+            Transport::Tls {
+                tls, sock, sent, ..
+            } => {
                 tls.send_close_notify();
-                let _ = flush_tls(tls, sock);
+                let _ = flush_tls(tls, sock, sent);
                 let _ = sock.shutdown(std::net::Shutdown::Write);
             }
             #[cfg(any(test, feature = "fuzzing"))]
@@ -183,12 +241,13 @@ impl Transport {
     }
 }
 
-/// Writes pending TLS records until done or the socket would block.
-fn flush_tls(tls: &mut ClientConnection, sock: &mut TcpStream) -> io::Result<()> {
+/// Writes pending TLS records until done or the socket would block;
+/// counts the bytes written in `sent`.
+fn flush_tls(tls: &mut ClientConnection, sock: &mut TcpStream, sent: &mut u64) -> io::Result<()> {
     while tls.wants_write() {
         match tls.write_tls(sock) {
             Ok(0) => break,
-            Ok(_) => {}
+            Ok(n) => *sent += n as u64,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) => return Err(e),
         }

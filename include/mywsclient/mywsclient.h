@@ -100,6 +100,49 @@ typedef uint32_t mywsclient_result;
 #endif // __cplusplus
 
 /**
+ * The one definition of the modes: discriminants (the values C sees as
+ * `mywsclient_delivery`), names ([`Delivery::name`]) and list
+ * ([`Delivery::ALL`]). Never reorder or reuse a discriminant.
+ *
+ * What a client does with messages a connection may not have delivered
+ * when it ends abnormally (heartbeat timeout, reset, end of stream without
+ * a close frame, write error). Messages not yet written always wait for the
+ * next connection, in every mode.
+ */
+enum Delivery
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A message counts as delivered once all its bytes are in the kernel:
+   * what the server's TCP never received is lost (the behaviour of 0.1).
+   */
+  DELIVERY_AT_MOST_ONCE = 0,
+  /**
+   * Messages whose bytes the server's TCP did not all acknowledge are
+   * written again, in order, before anything sent later. A duplicate is
+   * possible only when the server received a message but its
+   * acknowledgement did not reach the client before the connection died.
+   */
+  DELIVERY_RESEND_UNACKNOWLEDGED = 1,
+  /**
+   * As [`Delivery::ResendUnacknowledged`], and also every message written
+   * after the last frame received from the server: for servers behind a
+   * proxy or load balancer that acknowledges TCP on their behalf. More
+   * duplicates; the receiver should deduplicate.
+   */
+  DELIVERY_AT_LEAST_ONCE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum Delivery Delivery;
+#else
+typedef uint32_t Delivery;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The connection state: the values returned by `mywsclient_state()`
  * (a `uint32_t`; this type is named `mywsclient_connection_state` because
  * the function has the name `mywsclient_state`).

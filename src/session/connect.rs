@@ -199,12 +199,13 @@ impl Session {
                         tls: Box::new(c),
                         sock,
                         error: None,
+                        sent: 0,
                     },
                     Err(e) => return self.fail(now, tls::map_tls_error(&ep.host, &e)),
                 }
             }
         };
-        let mut conn = Conn::new(t);
+        let mut conn = Conn::new(t, self.cfg.delivery, self.cfg.max_queue_bytes as u64);
         let req = handshake::build_request(ep, &self.cfg);
         conn.out.buf.extend_from_slice(&req.bytes);
         conn.out.appended += req.bytes.len() as u64;
