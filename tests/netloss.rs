@@ -347,3 +347,47 @@ fn a_server_killed_while_sending_loses_nothing_it_never_acknowledged() {
     assert!(repeats <= 40, "{seqs:?}");
     assert!(stats.messages_resent >= 1, "{stats:?}");
 }
+
+/// A proxy that acknowledges on the server's behalf, then forwards nothing
+/// (the fault proxy's blackhole): TCP says everything arrived. Returns what
+/// the server read of messages 0..80, of which 20..60 were sent into the
+/// blackhole.
+fn behind_an_acknowledging_proxy(mode: Delivery) -> (Vec<u64>, Stats) {
+    let server = echo_server();
+    let proxy = support::FaultProxy::local(server.port()).unwrap();
+    let mut cfg = delivery_config(mode);
+    cfg.backoff_initial = Duration::from_millis(300);
+    cfg.backoff_max = cfg.backoff_initial;
+    let (c, rec) = client(&ws_url(proxy.port()), cfg);
+    c.start().unwrap();
+    let open = rec.expect_open(0, WAIT);
+    send_range(&c, 0..20, 100);
+    // Their echoes: frames received after all of them were written.
+    rec.expect_messages(20, WAIT);
+    proxy.blackhole();
+    send_range(&c, 20..60, 100);
+    rec.expect_error(open, ErrorKind::HeartbeatTimeout, "", WAIT);
+    proxy.forward();
+    rec.expect_open(open + 1, Duration::from_secs(20));
+    send_range(&c, 60..80, 100);
+    assert!(
+        wait_for_seq(&server, 79, Duration::from_secs(20)),
+        "{}",
+        rec.dump()
+    );
+    let stats = c.stats();
+    c.stop().unwrap();
+    (server_seqs(&server), stats)
+}
+
+#[test]
+fn at_least_once_resends_what_followed_the_last_frame_received() {
+    // No packet rules: the proxy is the fault. Runs anywhere.
+    let (seqs, stats) = behind_an_acknowledging_proxy(Delivery::AtLeastOnce);
+    assert_each_once_in_order(&seqs, 80);
+    assert!(stats.messages_resent >= 40, "{stats:?}");
+    // Trusting TCP loses what the proxy swallowed.
+    let (seqs, _) = behind_an_acknowledging_proxy(Delivery::ResendUnacknowledged);
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert!((20..60).all(|s| !seqs.contains(&s)), "{seqs:?}");
+}
