@@ -105,6 +105,16 @@ public:
     Debug = MYWSCLIENT_LOG_LEVEL_DEBUG,
   };
 
+  /// What is written again after a connection ended abnormally (setDelivery;
+  /// README "Delivery guarantees").
+  enum class Delivery : std::uint32_t
+  {
+    AtMostOnce = MYWSCLIENT_DELIVERY_AT_MOST_ONCE, ///< 0.1's behaviour: what the kernel took counts as delivered
+    ResendUnacknowledged =
+        MYWSCLIENT_DELIVERY_RESEND_UNACKNOWLEDGED,   ///< default: what the server's TCP did not acknowledge
+    AtLeastOnce = MYWSCLIENT_DELIVERY_AT_LEAST_ONCE, ///< also what followed the last frame received
+  };
+
   /// Who ended a connection (CloseCallback).
   enum class CloseInitiator : std::uint32_t
   {
@@ -449,6 +459,13 @@ public:
   /// client, for thousands of clients in one process. Callbacks of clients on
   /// one shared thread run one after another, so they must not block.
   bool setSharedIo(bool shared) { return option("setSharedIo", mywsclient_set_shared_io, shared); }
+
+  /// What is written again when a connection ends abnormally (default
+  /// Delivery::ResendUnacknowledged): see mywsclient_set_delivery().
+  bool setDelivery(Delivery mode)
+  {
+    return option("setDelivery", mywsclient_set_delivery, static_cast<std::uint32_t>(mode));
+  }
 
   /// Trusts the CA certificate(s) in this PEM file in addition to the system
   /// roots: the right way to talk to a server with a private or self-signed

@@ -100,49 +100,6 @@ typedef uint32_t mywsclient_result;
 #endif // __cplusplus
 
 /**
- * The one definition of the modes: discriminants (the values C sees as
- * `mywsclient_delivery`), names ([`Delivery::name`]) and list
- * ([`Delivery::ALL`]). Never reorder or reuse a discriminant.
- *
- * What a client does with messages a connection may not have delivered
- * when it ends abnormally (heartbeat timeout, reset, end of stream without
- * a close frame, write error). Messages not yet written always wait for the
- * next connection, in every mode.
- */
-enum Delivery
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  /**
-   * A message counts as delivered once all its bytes are in the kernel:
-   * what the server's TCP never received is lost (the behaviour of 0.1).
-   */
-  DELIVERY_AT_MOST_ONCE = 0,
-  /**
-   * Messages whose bytes the server's TCP did not all acknowledge are
-   * written again, in order, before anything sent later. A duplicate is
-   * possible only when the server received a message but its
-   * acknowledgement did not reach the client before the connection died.
-   */
-  DELIVERY_RESEND_UNACKNOWLEDGED = 1,
-  /**
-   * As [`Delivery::ResendUnacknowledged`], and also every message written
-   * after the last frame received from the server: for servers behind a
-   * proxy or load balancer that acknowledges TCP on their behalf. More
-   * duplicates; the receiver should deduplicate.
-   */
-  DELIVERY_AT_LEAST_ONCE = 2,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum Delivery Delivery;
-#else
-typedef uint32_t Delivery;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
  * The connection state: the values returned by `mywsclient_state()`
  * (a `uint32_t`; this type is named `mywsclient_connection_state` because
  * the function has the name `mywsclient_state`).
@@ -391,6 +348,42 @@ enum mywsclient_log_level
 typedef enum mywsclient_log_level mywsclient_log_level;
 #else
 typedef uint32_t mywsclient_log_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a client writes again after a connection ended abnormally, for
+ * `mywsclient_set_delivery()` (see the README, "Delivery guarantees").
+ */
+enum mywsclient_delivery
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A message counts as delivered once all its bytes are in the kernel:
+   * what the server's TCP never received is lost (0.1's behaviour).
+   */
+  MYWSCLIENT_DELIVERY_AT_MOST_ONCE = 0,
+  /**
+   * The default: messages the server's TCP did not acknowledge are
+   * written again, in order, before anything sent later. A duplicate only
+   * when the server received a message but its acknowledgement did not
+   * reach the client before the connection died.
+   */
+  MYWSCLIENT_DELIVERY_RESEND_UNACKNOWLEDGED = 1,
+  /**
+   * Also every message written after the last frame received from the
+   * server: for servers behind a proxy that acknowledges on their behalf.
+   * More duplicates: deduplicate on the receiving side.
+   */
+  MYWSCLIENT_DELIVERY_AT_LEAST_ONCE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_delivery mywsclient_delivery;
+#else
+typedef uint32_t mywsclient_delivery;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -669,6 +662,22 @@ mywsclient_result mywsclient_set_log_callback(struct mywsclient *c,
  * `c` is NULL or a live handle.
  */
 mywsclient_result mywsclient_set_log_level(struct mywsclient *c, uint32_t level);
+
+/**
+ * What the client writes again when a connection ends abnormally
+ * (heartbeat timeout, reset, end of stream without a close frame, write
+ * error): a `mywsclient_delivery` value, default
+ * `MYWSCLIENT_DELIVERY_RESEND_UNACKNOWLEDGED` (messages the server's TCP
+ * did not acknowledge); `..._AT_MOST_ONCE` is 0.1's behaviour,
+ * `..._AT_LEAST_ONCE` also resends what was written after the last frame
+ * received. An unknown value gives `MYWSCLIENT_RESULT_INVALID_ARGUMENT`.
+ * Only before start or after stop, else `..._INVALID_STATE`. Callable from
+ * any thread, not from a callback of this client while it runs.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_delivery(struct mywsclient *c, uint32_t mode);
 
 /**
  * Reconnect policy: `enabled` (default true) reconnects after every failure;
