@@ -307,13 +307,21 @@ fn report(
     let mut reordered = 0u64;
     let mut max_seen: Option<u64> = None;
     let mut lines = 0u64;
+    let mut dup_after_kill = 0u64;
     for l in io::BufReader::new(f).lines().map_while(Result::ok) {
         let v: Vec<u64> = l.split(' ').filter_map(|x| x.parse().ok()).collect();
         let [gen, _conn, seq] = v[..] else { continue };
         lines += 1;
         let n = seen.entry(seq).or_insert(0);
         *n += 1;
-        first_gen.entry(seq).or_insert(gen);
+        let g0 = *first_gen.entry(seq).or_insert(gen);
+        if *n > 1 {
+            // A repeat read by a later server than the first copy: the first
+            // server died (killed) before acknowledging what it read.
+            if gen != g0 {
+                dup_after_kill += 1;
+            }
+        }
         if *n == 1 {
             if max_seen.is_some_and(|m| seq < m) {
                 reordered += 1;
@@ -358,7 +366,11 @@ fn report(
         seen.len()
     );
     println!("lost                        {lost}");
-    println!("duplicated                  {duplicated}");
+    println!(
+        "duplicated                  {duplicated} ({dup_after_kill} of them read again by the \
+         server that replaced a killed one, {} by the same server)",
+        duplicated - dup_after_kill
+    );
     println!("reordered                   {reordered}");
     println!(
         "killed servers: {} kills; lost in their kernels {lost_killed} messages \
