@@ -300,12 +300,62 @@ pub struct Config {
     /// Run on the process's shared I/O threads (epoll, one fd per client)
     /// instead of a thread of its own (default false). For many clients in
     /// one process; callbacks of clients on one shared thread run one after
-    /// another, so they must not block.
+    /// another, so they must not block. The environment variable
+    /// `MYWSCLIENT_SHARED_IO=1` makes true the default.
     pub shared_io: bool,
+    // ----- long-lived sessions (issue 11, connect side) -----
+    /// What a 4xx answer to the upgrade does (default: report and retry with
+    /// backoff).
+    pub http_error_policy: HttpErrorPolicy,
+    /// Follow up to this many redirects (301, 302, 303, 307, 308 with a
+    /// `Location`) within one attempt; 0 (the default) follows none. At most
+    /// [`MAX_REDIRECTS_LIMIT`].
+    pub max_redirects: u32,
+    // ----- delivery (issue 12) -----
     /// What a connection that ends abnormally may not have delivered is
     /// written again (default: [`Delivery::ResendUnacknowledged`]; see the
     /// README's "Delivery guarantees").
     pub delivery: Delivery,
+}
+
+/// What a `4xx` answer to the upgrade does. Discriminants are part of the
+/// C ABI (`mywsclient_http_error_policy`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HttpErrorPolicy {
+    /// Report it and retry with backoff, like any failed attempt (default):
+    /// the connect hook or `set_header` can supply fresh credentials.
+    #[default]
+    Retry = 0,
+    /// Report it and stop (an `Error` event, then `Stopped`), except for
+    /// 408 Request Timeout and 429 Too Many Requests, which are retried.
+    Stop = 1,
+}
+
+impl HttpErrorPolicy {
+    /// The policy with this value (checked).
+    pub fn from_u32(v: u32) -> Option<HttpErrorPolicy> {
+        match v {
+            0 => Some(HttpErrorPolicy::Retry),
+            1 => Some(HttpErrorPolicy::Stop),
+            _ => None,
+        }
+    }
+}
+
+/// The largest `Config::max_redirects`.
+pub const MAX_REDIRECTS_LIMIT: u32 = 20;
+
+/// `MYWSCLIENT_SHARED_IO=1` (or `true`, `yes`, `on`): every client of the
+/// process defaults to the shared I/O threads (a zero-code switch for
+/// programs written against the original class).
+fn shared_io_from_env() -> bool {
+    std::env::var("MYWSCLIENT_SHARED_IO").is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    })
 }
 
 impl Default for Config {
@@ -331,7 +381,9 @@ impl Default for Config {
             subprotocols: Vec::new(),
             log_level: LogLevel::from_env(),
             log_sink: None,
-            shared_io: false,
+            shared_io: shared_io_from_env(),
+            http_error_policy: HttpErrorPolicy::default(),
+            max_redirects: 0,
             delivery: Delivery::ResendUnacknowledged,
         }
     }
@@ -367,6 +419,12 @@ impl Config {
         }
         for (name, value) in &self.headers {
             validate_header(name, value).map_err(|m| Error::new(ErrorKind::InvalidArgument, m))?;
+        }
+        if self.max_redirects > MAX_REDIRECTS_LIMIT {
+            return bad(format!(
+                "max redirects {} is over the limit of {MAX_REDIRECTS_LIMIT}",
+                self.max_redirects
+            ));
         }
         for p in &self.subprotocols {
             if p.is_empty() || !p.bytes().all(is_token_byte) {

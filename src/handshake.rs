@@ -6,48 +6,47 @@
 use tungstenite::handshake::client::generate_key;
 use tungstenite::handshake::derive_accept_key;
 
-use crate::config::{Config, Endpoint};
 use crate::error::{Error, ErrorKind, Result};
+use crate::request::{HttpResponse, Request};
 
 /// Largest response header block accepted.
 pub const MAX_RESPONSE_HEADER: usize = 16 * 1024;
 const MAX_HEADERS: usize = 64;
 
 /// An upgrade request and the key its response must answer.
-pub struct Request {
+pub struct Upgrade {
     pub bytes: Vec<u8>,
     pub key: String,
 }
 
-pub fn build_request(ep: &Endpoint, cfg: &Config) -> Request {
+/// The upgrade request for one attempt: its URL, extra headers and
+/// subprotocols.
+pub fn build_request(req: &Request) -> Upgrade {
     let key = generate_key();
+    let ep = req.endpoint();
     let mut r = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {}\r\nSec-WebSocket-Version: 13\r\n",
         ep.resource,
         ep.host_header(),
         key
     );
-    if !cfg.subprotocols.is_empty() {
+    if !req.subprotocols().is_empty() {
         r.push_str(&format!(
             "Sec-WebSocket-Protocol: {}\r\n",
-            cfg.subprotocols.join(", ")
+            req.subprotocols().join(", ")
         ));
     }
-    if !cfg
-        .headers
-        .iter()
-        .any(|(n, _)| n.eq_ignore_ascii_case("user-agent"))
-    {
+    if req.header("user-agent").is_none() {
         r.push_str(&format!(
             "User-Agent: mywsclient/{}\r\n",
             env!("CARGO_PKG_VERSION")
         ));
     }
-    for (name, value) in &cfg.headers {
+    for (name, value) in req.headers() {
         r.push_str(&format!("{name}: {value}\r\n"));
     }
     r.push_str("\r\n");
-    Request {
+    Upgrade {
         bytes: r.into_bytes(),
         key,
     }
@@ -60,14 +59,26 @@ pub struct Accepted {
     pub consumed: usize,
     /// The subprotocol the server selected, if any.
     pub protocol: Option<String>,
+    /// The 101 response: status line and headers.
+    pub response: HttpResponse,
+}
+
+/// A complete response head (status line and headers), whatever its status.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Head {
+    /// Bytes of `buf` taken by the header block.
+    pub consumed: usize,
+    /// The status, reason and headers.
+    pub response: HttpResponse,
 }
 
 fn fail(msg: String) -> Error {
     Error::new(ErrorKind::Handshake, msg)
 }
 
-/// Parses the response in `buf`. `Ok(None)`: incomplete, read more.
-pub fn parse_response(buf: &[u8], key: &str, requested: &[String]) -> Result<Option<Accepted>> {
+/// Parses the response head in `buf`. `Ok(None)`: incomplete, read more.
+/// An error when it is not HTTP or too large.
+pub fn parse_head(buf: &[u8]) -> Result<Option<Head>> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut resp = httparse::Response::new(&mut headers);
     let consumed = match resp.parse(buf) {
@@ -97,18 +108,39 @@ pub fn parse_response(buf: &[u8], key: &str, requested: &[String]) -> Result<Opt
             "the response header block exceeds {MAX_RESPONSE_HEADER} bytes"
         )));
     }
-    let code = resp.code.unwrap_or(0);
-    if code != 101 {
+    let response = HttpResponse {
+        status: resp.code.unwrap_or(0),
+        reason: resp.reason.unwrap_or("").to_string(),
+        headers: resp
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.name.to_string(),
+                    String::from_utf8_lossy(h.value).trim().to_string(),
+                )
+            })
+            .collect(),
+    };
+    Ok(Some(Head { consumed, response }))
+}
+
+/// Checks a 101 response head against RFC 6455 §4.1: the key's accept
+/// value, `Upgrade`/`Connection`, no extension, a requested subprotocol or none.
+pub fn check_upgrade(head: Head, key: &str, requested: &[String]) -> Result<Accepted> {
+    let Head { consumed, response } = head;
+    if response.status != 101 {
         return Err(fail(format!(
-            "the server answered HTTP {code} {} instead of 101 Switching Protocols (is this a WebSocket endpoint?)",
-            resp.reason.unwrap_or("")
+            "the server answered HTTP {} {} instead of 101 Switching Protocols (is this a WebSocket endpoint?)",
+            response.status, response.reason
         )));
     }
-    let header = |name: &str| -> Vec<String> {
-        resp.headers
+    let header = |name: &str| -> Vec<&str> {
+        response
+            .headers
             .iter()
-            .filter(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
             .collect()
     };
     let has_token = |name: &str, token: &str| {
@@ -144,7 +176,7 @@ pub fn parse_response(buf: &[u8], key: &str, requested: &[String]) -> Result<Opt
     }
     let protocol = match header("Sec-WebSocket-Protocol").as_slice() {
         [] => None,
-        [p] if requested.iter().any(|r| r == p) => Some(p.clone()),
+        [p] if requested.iter().any(|r| r == p) => Some(p.to_string()),
         [p] => {
             return Err(fail(format!(
                 "the server selected subprotocol {p:?}, which the client did not request"
@@ -156,7 +188,22 @@ pub fn parse_response(buf: &[u8], key: &str, requested: &[String]) -> Result<Opt
             ))
         }
     };
-    Ok(Some(Accepted { consumed, protocol }))
+    Ok(Accepted {
+        consumed,
+        protocol,
+        response,
+    })
+}
+
+/// Parses and checks the response in `buf` (any status but a valid 101 is
+/// an error). `Ok(None)`: incomplete, read more. The fuzzing entry point;
+/// the session itself uses [`parse_head`] and [`check_upgrade`].
+#[cfg(any(test, feature = "fuzzing"))]
+pub fn parse_response(buf: &[u8], key: &str, requested: &[String]) -> Result<Option<Accepted>> {
+    match parse_head(buf)? {
+        None => Ok(None),
+        Some(head) => check_upgrade(head, key, requested).map(Some),
+    }
 }
 
 #[cfg(test)]
@@ -172,13 +219,14 @@ mod tests {
 
     #[test]
     fn request_has_the_required_headers() {
-        let ep = Endpoint::resolve("ws://h:81/p?q", 0, "").unwrap();
-        let cfg = Config {
-            subprotocols: vec!["ws".into(), "chat".into()],
-            headers: vec![("X-Token".into(), "abc".into())],
-            ..Config::default()
-        };
-        let req = build_request(&ep, &cfg);
+        let ep = crate::config::Endpoint::resolve("ws://h:81/p?q", 0, "").unwrap();
+        let r = Request::new(
+            ep,
+            vec![("X-Token".into(), "abc".into())],
+            vec!["ws".into(), "chat".into()],
+            1,
+        );
+        let req = build_request(&r);
         let text = String::from_utf8(req.bytes).unwrap();
         assert!(text.starts_with("GET /p?q HTTP/1.1\r\nHost: h:81\r\n"));
         assert!(text.contains(&format!("Sec-WebSocket-Key: {}\r\n", req.key)));
@@ -194,18 +242,29 @@ mod tests {
         let mut buf = r.clone().into_bytes();
         buf.extend_from_slice(b"\x81\x00");
         let a = parse_response(&buf, &key, &["ws".into()]).unwrap().unwrap();
-        assert_eq!(
-            a,
-            Accepted {
-                consumed: r.len(),
-                protocol: None
-            }
-        );
+        assert_eq!((a.consumed, a.protocol), (r.len(), None));
+        assert_eq!(a.response.status, 101);
+        assert_eq!(a.response.header("upgrade"), Some("websocket"));
         let r = response(&key, "Sec-WebSocket-Protocol: ws\r\n");
         let a = parse_response(r.as_bytes(), &key, &["ws".into()])
             .unwrap()
             .unwrap();
         assert_eq!(a.protocol.as_deref(), Some("ws"));
+    }
+
+    #[test]
+    fn any_status_gives_a_head_with_its_headers() {
+        let r = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"x\"\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nbody";
+        let head = parse_head(r.as_bytes()).unwrap().unwrap();
+        assert_eq!(head.consumed, r.len() - 4);
+        assert_eq!(head.response.status, 401);
+        assert_eq!(head.response.reason, "Unauthorized");
+        assert_eq!(
+            head.response.header("www-authenticate"),
+            Some("Bearer realm=\"x\"")
+        );
+        assert_eq!(head.response.headers.len(), 3);
+        assert!(check_upgrade(head, "k", &[]).is_err());
     }
 
     #[test]

@@ -30,6 +30,8 @@
 //! | `transport.rs` | the byte stream: plain TCP or rustls over TCP, non-blocking |
 //! | `tls.rs` | the rustls configuration and TLS error messages |
 //! | `handshake.rs` | the HTTP upgrade request and response |
+//! | `request.rs` | one attempt's request (URL, headers, subprotocols) and the HTTP response to it |
+//! | `redirect.rs` | what a non-101 answer does: follow a redirect, retry or stop |
 //! | `sys.rs` | the only `unsafe` outside `ffi/`: poll, epoll, eventfd, socket options |
 //! | `config.rs`, `error.rs`, `event.rs`, `log.rs` | plain data: options, errors, events, logging |
 //! | `ffi/` | the C ABI: C types, entry points, the panic boundary |
@@ -51,6 +53,8 @@ mod heartbeat;
 mod log;
 mod queue;
 mod reconnect;
+mod redirect;
+mod request;
 mod session;
 mod shared;
 mod sys;
@@ -58,11 +62,12 @@ mod tls;
 mod transport;
 
 pub use client::{Client, EventHandler, MessageHandler};
-pub use config::{Config, Endpoint, TlsOptions};
+pub use config::{Config, Endpoint, HttpErrorPolicy, TlsOptions};
 pub use delivery::Delivery;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{CloseInitiator, Event, State, Stats};
 pub use log::{LogLevel, LogSink};
+pub use request::{HttpResponse, Request};
 
 /// Entry points for the fuzzing harness in `fuzz/` (not part of the API;
 /// built with the `fuzzing` feature only).

@@ -3,10 +3,12 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError};
 use rustls::pki_types::ServerName;
+use rustls::ClientConfig;
 use tungstenite::protocol::{Role, WebSocketConfig, WebSocketContext};
 
 use super::conn::Conn;
@@ -15,6 +17,8 @@ use crate::error::{Error, ErrorKind};
 use crate::event::{Event, State};
 use crate::handshake;
 use crate::heartbeat::Heartbeat;
+use crate::redirect::{self, Next, CREDENTIAL_HEADERS};
+use crate::request::HttpResponse;
 use crate::sys;
 use crate::tls;
 use crate::transport::Transport;
@@ -33,7 +37,7 @@ impl Session {
                 now,
                 Error::new(
                     ErrorKind::Dns,
-                    format!("cannot resolve {}: {e}", self.sh.endpoint().host),
+                    format!("cannot resolve {}: {e}", self.req.endpoint().host),
                 ),
             ),
             Err(TryRecvError::Empty) if now >= deadline => self.fail(
@@ -42,7 +46,7 @@ impl Session {
                     ErrorKind::ConnectTimeout,
                     format!(
                         "resolving {} took longer than {:?}",
-                        self.sh.endpoint().host,
+                        self.req.endpoint().host,
                         self.cfg.connect_timeout
                     ),
                 ),
@@ -105,13 +109,26 @@ impl Session {
     pub(super) fn begin_attempt(&mut self, now: Instant) {
         let attempt = self.reconnect.begin_attempt();
         self.sh.set_state(State::Connecting);
-        self.log.debug(format_args!(
-            "connecting to {} (attempt {})",
-            self.sh.endpoint().url(),
-            attempt
-        ));
         self.emit(Event::Connecting { attempt });
-        let ep = self.sh.endpoint();
+        // The attempt's request: the client's target, then the hook's changes.
+        self.req = self.sh.next_request(attempt);
+        if self.sh.call_connect_hook(&mut self.req) {
+            self.error(Error::new(
+                ErrorKind::Callback,
+                "the connect hook panicked; the attempt goes on with the request as it was left",
+            ));
+        }
+        self.chain = vec![self.req.url()];
+        self.log.debug(format_args!(
+            "connecting to {} (attempt {attempt})",
+            self.req.url()
+        ));
+        self.resolve(now);
+    }
+
+    /// Resolves the request's host (or connects at once to an IP literal).
+    fn resolve(&mut self, now: Instant) {
+        let ep = self.req.endpoint().clone();
         let deadline = now + self.cfg.connect_timeout;
         if let Some(ip) = ep.ip {
             self.connect_to(vec![SocketAddr::new(ip, ep.port)], deadline);
@@ -164,7 +181,7 @@ impl Session {
             }
         }
         let msg = last_err
-            .unwrap_or_else(|| format!("{} resolved to no address", self.sh.endpoint().host));
+            .unwrap_or_else(|| format!("{} resolved to no address", self.req.endpoint().host));
         self.fail(Instant::now(), Error::new(ErrorKind::Connect, msg));
     }
 
@@ -175,8 +192,16 @@ impl Session {
         if let Err(e) = sys::tune_socket(&sock, keepalive, user_timeout) {
             self.log.debug(format_args!("socket options: {e}"));
         }
-        let ep = self.sh.endpoint();
-        let t = match &self.tls {
+        let ep = self.req.endpoint().clone();
+        let tls = if ep.secure {
+            match self.tls_config() {
+                Ok(c) => Some(c),
+                Err(e) => return self.fail(now, e),
+            }
+        } else {
+            None
+        };
+        let t = match tls {
             None => Transport::Plain(sock),
             Some(cfg) => {
                 let name = match ep.ip {
@@ -206,7 +231,7 @@ impl Session {
             }
         };
         let mut conn = Conn::new(t, self.cfg.delivery, self.cfg.max_queue_bytes as u64);
-        let req = handshake::build_request(ep, &self.cfg);
+        let req = handshake::build_request(&self.req);
         conn.out.buf.extend_from_slice(&req.bytes);
         conn.out.appended += req.bytes.len() as u64;
         let deadline = now + self.cfg.handshake_timeout;
@@ -235,7 +260,7 @@ impl Session {
                             ErrorKind::Handshake,
                             format!(
                                 "{} closed the connection during the handshake",
-                                self.sh.endpoint().url()
+                                self.req.endpoint().url()
                             ),
                         ),
                     )
@@ -247,11 +272,19 @@ impl Session {
                     return self.fail(now, err);
                 }
             }
-            match handshake::parse_response(&buf, &key, &self.cfg.subprotocols) {
+            match handshake::parse_head(&buf) {
                 Ok(None) => continue,
-                Ok(Some(acc)) => {
-                    let rest = buf.split_off(acc.consumed);
-                    return self.opened(now, conn, rest, acc.protocol);
+                Ok(Some(head)) if head.response.status != 101 => {
+                    return self.refused(now, conn, head.response)
+                }
+                Ok(Some(head)) => {
+                    return match handshake::check_upgrade(head, &key, self.req.subprotocols()) {
+                        Ok(acc) => {
+                            let rest = buf.split_off(acc.consumed);
+                            self.opened(now, conn, rest, acc.protocol, acc.response)
+                        }
+                        Err(e) => self.fail(now, e),
+                    }
                 }
                 Err(e) => return self.fail(now, e),
             }
@@ -259,7 +292,7 @@ impl Session {
         if now >= deadline {
             let msg = format!(
                 "the TLS/WebSocket handshake with {} took longer than {:?}",
-                self.sh.endpoint().url(),
+                self.req.endpoint().url(),
                 self.cfg.handshake_timeout
             );
             return self.fail(now, Error::new(ErrorKind::HandshakeTimeout, msg));
@@ -283,6 +316,7 @@ impl Session {
         conn: Conn,
         rest: Vec<u8>,
         protocol: Option<String>,
+        response: HttpResponse,
     ) {
         // tungstenite zero-fills up to `read_buffer_size` bytes before every
         // read and keeps them for the connection's life: 16 KiB (not its
@@ -301,15 +335,83 @@ impl Session {
         self.sh.set_state(State::Open);
         self.log.info(format_args!(
             "connected to {}{}",
-            self.sh.endpoint().url(),
+            self.req.endpoint().url(),
             protocol
                 .as_ref()
                 .map(|p| format!(" (subprotocol {p})"))
                 .unwrap_or_default()
         ));
-        self.emit(Event::Open { protocol });
+        self.emit(Event::Open {
+            protocol,
+            response: Box::new(response),
+        });
         self.read_more = true;
         let hb = Heartbeat::new(self.cfg.heartbeat_interval, self.cfg.heartbeat_timeout, now);
         self.step_open(now, sys::Ready::default(), conn, ctx, hb, now);
+    }
+
+    /// The server answered the upgrade with `response` (not 101): follow a
+    /// redirect within this attempt, or fail the attempt (then retry or
+    /// stop, by the HTTP error policy).
+    fn refused(&mut self, now: Instant, mut conn: Conn, response: HttpResponse) {
+        conn.t.shutdown();
+        drop(conn);
+        let next = redirect::decide(
+            &response,
+            self.req.endpoint(),
+            self.cfg.max_redirects,
+            self.cfg.http_error_policy,
+            &mut self.chain,
+        );
+        match next {
+            Next::Follow {
+                endpoint,
+                cross_origin,
+            } => {
+                self.log.info(format_args!(
+                    "{} redirected ({} {}) to {}",
+                    self.req.url(),
+                    response.status,
+                    response.reason,
+                    endpoint.url()
+                ));
+                if cross_origin {
+                    for h in CREDENTIAL_HEADERS {
+                        self.req.remove_header(h);
+                    }
+                }
+                self.req.set_endpoint(endpoint);
+                self.resolve(now);
+            }
+            Next::Fail { message, stop } => {
+                self.refused_error(Error::new(ErrorKind::Handshake, message), response);
+                if stop {
+                    self.phase = Phase::Done;
+                } else {
+                    self.schedule_reconnect(now, None);
+                }
+            }
+        }
+    }
+
+    /// The TLS configuration, built on first use (the first `wss://` attempt).
+    pub(super) fn tls_config(&mut self) -> Result<Arc<ClientConfig>, Error> {
+        if let Some(c) = &self.tls {
+            return Ok(c.clone());
+        }
+        let (c, insecure) = tls::client_config(&self.cfg.tls)?;
+        if insecure {
+            self.log.warn(format_args!(
+                "TLS certificate verification is DISABLED for {} (dangerous; set by {})",
+                self.req.url(),
+                if self.cfg.tls.dangerous_disable_verification {
+                    "the client's option"
+                } else {
+                    "MYWSCLIENT_TLS_INSECURE=1"
+                }
+            ));
+        }
+        self.tls = Some(c.clone());
+        Ok(c)
     }
 }

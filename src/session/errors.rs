@@ -32,17 +32,17 @@ pub(super) fn fail_code(e: &tungstenite::Error) -> Option<u16> {
 impl Session {
     pub(super) fn io_error(&self, conn: &Conn, what: &str, e: io::Error) -> Error {
         if let Some(te) = conn.t.tls_error() {
-            return tls::map_tls_error(&self.sh.endpoint().host, te);
+            return tls::map_tls_error(&self.req.endpoint().host, te);
         }
         Error::new(
             ErrorKind::Io,
-            format!("{what} {}: {e}", self.sh.endpoint().url()),
+            format!("{what} {}: {e}", self.req.endpoint().url()),
         )
     }
 
     pub(super) fn ws_error(&self, conn: &Conn, e: tungstenite::Error) -> Error {
         use tungstenite::Error as E;
-        let url = self.sh.endpoint().url();
+        let url = self.req.endpoint().url();
         match e {
             E::Io(io) => self.io_error(conn, "connection to", io),
             E::Capacity(CapacityError::MessageTooLong { size, max_size }) => Error::new(

@@ -47,7 +47,7 @@ pub fn fuzz_server_stream(data: &[u8]) {
         crate::delivery::Delivery::default(),
         1 << 20,
     );
-    let req = handshake::build_request(s.sh.endpoint(), &s.cfg);
+    let req = handshake::build_request(&s.req);
     conn.out.buf.extend_from_slice(&req.bytes);
     conn.out.appended += req.bytes.len() as u64;
     s.step_handshake(

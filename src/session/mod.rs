@@ -30,9 +30,9 @@ use crate::event::{CloseInitiator, Event, State};
 use crate::heartbeat::Heartbeat;
 use crate::log::Logger;
 use crate::reconnect::{Decision, Reconnect};
+use crate::request::{HttpResponse, Request};
 use crate::shared::Shared;
 use crate::sys;
-use crate::tls;
 
 use conn::{io_of, Conn};
 
@@ -104,6 +104,8 @@ struct Closing {
     healthy: Duration,
     /// The server sent its close frame first (and we replied).
     by_peer: bool,
+    /// `reconnect()` began this close: connect again at once when it ends.
+    reconnect_now: bool,
 }
 
 /// One client's connection life, turned by a driver: `new`, `begin`, then
@@ -122,6 +124,11 @@ pub(crate) struct Session {
     tls_warned: bool,
     /// Counts sockets created (see [`Wait::generation`]).
     generation: u64,
+    /// The current attempt's request (URL, headers, subprotocols), after
+    /// the connect hook and the redirects followed.
+    req: Request,
+    /// The URLs this attempt requested so far (redirects followed).
+    chain: Vec<String>,
 }
 
 impl Session {
@@ -134,6 +141,7 @@ impl Session {
             .unwrap_or(0);
         let seed = clock ^ (Arc::as_ptr(&sh) as u64) ^ u64::from(std::process::id());
         let reconnect = Reconnect::new(&cfg, seed);
+        let req = sh.next_request(0);
         Session {
             sh,
             cfg,
@@ -145,6 +153,8 @@ impl Session {
             stopping: false,
             tls_warned: false,
             generation: 0,
+            req,
+            chain: Vec::new(),
         }
     }
 
@@ -152,22 +162,10 @@ impl Session {
     /// TLS configuration cannot be built).
     pub(crate) fn begin(&mut self) {
         if self.sh.endpoint().secure {
-            match tls::client_config(&self.cfg.tls) {
-                Ok((c, insecure)) => {
-                    if insecure {
-                        self.log.warn(format_args!(
-                            "TLS certificate verification is DISABLED for {} (dangerous; set by {})",
-                            self.sh.endpoint().url(),
-                            if self.cfg.tls.dangerous_disable_verification { "the client's option" } else { "MYWSCLIENT_TLS_INSECURE=1" }
-                        ));
-                    }
-                    self.tls = Some(c);
-                }
-                Err(e) => {
-                    self.error(e);
-                    self.phase = Phase::Done;
-                    return;
-                }
+            if let Err(e) = self.tls_config() {
+                self.error(e);
+                self.phase = Phase::Done;
+                return;
             }
         }
         self.begin_attempt(Instant::now());
@@ -199,6 +197,7 @@ impl Session {
         let accepts_sends = self.accepts_sends();
         let stop_pending = self.sh.stop_requested() && !self.stopping;
         let mut immediate = stop_pending
+            || (self.sh.reconnect_requested() && !self.stopping)
             || self.read_more
             || (accepts_sends && self.sh.queue().has_next())
             || deadline.is_some_and(|d| d <= now);
@@ -220,6 +219,11 @@ impl Session {
         self.sh.awake();
         if self.sh.stop_requested() && !self.stopping {
             self.begin_stop(now);
+        }
+        if self.sh.take_reconnect_request() && !self.stopping {
+            self.begin_reconnect(now);
+            // `ready` was about the old socket: the next turn polls the new one.
+            return;
         }
         if !self.done() {
             self.step(now, ready);
@@ -284,6 +288,18 @@ impl Session {
         self.emit(Event::Error {
             kind: e.kind,
             message: e.message,
+            response: None,
+        });
+    }
+
+    /// Reports a refused upgrade with the server's response.
+    fn refused_error(&self, e: Error, response: HttpResponse) {
+        self.log.warn(format_args!("{}: {}", e.kind, e.message));
+        self.sh.set_last_error(format!("{}: {}", e.kind, e.message));
+        self.emit(Event::Error {
+            kind: e.kind,
+            message: e.message,
+            response: Some(Box::new(response)),
         });
     }
 
@@ -351,7 +367,7 @@ impl Session {
             Decision::GiveUp { failures } => {
                 let msg = format!(
                     "gave up on {} after {failures} failed attempts",
-                    self.sh.endpoint().url(),
+                    self.req.endpoint().url(),
                 );
                 self.error(Error::new(ErrorKind::GaveUp, msg));
                 self.phase = Phase::Done;
@@ -360,11 +376,57 @@ impl Session {
                 self.sh.set_state(State::Reconnecting);
                 self.log.info(format_args!(
                     "reconnecting to {} in {delay:?} (attempt {attempt})",
-                    self.sh.endpoint().url(),
+                    self.req.endpoint().url(),
                 ));
                 self.emit(Event::ReconnectScheduled { attempt, delay });
                 self.phase = Phase::Waiting { until: now + delay };
             }
+        }
+    }
+
+    /// `reconnect()`: close an open connection with 1000 and connect again
+    /// at once; an attempt in progress or a backoff wait is replaced by a
+    /// new attempt now. The backoff starts afresh. Messages already handed
+    /// to the connection go out before the close frame; the queue is not
+    /// drained into the old connection: it waits for the new one.
+    fn begin_reconnect(&mut self, now: Instant) {
+        self.log
+            .info(format_args!("reconnecting now (reconnect() called)"));
+        self.reconnect.restart();
+        match std::mem::replace(&mut self.phase, Phase::Done) {
+            Phase::Open {
+                mut conn,
+                mut ctx,
+                opened,
+                ..
+            } => {
+                self.sh.set_state(State::Closing);
+                let frame = CloseFrame {
+                    code: CloseCode::Normal,
+                    reason: "".into(),
+                };
+                let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
+                let close = Closing {
+                    deadline: now + self.cfg.close_timeout,
+                    healthy: now - opened,
+                    by_peer: false,
+                    reconnect_now: true,
+                };
+                self.step_closing(now, conn, ctx, close);
+            }
+            Phase::Closing { conn, ctx, close } => {
+                let close = Closing {
+                    reconnect_now: true,
+                    ..close
+                };
+                self.phase = Phase::Closing { conn, ctx, close };
+            }
+            Phase::Handshaking { conn, .. } => {
+                self.requeue(conn);
+                self.begin_attempt(now);
+            }
+            Phase::Done => {}
+            _ => self.begin_attempt(now),
         }
     }
 
@@ -389,12 +451,14 @@ impl Session {
                     deadline: now + self.cfg.close_timeout,
                     healthy: now - opened,
                     by_peer: false,
+                    reconnect_now: false,
                 };
                 self.step_closing(now, conn, ctx, close);
             }
             Phase::Closing { conn, ctx, close } => {
                 let close = Closing {
                     deadline: close.deadline.min(now + self.cfg.close_timeout),
+                    reconnect_now: false,
                     ..close
                 };
                 self.step_closing(now, conn, ctx, close)

@@ -49,14 +49,14 @@ impl Session {
                 self.sh.set_last_close_code(code);
                 self.log.info(format_args!(
                     "{} closed the connection: {code} {reason:?}",
-                    self.sh.endpoint().url()
+                    self.req.endpoint().url()
                 ));
                 if code == 1002 && reason == INVALID_CLOSE_CODE_REASON {
                     // tungstenite replaced a close code that is not allowed
                     // (e.g. 999, 1005, 1006, 5000) with 1002 and replied so.
                     self.error(Error::new(
                         ErrorKind::Protocol,
-                        format!("{} sent a close frame with a close code that is not allowed; replied 1002", self.sh.endpoint().url()),
+                        format!("{} sent a close frame with a close code that is not allowed; replied 1002", self.req.endpoint().url()),
                     ));
                 }
                 self.emit(Event::Closed {
@@ -73,6 +73,7 @@ impl Session {
                     deadline: now + self.cfg.close_timeout,
                     healthy: now - opened,
                     by_peer: true,
+                    reconnect_now: false,
                 };
                 return self.step_closing(now, conn, ctx, close);
             }
@@ -105,7 +106,7 @@ impl Session {
             heartbeat::Action::Dead => {
                 let msg = format!(
                     "nothing received from {} for {:?} (ping unanswered): connection presumed dead (half-open)",
-                    self.sh.endpoint().url(),
+                    self.req.endpoint().url(),
                     hb.silent_for(now)
                 );
                 return self.drop_conn(
@@ -167,6 +168,18 @@ impl Session {
         if finished || now >= close.deadline {
             conn.t.shutdown();
             self.requeue(conn);
+            if !self.stopping && close.reconnect_now {
+                // reconnect(): no backoff wait.
+                if !close.by_peer {
+                    self.emit(Event::Closed {
+                        code: 1000,
+                        reason: String::new(),
+                        initiator: CloseInitiator::Client,
+                    });
+                }
+                self.begin_attempt(now);
+                return;
+            }
             if !self.stopping {
                 self.schedule_reconnect(now, Some(close.healthy));
                 return;
