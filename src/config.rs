@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::deflate::Compression;
+use crate::delivery::Delivery;
 use crate::error::{Error, ErrorKind, Result};
 use crate::flow::{validate_watermarks, OverflowPolicy};
 use crate::log::{LogLevel, LogSink};
@@ -175,6 +176,11 @@ pub struct Config {
     /// `Location`) within one attempt; 0 (the default) follows none. At most
     /// [`MAX_REDIRECTS_LIMIT`].
     pub max_redirects: u32,
+    // ----- delivery (issue 12) -----
+    /// What a connection that ends abnormally may not have delivered is
+    /// written again (default: [`Delivery::ResendUnacknowledged`]; see the
+    /// README's "Delivery guarantees").
+    pub delivery: Delivery,
 }
 
 /// What a `4xx` answer to the upgrade does. Discriminants are part of the
@@ -252,6 +258,7 @@ impl Default for Config {
             no_proxy: None,
             origin: None,
             resolve: Vec::new(),
+            delivery: Delivery::ResendUnacknowledged,
         }
     }
 }

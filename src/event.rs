@@ -224,6 +224,10 @@ pub struct Stats {
     pub connections: u64,
     /// Connections opened after the first one.
     pub reconnects: u64,
+    /// Messages written again because a connection ended before the server
+    /// was known to have them (see [`crate::Delivery`]); each is also
+    /// counted again in `messages_sent` when rewritten.
+    pub messages_resent: u64,
     /// Messages accepted by `send` and not yet written.
     pub queued_messages: u64,
     /// Payload bytes of the queued messages.

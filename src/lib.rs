@@ -26,6 +26,7 @@
 //! | `receipts.rs` | send receipts: message ids and their outcomes, delivered in id order |
 //! | `flow.rs` | flow control: the overflow policy and the queue watermarks |
 //! | `rtt.rs` | round-trip time: which ping a pong answers, the smoothed estimate |
+//! | `delivery.rs` | which written messages a dead connection may not have delivered |
 //! | `reconnect.rs` | the reconnect policy: attempt numbers, reset, max attempts, give up |
 //! | `backoff.rs` | reconnect delays: exponential backoff with jitter |
 //! | `heartbeat.rs` | half-open detection: ping after silence, dead after timeout |
@@ -55,6 +56,7 @@ mod backoff;
 mod client;
 mod config;
 mod deflate;
+mod delivery;
 mod driver;
 mod error;
 mod event;
@@ -85,6 +87,7 @@ pub use client::{Client, CloseOptions, EventHandler, MessageHandler, SendFlags};
 
 pub use config::{Config, Endpoint, HttpErrorPolicy, TlsOptions};
 pub use deflate::{Compression, CompressionMode};
+pub use delivery::Delivery;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{CloseInitiator, Event, State, Stats};
 pub use flow::OverflowPolicy;

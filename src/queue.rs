@@ -380,6 +380,17 @@ impl SendQueue {
         self.front().put_back.push_front(msg);
     }
 
+    /// Puts back, in front of all others, a message that was marked sent
+    /// (its bytes reached the kernel) but may not have reached the server:
+    /// it counts as queued again. Never refused: it had been admitted. Its
+    /// receipt, if any, stays as decided (the first decision wins).
+    pub fn unpop_sent(&self, msg: Outgoing) {
+        self.queued_bytes
+            .fetch_add(msg.data.len() as u64, Ordering::SeqCst);
+        self.queued_messages.fetch_add(1, Ordering::SeqCst);
+        self.front().put_back.push_front(msg);
+    }
+
     fn front(&self) -> MutexGuard<'_, Front> {
         lock(&self.front)
     }

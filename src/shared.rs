@@ -95,6 +95,7 @@ struct Counters {
     messages_received: AtomicU64,
     bytes_received: AtomicU64,
     connections: AtomicU64,
+    messages_resent: AtomicU64,
     last_close_code: AtomicU32,
     // permessage-deflate: (uncompressed, compressed) bytes each way.
     deflate_sent: (AtomicU64, AtomicU64),
@@ -434,6 +435,14 @@ impl Shared {
         w.fetch_add(wire, Ordering::Relaxed);
     }
 
+    /// `n` messages go back to the queue to be written again: a connection
+    /// ended before the server was known to have them.
+    pub fn count_resent(&self, n: usize) {
+        self.counters
+            .messages_resent
+            .fetch_add(n as u64, Ordering::Relaxed);
+    }
+
     /// A connection opened.
     pub fn count_connection(&self) {
         self.counters.connections.fetch_add(1, Ordering::SeqCst);
@@ -462,6 +471,7 @@ impl Shared {
             bytes_received: c.bytes_received.load(Ordering::SeqCst),
             connections,
             reconnects: connections.saturating_sub(1),
+            messages_resent: c.messages_resent.load(Ordering::SeqCst),
             queued_messages: self.queue.queued_messages(),
             queued_bytes: self.queue.queued_bytes(),
             last_close_code: c.last_close_code.load(Ordering::SeqCst) as u16,

@@ -10,7 +10,13 @@ use std::os::fd::{AsRawFd, RawFd};
 
 use rustls::ClientConnection;
 
+use crate::sys;
 use crate::tls_stream::TlsStream;
+
+/// Most plaintext bytes handed to rustls at once: one TLS record's worth
+/// (rustls's default maximum fragment), so one write makes one record and
+/// the ciphertext offset at which each message ends is known (issue 12).
+const TLS_RECORD: usize = 16 * 1024;
 
 pub enum Transport {
     Plain(TcpStream),
@@ -18,6 +24,8 @@ pub enum Transport {
         tls: Box<ClientConnection>,
         sock: TcpStream,
         error: Option<rustls::Error>,
+        /// Ciphertext bytes written to the socket so far.
+        sent: u64,
     },
     /// Plaintext through an HTTPS proxy's TLS session (ws:// via https://).
     Proxied(Box<TlsStream>),
@@ -97,9 +105,16 @@ impl Transport {
             Transport::Plain(s) => s.read(buf),
             #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(m) => m.read(buf),
-            Transport::Tls { tls, sock, error } => tls_read(tls, sock, error, buf),
+            Transport::Tls {
+                tls,
+                sock,
+                error,
+                sent,
+            } => tls_read(tls, sock, error, sent, buf),
             Transport::Proxied(o) => o.read(buf),
-            Transport::Nested { tls, outer, error } => tls_read(tls, &mut **outer, error, buf),
+            Transport::Nested { tls, outer, error } => {
+                tls_read(tls, &mut **outer, error, &mut 0, buf)
+            }
         }
     }
 
@@ -111,12 +126,14 @@ impl Transport {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
                 other => other,
             },
-            Transport::Tls { tls, sock, .. } => tls_write(tls, sock, data),
+            Transport::Tls {
+                tls, sock, sent, ..
+            } => tls_write(tls, sock, sent, data),
             Transport::Proxied(o) => match o.write(data) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
                 other => other,
             },
-            Transport::Nested { tls, outer, .. } => tls_write(tls, &mut **outer, data),
+            Transport::Nested { tls, outer, .. } => tls_write(tls, &mut **outer, &mut 0, data),
             #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(m) => {
                 if m.written.len() < 64 * 1024 {
@@ -133,12 +150,46 @@ impl Transport {
             Transport::Plain(_) => Ok(()),
             #[cfg(any(test, feature = "fuzzing"))]
             Transport::Memory(_) => Ok(()),
-            Transport::Tls { tls, sock, .. } => flush_tls(tls, sock),
+            Transport::Tls {
+                tls, sock, sent, ..
+            } => flush_tls(tls, sock, sent),
             Transport::Proxied(o) => o.flush_records(),
             Transport::Nested { tls, outer, .. } => {
-                flush_tls(tls, &mut **outer)?;
+                flush_tls(tls, &mut **outer, &mut 0)?;
                 outer.flush_records()
             }
+        }
+    }
+
+    /// Over TLS, the ciphertext bytes written to the socket so far; `None`
+    /// for a plain stream (whose offsets are the plaintext's).
+    pub fn tls_sent(&self) -> Option<u64> {
+        match self {
+            Transport::Tls { sent, .. } => Some(*sent),
+            _ => None,
+        }
+    }
+
+    /// Makes closing the socket abortive: whatever the kernel still holds
+    /// is discarded (and the peer gets a reset) rather than sent later.
+    pub fn discard_unsent_on_close(&self) {
+        let fd = self.fd();
+        if fd >= 0 {
+            let _ = sys::set_linger_zero(fd);
+        }
+    }
+
+    /// How many of the bytes written to the socket its peer has not
+    /// acknowledged (`None`: unknown). Valid until the socket is closed.
+    /// Through an HTTPS proxy the socket's bytes are the proxy's TLS, whose
+    /// records do not map onto ours: unknown.
+    pub fn unacked(&self) -> Option<u64> {
+        match self {
+            Transport::Plain(s) => sys::unacked_bytes(s.as_raw_fd()),
+            Transport::Tls { sock, .. } => sys::unacked_bytes(sock.as_raw_fd()),
+            Transport::Proxied(_) | Transport::Nested { .. } => None,
+            #[cfg(any(test, feature = "fuzzing"))]
+            Transport::Memory(_) => None,
         }
     }
 
@@ -174,15 +225,17 @@ impl Transport {
             Transport::Plain(s) => {
                 let _ = s.shutdown(std::net::Shutdown::Write);
             }
-            Transport::Tls { tls, sock, .. } => {
+            Transport::Tls {
+                tls, sock, sent, ..
+            } => {
                 tls.send_close_notify();
-                let _ = flush_tls(tls, sock);
+                let _ = flush_tls(tls, sock, sent);
                 let _ = sock.shutdown(std::net::Shutdown::Write);
             }
             Transport::Proxied(o) => o.shutdown(),
             Transport::Nested { tls, outer, .. } => {
                 tls.send_close_notify();
-                let _ = flush_tls(tls, &mut **outer);
+                let _ = flush_tls(tls, &mut **outer, &mut 0);
                 outer.shutdown();
             }
             #[cfg(any(test, feature = "fuzzing"))]
@@ -196,6 +249,7 @@ fn tls_read<S: Read + Write>(
     tls: &mut ClientConnection,
     sock: &mut S,
     error: &mut Option<rustls::Error>,
+    sent: &mut u64,
     buf: &mut [u8],
 ) -> io::Result<usize> {
     loop {
@@ -213,34 +267,43 @@ fn tls_read<S: Read + Write>(
         }
         if let Err(e) = tls.process_new_packets() {
             // Let the alert out before failing.
-            let _ = tls.write_tls(sock);
+            if let Ok(n) = tls.write_tls(sock) {
+                *sent += n as u64;
+            }
             let io_err = io::Error::new(io::ErrorKind::InvalidData, e.clone());
             *error = Some(e);
             return Err(io_err);
         }
         if tls.wants_write() {
-            flush_tls(tls, sock)?;
+            flush_tls(tls, sock, sent)?;
         }
     }
 }
 
-/// Hands plaintext to a TLS session and pushes its records to `sock`.
-fn tls_write<S: Write>(tls: &mut ClientConnection, sock: &mut S, data: &[u8]) -> io::Result<usize> {
-    let n = if data.is_empty() {
-        0
-    } else {
-        tls.writer().write(data)?
-    };
-    flush_tls(tls, sock)?;
+/// Hands plaintext to a TLS session, one record at a time and only once
+/// the previous records reached `sock`, and pushes its records to `sock`.
+fn tls_write<S: Write>(
+    tls: &mut ClientConnection,
+    sock: &mut S,
+    sent: &mut u64,
+    data: &[u8],
+) -> io::Result<usize> {
+    flush_tls(tls, sock, sent)?;
+    if data.is_empty() || tls.wants_write() {
+        return Ok(0);
+    }
+    let n = tls.writer().write(&data[..data.len().min(TLS_RECORD)])?;
+    flush_tls(tls, sock, sent)?;
     Ok(n)
 }
 
-/// Writes pending TLS records until done or the stream would block.
-fn flush_tls<S: Write>(tls: &mut ClientConnection, sock: &mut S) -> io::Result<()> {
+/// Writes pending TLS records until done or the stream would block; counts
+/// the bytes written in `sent`.
+fn flush_tls<S: Write>(tls: &mut ClientConnection, sock: &mut S, sent: &mut u64) -> io::Result<()> {
     while tls.wants_write() {
         match tls.write_tls(sock) {
             Ok(0) => break,
-            Ok(_) => {}
+            Ok(n) => *sent += n as u64,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) => return Err(e),
         }

@@ -538,6 +538,42 @@ typedef uint32_t mywsclient_compression;
 #endif // __cplusplus
 
 /**
+ * What a client writes again after a connection ended abnormally, for
+ * `mywsclient_set_delivery()` (see the README, "Delivery guarantees").
+ */
+enum mywsclient_delivery
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A message counts as delivered once all its bytes are in the kernel:
+   * what the server's TCP never received is lost (0.1's behaviour).
+   */
+  MYWSCLIENT_DELIVERY_AT_MOST_ONCE = 0,
+  /**
+   * The default: messages the server's TCP did not acknowledge are
+   * written again, in order, before anything sent later. A duplicate only
+   * when the server received a message but its acknowledgement did not
+   * reach the client before the connection died.
+   */
+  MYWSCLIENT_DELIVERY_RESEND_UNACKNOWLEDGED = 1,
+  /**
+   * Also every message written after the last frame received from the
+   * server: for servers behind a proxy that acknowledges on their behalf.
+   * More duplicates: deduplicate on the receiving side.
+   */
+  MYWSCLIENT_DELIVERY_AT_LEAST_ONCE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_delivery mywsclient_delivery;
+#else
+typedef uint32_t mywsclient_delivery;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * What a 4xx answer to the upgrade does (`mywsclient_set_http_error_policy()`).
  */
 enum mywsclient_http_error_policy
@@ -858,6 +894,11 @@ typedef struct mywsclient_stats2 {
    * permessage-deflate: their size on the wire.
    */
   uint64_t compressed_bytes_received;
+  /**
+   * Messages put back in the queue to be written again after a connection
+   * ended before the server was known to have them (delivery modes).
+   */
+  uint64_t messages_resent;
 } mywsclient_stats2;
 
 #ifdef __cplusplus
@@ -1010,6 +1051,22 @@ mywsclient_result mywsclient_set_log_callback(struct mywsclient *c,
  * `c` is NULL or a live handle.
  */
 mywsclient_result mywsclient_set_log_level(struct mywsclient *c, uint32_t level);
+
+/**
+ * What the client writes again when a connection ends abnormally
+ * (heartbeat timeout, reset, end of stream without a close frame, write
+ * error): a `mywsclient_delivery` value, default
+ * `MYWSCLIENT_DELIVERY_RESEND_UNACKNOWLEDGED` (messages the server's TCP
+ * did not acknowledge); `..._AT_MOST_ONCE` is 0.1's behaviour,
+ * `..._AT_LEAST_ONCE` also resends what was written after the last frame
+ * received. An unknown value gives `MYWSCLIENT_RESULT_INVALID_ARGUMENT`.
+ * Only before start or after stop, else `..._INVALID_STATE`. Callable from
+ * any thread, not from a callback of this client while it runs.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_delivery(struct mywsclient *c, uint32_t mode);
 
 /**
  * Reconnect policy: `enabled` (default true) reconnects after every failure;

@@ -62,6 +62,9 @@ pub struct mywsclient_stats2 {
     pub uncompressed_bytes_received: u64,
     /// permessage-deflate: their size on the wire.
     pub compressed_bytes_received: u64,
+    /// Messages put back in the queue to be written again after a connection
+    /// ended before the server was known to have them (delivery modes).
+    pub messages_resent: u64,
     // ----- append new fields here -----
 }
 
@@ -92,6 +95,7 @@ impl From<&Stats> for mywsclient_stats2 {
             compressed_bytes_sent: s.compressed_bytes_sent,
             uncompressed_bytes_received: s.uncompressed_bytes_received,
             compressed_bytes_received: s.compressed_bytes_received,
+            messages_resent: s.messages_resent,
         }
     }
 }
@@ -164,7 +168,7 @@ mod tests {
             offset_of!(mywsclient_stats2, rtt_last_us),
             size_of::<mywsclient_stats>()
         );
-        // 18 u64 counters, the u16 close code and its 6 bytes of padding.
-        assert_eq!(size_of::<mywsclient_stats2>(), 18 * 8 + 8);
+        // 19 u64 counters, the u16 close code and its 6 bytes of padding.
+        assert_eq!(size_of::<mywsclient_stats2>(), 19 * 8 + 8);
     }
 }

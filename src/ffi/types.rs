@@ -7,6 +7,7 @@
 
 use std::os::raw::c_char;
 
+use crate::delivery::Delivery;
 use crate::error::ErrorKind;
 use crate::event::{CloseInitiator, Event, State, Stats};
 use crate::ffi::delivery::mywsclient_discard_reason;
@@ -182,6 +183,25 @@ pub enum mywsclient_log_level {
     Info = 3,
     /// Everything.
     Debug = 4,
+}
+
+/// What a client writes again after a connection ended abnormally, for
+/// `mywsclient_set_delivery()` (see the README, "Delivery guarantees").
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum mywsclient_delivery {
+    /// A message counts as delivered once all its bytes are in the kernel:
+    /// what the server's TCP never received is lost (0.1's behaviour).
+    AtMostOnce = 0,
+    /// The default: messages the server's TCP did not acknowledge are
+    /// written again, in order, before anything sent later. A duplicate only
+    /// when the server received a message but its acknowledgement did not
+    /// reach the client before the connection died.
+    ResendUnacknowledged = 1,
+    /// Also every message written after the last frame received from the
+    /// server: for servers behind a proxy that acknowledges on their behalf.
+    /// More duplicates: deduplicate on the receiving side.
+    AtLeastOnce = 2,
 }
 
 /// An event, passed to the event callback. Borrowed: valid only during the
@@ -484,6 +504,26 @@ impl From<mywsclient_close_initiator> for CloseInitiator {
     }
 }
 
+impl From<Delivery> for mywsclient_delivery {
+    fn from(d: Delivery) -> Self {
+        match d {
+            Delivery::AtMostOnce => Self::AtMostOnce,
+            Delivery::ResendUnacknowledged => Self::ResendUnacknowledged,
+            Delivery::AtLeastOnce => Self::AtLeastOnce,
+        }
+    }
+}
+
+impl From<mywsclient_delivery> for Delivery {
+    fn from(d: mywsclient_delivery) -> Self {
+        match d {
+            mywsclient_delivery::AtMostOnce => Delivery::AtMostOnce,
+            mywsclient_delivery::ResendUnacknowledged => Delivery::ResendUnacknowledged,
+            mywsclient_delivery::AtLeastOnce => Delivery::AtLeastOnce,
+        }
+    }
+}
+
 impl From<LogLevel> for mywsclient_log_level {
     fn from(l: LogLevel) -> Self {
         match l {
@@ -741,6 +781,16 @@ mod tests {
             LogLevel::name,
             |l| {
                 let c = mywsclient_log_level::from(l);
+                (c as u32, Some(c.into()))
+            },
+            &[],
+        );
+        check_pairs(
+            &Delivery::ALL,
+            "MYWSCLIENT_DELIVERY_",
+            Delivery::name,
+            |d| {
+                let c = mywsclient_delivery::from(d);
                 (c as u32, Some(c.into()))
             },
             &[],

@@ -346,6 +346,7 @@ impl Session {
                         tls: Box::new(c),
                         sock,
                         error: None,
+                        sent: 0,
                     },
                     Link::Tls(outer) => Transport::Nested {
                         tls: Box::new(c),
@@ -355,7 +356,7 @@ impl Session {
                 }
             }
         };
-        let mut conn = Conn::new(t);
+        let mut conn = Conn::new(t, self.cfg.delivery, self.cfg.max_queue_bytes as u64);
         let offer = self.cfg.compression.offer();
         let req = handshake::build_request(&self.req, offer.as_ref());
         conn.out.buf.extend_from_slice(&req.bytes);

@@ -47,6 +47,7 @@ impl Session {
         };
         if conn.got_data {
             hb.on_receive(now);
+            conn.note_received();
         }
         match closed {
             Ok(None) => {}
@@ -246,21 +247,19 @@ impl Session {
                     return Err(e);
                 }
             }
-            conn.inflight.push_back((conn.out.appended, msg));
+            let len = msg.data.len();
+            conn.ledger.push(conn.out.appended, len, msg);
         }
         Ok(())
     }
 
     /// Counts messages whose bytes all reached the kernel as sent.
     pub(super) fn settle(&self, conn: &mut Conn) {
-        while let Some((end, _)) = conn.inflight.front() {
-            if *end > conn.confirmed {
-                break;
-            }
-            let (_, msg) = conn.inflight.pop_front().expect("front exists");
-            self.sh.count_sent(msg.data.len());
-            self.sh.queue().mark_sent(&msg);
-        }
+        let sh = &self.sh;
+        conn.ledger.settle(|msg| {
+            sh.count_sent(msg.data.len());
+            sh.queue().mark_sent(msg);
+        });
     }
 
     /// Reads and dispatches messages: what is buffered first, then the
@@ -337,11 +336,28 @@ impl Session {
         }
     }
 
-    /// Puts messages that did not fully reach the kernel back in front of the queue.
+    /// The connection is over: puts every message it may not have delivered
+    /// (per the delivery mode; see `delivery`) back in front of the queue,
+    /// in order, before anything queued later. Reads the kernel's count of
+    /// unacknowledged bytes, so the socket must still be open.
     pub(super) fn requeue(&mut self, mut conn: Conn) {
         self.settle(&mut conn);
-        while let Some((_, msg)) = conn.inflight.pop_back() {
-            self.sh.queue().unpop(msg);
+        let (taken, undelivered) = conn.take_undelivered();
+        let queue = self.sh.queue();
+        // Last first, each in front of the one after it.
+        for (i, msg) in undelivered.enumerate().rev() {
+            if i < taken.settled {
+                queue.unpop_sent(msg);
+            } else {
+                queue.unpop(msg);
+            }
+        }
+        if taken.started > 0 {
+            self.sh.count_resent(taken.started);
+            self.log.debug(format_args!(
+                "{} messages the server may not have received will be written again",
+                taken.started
+            ));
         }
     }
 }

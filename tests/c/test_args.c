@@ -143,6 +143,11 @@ static void enum_values_out_of_range(void)
   CHECK_RES(mywsclient_set_log_level(c, 0xffffffffu), MYWSCLIENT_RESULT_INVALID_ARGUMENT);
   CHECK_OK(mywsclient_set_log_level(c, MYWSCLIENT_LOG_LEVEL_DEBUG));
   CHECK_OK(mywsclient_set_log_level(c, MYWSCLIENT_LOG_LEVEL_OFF));
+  CHECK_RES(mywsclient_set_delivery(c, 3), MYWSCLIENT_RESULT_INVALID_ARGUMENT);
+  CHECK(strstr(last(), "delivery mode 3") != NULL);
+  CHECK_RES(mywsclient_set_delivery(NULL, MYWSCLIENT_DELIVERY_AT_MOST_ONCE), MYWSCLIENT_RESULT_NULL_ARGUMENT);
+  CHECK_OK(mywsclient_set_delivery(c, MYWSCLIENT_DELIVERY_AT_LEAST_ONCE));
+  CHECK_OK(mywsclient_set_delivery(c, MYWSCLIENT_DELIVERY_RESEND_UNACKNOWLEDGED));
   mywsclient_free(c);
   /* Every result code has its own name; unknown codes one shared name. */
   for (i = (int)MYWSCLIENT_RESULT_OK; i <= (int)MYWSCLIENT_RESULT_PANIC; i++)

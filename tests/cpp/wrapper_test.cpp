@@ -600,6 +600,8 @@ TEST(refusals_have_reasons_and_never_throw)
   CHECK(!client.trySendBinary(std::string(17, 'x'), &why));
   CHECK(client.trySendBinary(std::string(16, 'x'), &why));
   CHECK(client.setQueueLimits(1 << 20, 2));
+  CHECK(client.setDelivery(MyWSClient::Delivery::AtLeastOnce));
+  CHECK(client.setDelivery(MyWSClient::Delivery::ResendUnacknowledged));
   CHECK(client.trySendMessage("two"));
   CHECK(!client.trySendMessage("three", &why));
   CHECK_MSG(contains(why, "queue full"), why);
