@@ -79,12 +79,18 @@ pub fn check_files(opts: &TlsOptions) -> Result<()> {
     Ok(())
 }
 
+/// A file named by the options, with its size and modification time.
+type FileStamp = (PathBuf, Option<(u64, SystemTime)>);
+
+/// The configurations built so far, by what they were built from.
+type ConfigCache = Mutex<Vec<(ConfigKey, Weak<ClientConfig>)>>;
+
 /// What a configuration was built from: the options, the insecure switch,
 /// and each named file's size and modification time (a file rewritten in
 /// place gives a new configuration to clients started afterwards).
 #[derive(PartialEq, Eq)]
 struct ConfigKey {
-    files: [Option<(PathBuf, Option<(u64, SystemTime)>)>; 3],
+    files: [Option<FileStamp>; 3],
     no_system_roots: bool,
     insecure: bool,
 }
@@ -117,8 +123,7 @@ impl ConfigKey {
 /// connection) got from the same server. Returns it and whether verification
 /// is disabled.
 pub fn client_config(opts: &TlsOptions) -> Result<(Arc<ClientConfig>, bool)> {
-    static CONFIGS: Lazy<Mutex<Vec<(ConfigKey, Weak<ClientConfig>)>>> =
-        Lazy::new(|| Mutex::new(Vec::new()));
+    static CONFIGS: Lazy<ConfigCache> = Lazy::new(|| Mutex::new(Vec::new()));
     let insecure = opts.dangerous_disable_verification || insecure_from_env();
     let key = ConfigKey::new(opts, insecure);
     let mut configs = CONFIGS.lock().unwrap_or_else(|e| e.into_inner());
