@@ -25,8 +25,10 @@
  *   thrown by onError itself, or any exception when no onError is set, is
  *   written to std::cerr). The client keeps running.
  * - start, stop, state, stats, lastError and every send may be called from
- *   any thread, concurrently. Setters (options and callbacks) are accepted
- *   only before start() or after stop(); they return false otherwise.
+ *   any thread, concurrently; so may setUrl, setHeader, removeHeader and
+ *   reconnect (long-lived sessions: they act from the next attempt on).
+ *   Other setters (options and callbacks) are accepted only before start()
+ *   or after stop(); they return false otherwise.
  *   Construction, destruction and moves are not concurrent with other calls
  *   on the same object (as for any C++ object).
  *
@@ -105,6 +107,14 @@ public:
     Debug = MYWSCLIENT_LOG_LEVEL_DEBUG,
   };
 
+  /// permessage-deflate modes, for setCompression().
+  enum class Compression : std::uint32_t
+  {
+    Off = MYWSCLIENT_COMPRESSION_OFF,
+    ContextTakeover = MYWSCLIENT_COMPRESSION_CONTEXT_TAKEOVER,
+    NoContextTakeover = MYWSCLIENT_COMPRESSION_NO_CONTEXT_TAKEOVER,
+  };
+
   /// Who ended a connection (CloseCallback).
   enum class CloseInitiator : std::uint32_t
   {
@@ -165,6 +175,117 @@ public:
   using StoppedCallback = std::function<void()>;
   /// One log line of the library (without newline), at or above the log level.
   using LogCallback = std::function<void(LogLevel level, const std::string &line)>;
+
+  // ---------------------------------------------------------------- long-lived sessions: types
+
+  /// What a 4xx answer to the upgrade does (setHttpErrorPolicy).
+  enum class HttpErrorPolicy : std::uint32_t
+  {
+    Retry = MYWSCLIENT_HTTP_ERROR_POLICY_RETRY, ///< report (onError/onErrorInfo) and retry with backoff (default)
+    Stop = MYWSCLIENT_HTTP_ERROR_POLICY_STOP,   ///< report, then stop (408 and 429 are still retried)
+  };
+
+  /// HTTP response headers in the order received; a repeated header
+  /// (Set-Cookie) appears once per occurrence.
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+
+  /// The value of the first header called `name` (case-insensitive), "" if none.
+  static std::string findHeader(const Headers &headers, const std::string &name)
+  {
+    for (const auto &h : headers)
+    {
+      if (h.first.size() != name.size())
+        continue;
+      bool same = true;
+      for (std::size_t i = 0; same && i < name.size(); i++)
+        same = asciiLower(h.first[i]) == asciiLower(name[i]);
+      if (same)
+        return h.second;
+    }
+    return std::string();
+  }
+
+  /// An error with its details (onErrorInfo).
+  struct ErrorInfo
+  {
+    ErrorKind kind = ErrorKind::None;
+    std::string message{};
+    /// The HTTP status when the server answered the upgrade with another
+    /// status than 101 (401/403: refresh the credentials; 3xx: see
+    /// header("Location")), else 0.
+    int httpStatus = 0;
+    /// That response's headers (empty when httpStatus is 0).
+    Headers headers{};
+    std::string header(const std::string &name) const { return findHeader(headers, name); }
+  };
+
+  /// A connection that opened, with the server's 101 response (onOpenInfo).
+  struct OpenInfo
+  {
+    std::string subprotocol{}; ///< selected by the server ("" if none)
+    int httpStatus = 101;
+    Headers headers{}; ///< the 101 response's headers (cookies, session ids)
+    std::string header(const std::string &name) const { return findHeader(headers, name); }
+  };
+
+  /// Something failed, with the HTTP details of a refused upgrade.
+  using ErrorInfoCallback = std::function<void(const ErrorInfo &info)>;
+  /// The connection is open, with the server's 101 response.
+  using OpenInfoCallback = std::function<void(const OpenInfo &info)>;
+
+  /// One connection attempt's request, lent to onBeforeConnect: valid only
+  /// during that callback (never keep it). Changes apply to this attempt
+  /// only. Calls that fail return false and say why in `*why`.
+  class Request
+  {
+  public:
+    Request(const Request &) = delete;
+    Request &operator=(const Request &) = delete;
+
+    /// The URL this attempt connects to, e.g. "wss://example.com:443/path".
+    std::string url() const { return mywsclient_request_url(r_); }
+    /// The attempt's number (1 for the first after start or after a healthy connection).
+    unsigned attempt() const noexcept { return mywsclient_request_attempt(r_); }
+    /// Another URL for this attempt (ws://, wss:// or a bare host meaning wss://).
+    bool setUrl(const std::string &url, std::string *why = nullptr)
+    {
+      return done(mywsclient_request_set_url(r_, url.c_str()), why);
+    }
+    /// Sets a header for this attempt, replacing any of that name (e.g. "Authorization", "Bearer ...").
+    bool setHeader(const std::string &name, const std::string &value, std::string *why = nullptr)
+    {
+      return done(mywsclient_request_set_header(r_, name.c_str(), value.c_str()), why);
+    }
+    /// Removes a header (every header of that name) for this attempt.
+    bool removeHeader(const std::string &name, std::string *why = nullptr)
+    {
+      return done(mywsclient_request_remove_header(r_, name.c_str()), why);
+    }
+    /// The subprotocols this attempt asks for ({} for none).
+    bool setSubprotocols(const std::vector<std::string> &protocols, std::string *why = nullptr)
+    {
+      std::vector<const char *> p;
+      for (const std::string &s : protocols)
+        p.push_back(s.c_str());
+      return done(mywsclient_request_set_subprotocols(r_, p.data(), p.size()), why);
+    }
+
+  private:
+    friend class MyWSClient;
+    explicit Request(mywsclient_request *r) noexcept : r_(r) {}
+    static bool done(mywsclient_result r, std::string *why)
+    {
+      if (r == MYWSCLIENT_RESULT_OK)
+        return true;
+      if (why)
+        *why = describe(r);
+      return false;
+    }
+    mywsclient_request *r_;
+  };
+
+  /// Runs before each connection attempt (see onBeforeConnect).
+  using BeforeConnectCallback = std::function<void(Request &request)>;
 
   /// As the original: `url` is a host name or address (meaning wss://, as the
   /// original always used TLS) or a ws:// / wss:// URL; `port` > 0 overrides
@@ -370,6 +491,31 @@ public:
     return setCallback(&Callbacks::onReconnect, std::move(f), false, "onReconnect");
   }
   bool onStopped(StoppedCallback f) { return setCallback(&Callbacks::onStopped, std::move(f), false, "onStopped"); }
+  /// Like onError, with the HTTP status and headers of a refused upgrade (both run when both are set;
+  /// exceptions of your callbacks, reported by this class, go to onError only).
+  bool onErrorInfo(ErrorInfoCallback f)
+  {
+    return setCallback(&Callbacks::onErrorInfo, std::move(f), false, "onErrorInfo");
+  }
+  /// Like onOpen, with the server's 101 response headers (both run when both are set).
+  bool onOpenInfo(OpenInfoCallback f) { return setCallback(&Callbacks::onOpenInfo, std::move(f), false, "onOpenInfo"); }
+
+  /// Runs on the I/O thread before each connection attempt (the first,
+  /// every reconnect, the one reconnect() starts; not for the redirects an
+  /// attempt follows): change this attempt's URL, headers and subprotocols
+  /// through `request`, e.g. put a fresh token in. It may block briefly (to
+  /// fetch a token). An exception is reported to onError as
+  /// ErrorKind::Callback and the attempt goes on with what was set.
+  bool onBeforeConnect(BeforeConnectCallback f)
+  {
+    if (!handle_)
+      return fail(nullptr, notUsable(), "onBeforeConnect");
+    if (!check(mywsclient_set_connect_callback(handle_.get(), &connectTrampoline, cb_.get()), nullptr,
+               "onBeforeConnect"))
+      return false;
+    cb_->onBeforeConnect = std::move(f);
+    return true;
+  }
 
   /// Sends the library's log lines (at or above the log level) to `f`
   /// instead of stderr; nullptr restores stderr.
@@ -444,6 +590,13 @@ public:
     return option("setMaxMessageSize", mywsclient_set_max_message_size, maxBytes);
   }
 
+  /// permessage-deflate (Off): zlib level 0-9 or -1 (6); messages shorter than
+  /// threshold bytes go uncompressed. See mywsclient_set_compression().
+  bool setCompression(Compression mode, int level = -1, std::size_t threshold = 128)
+  {
+    return option("setCompression", mywsclient_set_compression, static_cast<std::uint32_t>(mode), level, threshold);
+  }
+
   /// Runs this client on the process's shared I/O threads instead of a
   /// thread of its own (default false): one file descriptor and no thread per
   /// client, for thousands of clients in one process. Callbacks of clients on
@@ -513,6 +666,33 @@ public:
     return true;
   }
 
+  // ---------------------------------------------------------------- long-lived sessions
+  // setUrl, setHeader, removeHeader and reconnect work at any time, from
+  // any thread (also inside callbacks); the two policies only before start().
+
+  /// Connects to `url` (ws://, wss:// or a bare host) from the next attempt on.
+  bool setUrl(const std::string &url) { return option("setUrl", mywsclient_set_url, url.c_str()); }
+  /// Sets an upgrade header from the next attempt on, replacing any of that name.
+  bool setHeader(const std::string &name, const std::string &value)
+  {
+    return option("setHeader", mywsclient_set_header, name.c_str(), value.c_str());
+  }
+  /// Removes an upgrade header (every header of that name) from the next attempt on.
+  bool removeHeader(const std::string &name) { return option("removeHeader", mywsclient_remove_header, name.c_str()); }
+  /// Closes the connection (1000) and connects again at once, keeping what
+  /// is queued; false (and lastError()) when the client is not running.
+  bool reconnect() { return option("reconnect", mywsclient_reconnect); }
+  /// What a 4xx answer to the upgrade does (HttpErrorPolicy::Retry).
+  bool setHttpErrorPolicy(HttpErrorPolicy p)
+  {
+    return option("setHttpErrorPolicy", mywsclient_set_http_error_policy, static_cast<std::uint32_t>(p));
+  }
+  /// Follow up to `maxRedirects` redirects per attempt (0: none, the default; at most 20).
+  bool setFollowRedirects(unsigned maxRedirects)
+  {
+    return option("setFollowRedirects", mywsclient_set_follow_redirects, maxRedirects);
+  }
+
 private:
   /// Everything the I/O thread touches, on the heap so that moving the
   /// MyWSClient does not move it. The std::function members are written
@@ -527,6 +707,9 @@ private:
     ReconnectCallback onReconnect{};
     StoppedCallback onStopped{};
     LogCallback onLog{};
+    ErrorInfoCallback onErrorInfo{};
+    OpenInfoCallback onOpenInfo{};
+    BeforeConnectCallback onBeforeConnect{};
     std::vector<std::string> subprotocols{};
 
     /// The thread running one of our callbacks (none when idle), and how
@@ -793,6 +976,16 @@ private:
     case MYWSCLIENT_EVENT_TYPE_OPEN:
       if (cb->onOpen)
         guarded(cb, "onOpen", [&] { cb->onOpen(std::string(text)); });
+      if (cb->onOpenInfo)
+        guarded(cb, "onOpenInfo",
+                [&]
+                {
+                  OpenInfo info;
+                  info.subprotocol = text;
+                  info.httpStatus = ev->http_status;
+                  info.headers = readHeaders(ev->http_headers);
+                  cb->onOpenInfo(info);
+                });
       break;
     case MYWSCLIENT_EVENT_TYPE_CLOSED:
       if (cb->onClose)
@@ -813,6 +1006,17 @@ private:
       }
       if (cb->onError)
         guarded(cb, "onError", [&] { cb->onError(static_cast<ErrorKind>(ev->error_kind), std::string(text)); });
+      if (cb->onErrorInfo)
+        guarded(cb, "onErrorInfo",
+                [&]
+                {
+                  ErrorInfo info;
+                  info.kind = static_cast<ErrorKind>(ev->error_kind);
+                  info.message = text;
+                  info.httpStatus = ev->http_status;
+                  info.headers = readHeaders(ev->http_headers);
+                  cb->onErrorInfo(info);
+                });
       break;
     case MYWSCLIENT_EVENT_TYPE_RECONNECT_SCHEDULED:
       if (cb->onReconnect)
@@ -834,6 +1038,36 @@ private:
     default:
       break;
     }
+  }
+
+  static char asciiLower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+  static Headers readHeaders(const mywsclient_headers *h)
+  {
+    Headers out;
+    std::size_t n = mywsclient_headers_count(h);
+    for (std::size_t i = 0; i < n; i++)
+    {
+      const char *name = nullptr;
+      const char *value = nullptr;
+      if (mywsclient_headers_at(h, i, &name, &value) == MYWSCLIENT_RESULT_OK)
+        out.emplace_back(name, value);
+    }
+    return out;
+  }
+
+  static void connectTrampoline(void *userData, mywsclient_request *request) noexcept
+  {
+    Callbacks *cb = static_cast<Callbacks *>(userData);
+    CallbackScope scope(cb);
+    if (!cb->onBeforeConnect)
+      return;
+    guarded(cb, "onBeforeConnect",
+            [&]
+            {
+              Request r(request);
+              cb->onBeforeConnect(r);
+            });
   }
 
   static void logTrampoline(void *userData, std::uint32_t level, const char *line) noexcept

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../fuzz"
 secs=${1:-60}
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 export RUSTC_BOOTSTRAP=1
-for t in url handshake_response server_stream; do
+for t in url handshake_response server_stream wire_reader; do
   echo "== fuzz $t for ${secs}s"
   mkdir -p "corpus/$t"
   log=$(mktemp)

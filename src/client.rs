@@ -11,6 +11,7 @@ use crate::driver;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, State, Stats};
 use crate::queue::Outgoing;
+use crate::request::Request;
 use crate::shared::{lock, Shared};
 pub use crate::shared::{EventHandler, MessageHandler};
 
@@ -38,8 +39,9 @@ impl Client {
         })
     }
 
-    /// Where this client connects.
-    pub fn endpoint(&self) -> &Endpoint {
+    /// Where this client's next attempt connects (the URL given at
+    /// creation, or by the last [`Client::set_url`]).
+    pub fn endpoint(&self) -> Endpoint {
         self.sh.endpoint()
     }
 
@@ -87,6 +89,69 @@ impl Client {
         Ok(())
     }
 
+    // ----- long-lived sessions (issue 11, connect side) -----
+
+    /// Sets the connect hook: called on the I/O thread before each
+    /// connection attempt (the first, every reconnect, and the one
+    /// [`Client::reconnect`] starts), after the `Connecting` event and
+    /// before DNS, with the attempt's [`Request`]: its URL, extra headers
+    /// and subprotocols, which it may change for this attempt (a fresh
+    /// token, another server). Not called again for the redirects an
+    /// attempt follows. Serialised with the other callbacks; it may call
+    /// the client (send, stop, set_url...). Only before `start` (or after
+    /// `stop`).
+    pub fn set_connect_hook(&self, f: impl FnMut(&mut Request) + Send + 'static) -> Result<()> {
+        self.require_not_running("setting the connect hook")?;
+        self.sh.set_connect_hook(Box::new(f));
+        Ok(())
+    }
+
+    /// Connects to `url` (a `ws://` or `wss://` URL, or a bare host meaning
+    /// `wss://`, as [`Client::new`] takes it with port 0 and no path) from
+    /// the next attempt on. At any time, from any thread, also inside
+    /// callbacks; [`Client::reconnect`] moves now. On error nothing changes.
+    pub fn set_url(&self, url: &str) -> Result<()> {
+        let ep = Endpoint::resolve(url, 0, "")?;
+        self.sh.set_endpoint(ep);
+        Ok(())
+    }
+
+    /// Sets the extra header `name` to `value` from the next attempt on,
+    /// replacing every header of that name (case-insensitive). At any time,
+    /// from any thread. Names the client sets itself (Host, Upgrade,
+    /// Sec-WebSocket-*, ...) and values with control characters are refused.
+    pub fn set_header(&self, name: &str, value: &str) -> Result<()> {
+        self.sh
+            .update_headers(|h| crate::request::set_header(h, name, value))
+    }
+
+    /// Removes the extra header `name` (every header of that name) from the
+    /// next attempt on; not an error when there is none. At any time.
+    pub fn remove_header(&self, name: &str) -> Result<()> {
+        self.sh
+            .update_headers(|h| crate::request::remove_header(h, name));
+        Ok(())
+    }
+
+    /// Closes the current connection with 1000 (bounded by the close
+    /// timeout) and connects again at once, without a backoff delay; a
+    /// client that is connecting or waiting to retry starts a new attempt at
+    /// once. Messages already handed to the old connection are written
+    /// before its close frame; the rest stay queued, in order, for the new
+    /// connection. Returns at once (the work is done by the I/O
+    /// thread); `InvalidState` when the client is not running.
+    pub fn reconnect(&self) -> Result<()> {
+        if !self.sh.is_active() || self.sh.stop_requested() || self.state() == State::Stopped {
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                "reconnect() needs a started client",
+            ));
+        }
+        self.sh.request_reconnect();
+        self.sh.wake();
+        Ok(())
+    }
+
     /// Starts the I/O (its own thread, or a shared I/O thread when
     /// `Config::shared_io` is set); returns at once. Idempotent while
     /// running. After `stop` it starts again, sending what is still queued.
@@ -122,6 +187,7 @@ impl Client {
         // whose thread nobody joined yet).
         self.wait_ended(&mut slot);
         self.sh.clear_stop();
+        self.sh.take_reconnect_request();
         self.sh.set_state(State::Connecting);
         self.sh.set_active(true);
         let shared_io = self.sh.config().shared_io;

@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::deflate::Compression;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{LogLevel, LogSink};
 
@@ -299,8 +300,59 @@ pub struct Config {
     /// Run on the process's shared I/O threads (epoll, one fd per client)
     /// instead of a thread of its own (default false). For many clients in
     /// one process; callbacks of clients on one shared thread run one after
-    /// another, so they must not block.
+    /// another, so they must not block. The environment variable
+    /// `MYWSCLIENT_SHARED_IO=1` makes true the default.
     pub shared_io: bool,
+    /// permessage-deflate (RFC 7692): off by default.
+    pub compression: Compression,
+    // ----- long-lived sessions (issue 11, connect side) -----
+    /// What a 4xx answer to the upgrade does (default: report and retry with
+    /// backoff).
+    pub http_error_policy: HttpErrorPolicy,
+    /// Follow up to this many redirects (301, 302, 303, 307, 308 with a
+    /// `Location`) within one attempt; 0 (the default) follows none. At most
+    /// [`MAX_REDIRECTS_LIMIT`].
+    pub max_redirects: u32,
+}
+
+/// What a `4xx` answer to the upgrade does. Discriminants are part of the
+/// C ABI (`mywsclient_http_error_policy`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HttpErrorPolicy {
+    /// Report it and retry with backoff, like any failed attempt (default):
+    /// the connect hook or `set_header` can supply fresh credentials.
+    #[default]
+    Retry = 0,
+    /// Report it and stop (an `Error` event, then `Stopped`), except for
+    /// 408 Request Timeout and 429 Too Many Requests, which are retried.
+    Stop = 1,
+}
+
+impl HttpErrorPolicy {
+    /// The policy with this value (checked).
+    pub fn from_u32(v: u32) -> Option<HttpErrorPolicy> {
+        match v {
+            0 => Some(HttpErrorPolicy::Retry),
+            1 => Some(HttpErrorPolicy::Stop),
+            _ => None,
+        }
+    }
+}
+
+/// The largest `Config::max_redirects`.
+pub const MAX_REDIRECTS_LIMIT: u32 = 20;
+
+/// `MYWSCLIENT_SHARED_IO=1` (or `true`, `yes`, `on`): every client of the
+/// process defaults to the shared I/O threads (a zero-code switch for
+/// programs written against the original class).
+fn shared_io_from_env() -> bool {
+    std::env::var("MYWSCLIENT_SHARED_IO").is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    })
 }
 
 impl Default for Config {
@@ -326,7 +378,10 @@ impl Default for Config {
             subprotocols: Vec::new(),
             log_level: LogLevel::from_env(),
             log_sink: None,
-            shared_io: false,
+            compression: Compression::default(),
+            shared_io: shared_io_from_env(),
+            http_error_policy: HttpErrorPolicy::default(),
+            max_redirects: 0,
         }
     }
 }
@@ -362,11 +417,18 @@ impl Config {
         for (name, value) in &self.headers {
             validate_header(name, value).map_err(|m| Error::new(ErrorKind::InvalidArgument, m))?;
         }
+        if self.max_redirects > MAX_REDIRECTS_LIMIT {
+            return bad(format!(
+                "max redirects {} is over the limit of {MAX_REDIRECTS_LIMIT}",
+                self.max_redirects
+            ));
+        }
         for p in &self.subprotocols {
             if p.is_empty() || !p.bytes().all(is_token_byte) {
                 return bad(format!("subprotocol {p:?} is not a valid token"));
             }
         }
+        self.compression.validate()?;
         if self.tls.client_cert_file.is_some() != self.tls.client_key_file.is_some() {
             return bad("a client certificate needs both a certificate file and a key file".into());
         }

@@ -4,6 +4,7 @@ use std::ffi::CStr;
 use std::time::Duration;
 
 use crate::error::ErrorKind;
+use crate::request::HttpResponse;
 
 /// Connection state.
 ///
@@ -133,8 +134,10 @@ pub enum Event {
     },
     /// The WebSocket handshake completed.
     Open {
-        /// The subprotocol the server chose, if any.
+        /// The subprotocol the server selected, if any.
         protocol: Option<String>,
+        /// The server's 101 response (its headers: cookies, session ids).
+        response: Box<HttpResponse>,
     },
     /// A connection ended.
     Closed {
@@ -149,8 +152,12 @@ pub enum Event {
     Error {
         /// What kind of failure.
         kind: ErrorKind,
-        /// What went wrong.
+        /// What happened, naming the problem.
         message: String,
+        /// The server's HTTP response when it answered the upgrade with
+        /// another status than 101 (kind `Handshake`): 401/403 mean refresh
+        /// the credentials, a 3xx carries `Location`. `None` otherwise.
+        response: Option<Box<HttpResponse>>,
     },
     /// The next attempt will start after `delay`.
     ReconnectScheduled {
@@ -187,4 +194,15 @@ pub struct Stats {
     pub last_close_code: u16,
     /// The last error's message ("" if none).
     pub last_error: String,
+    // permessage-deflate (issue 13): counted when a message is compressed
+    // for sending or inflated on receipt; messages that went uncompressed
+    // are in neither pair.
+    /// Original size of the messages sent compressed.
+    pub uncompressed_bytes_sent: u64,
+    /// Their size on the wire (payload after compression).
+    pub compressed_bytes_sent: u64,
+    /// Inflated size of the messages received compressed.
+    pub uncompressed_bytes_received: u64,
+    /// Their size on the wire (payload before inflating).
+    pub compressed_bytes_received: u64,
 }

@@ -29,6 +29,12 @@
 //! | `transport.rs` | the byte stream: plain TCP or rustls over TCP, non-blocking |
 //! | `tls.rs` | the rustls configuration and TLS error messages |
 //! | `handshake.rs` | the HTTP upgrade request and response |
+//! | `wire/reader.rs` | the server's bytes to messages: frame checks, reassembly, limits, UTF-8 |
+//! | `wire/writer.rs` | our messages to masked frames (RSV1 when compressed) |
+//! | `deflate/negotiate.rs` | permessage-deflate: the offer and the strict check of the reply |
+//! | `deflate/codec.rs` | permessage-deflate: per-message compressor, bounded inflater |
+//! | `request.rs` | one attempt's request (URL, headers, subprotocols) and the HTTP response to it |
+//! | `redirect.rs` | what a non-101 answer does: follow a redirect, retry or stop |
 //! | `sys.rs` | the only `unsafe` outside `ffi/`: poll, epoll, eventfd, socket options |
 //! | `config.rs`, `error.rs`, `event.rs`, `log.rs` | plain data: options, errors, events, logging |
 //! | `ffi/` | the C ABI: C types, entry points, the panic boundary |
@@ -40,6 +46,7 @@
 mod backoff;
 mod client;
 mod config;
+mod deflate;
 mod driver;
 mod error;
 mod event;
@@ -49,17 +56,23 @@ mod heartbeat;
 mod log;
 mod queue;
 mod reconnect;
+mod redirect;
+mod request;
 mod session;
 mod shared;
 mod sys;
 mod tls;
 mod transport;
+mod wire;
 
 pub use client::{Client, EventHandler, MessageHandler};
-pub use config::{Config, Endpoint, TlsOptions};
+
+pub use config::{Config, Endpoint, HttpErrorPolicy, TlsOptions};
+pub use deflate::{Compression, CompressionMode};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{CloseInitiator, Event, State, Stats};
 pub use log::{LogLevel, LogSink};
+pub use request::{HttpResponse, Request};
 
 /// Entry points for the fuzzing harness in `fuzz/` (not part of the API;
 /// built with the `fuzzing` feature only).
@@ -68,4 +81,5 @@ pub use log::{LogLevel, LogSink};
 pub mod fuzzing {
     pub use crate::handshake::parse_response;
     pub use crate::session::fuzz::fuzz_server_stream;
+    pub use crate::wire::fuzz::fuzz_wire_reader;
 }

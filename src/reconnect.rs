@@ -56,6 +56,13 @@ impl Reconnect {
         self.attempt
     }
 
+    /// `reconnect()` was called: the numbering and the backoff start afresh
+    /// (the next attempt is number 1).
+    pub fn restart(&mut self) {
+        self.backoff.reset();
+        self.attempt = 0;
+    }
+
     /// A connection or an attempt ended. `healthy`: how long the connection
     /// was open (`None` when the attempt never opened); at least
     /// `backoff_reset_after` starts the numbering and the backoff afresh.

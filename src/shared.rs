@@ -12,6 +12,7 @@ use crate::config::{Config, Endpoint};
 use crate::event::{Event, State, Stats};
 use crate::log::Logger;
 use crate::queue::{Limits, SendQueue};
+use crate::request::Request;
 
 thread_local! {
     static ON_SHARED_IO_THREAD: Cell<bool> = const { Cell::new(false) };
@@ -44,6 +45,8 @@ pub(crate) trait WakeTarget: Send + Sync {
 pub type MessageHandler = Box<dyn FnMut(&[u8], bool) + Send>;
 /// Receives each event.
 pub type EventHandler = Box<dyn FnMut(&Event) + Send>;
+/// Adjusts each connection attempt's request (see `Client::set_connect_hook`).
+pub type ConnectHook = Box<dyn FnMut(&mut Request) + Send>;
 
 /// Whether a session runs, and what it has been asked to do.
 struct Lifecycle {
@@ -54,6 +57,8 @@ struct Lifecycle {
     ended: Condvar,
     /// The thread driving the session (its own, or a shared I/O thread).
     io_thread: Mutex<Option<ThreadId>>,
+    /// `reconnect()` was called: close and connect again at once.
+    reconnect: AtomicBool,
 }
 
 /// How to wake the driver.
@@ -68,6 +73,7 @@ struct Wake {
 struct Handlers {
     on_message: Option<MessageHandler>,
     on_event: Option<EventHandler>,
+    on_connect: Option<ConnectHook>,
 }
 
 /// The user's callbacks (one lock: they never run concurrently).
@@ -86,11 +92,15 @@ struct Counters {
     bytes_received: AtomicU64,
     connections: AtomicU64,
     last_close_code: AtomicU32,
+    // permessage-deflate: (uncompressed, compressed) bytes each way.
+    deflate_sent: (AtomicU64, AtomicU64),
+    deflate_received: (AtomicU64, AtomicU64),
 }
 
 /// See the module documentation.
 pub(crate) struct Shared {
-    endpoint: Endpoint,
+    /// Where the next attempt connects (`set_url` changes it at run time).
+    target: Mutex<Endpoint>,
     config: Mutex<Config>,
     queue: SendQueue,
     life: Lifecycle,
@@ -104,7 +114,7 @@ impl Shared {
     /// State for a client of `endpoint` with a validated `config`.
     pub fn new(endpoint: Endpoint, config: Config) -> Shared {
         Shared {
-            endpoint,
+            target: Mutex::new(endpoint),
             queue: SendQueue::new(Limits::of(&config)),
             config: Mutex::new(config),
             life: Lifecycle {
@@ -113,6 +123,7 @@ impl Shared {
                 active: Mutex::new(false),
                 ended: Condvar::new(),
                 io_thread: Mutex::new(None),
+                reconnect: AtomicBool::new(false),
             },
             wake: Wake {
                 wanted: AtomicBool::new(false),
@@ -126,9 +137,61 @@ impl Shared {
 
     // ----- configuration -----
 
-    /// Where the client connects.
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
+    /// Where the client's next attempt connects.
+    pub fn endpoint(&self) -> Endpoint {
+        lock(&self.target).clone()
+    }
+
+    // ----- the target of the next attempt (issue 11) -----
+
+    /// Connects to `endpoint` from the next attempt on.
+    pub fn set_endpoint(&self, endpoint: Endpoint) {
+        *lock(&self.target) = endpoint;
+    }
+
+    /// Changes the configuration's extra headers (at any time; the next
+    /// attempt sends them).
+    pub fn update_headers<T>(&self, f: impl FnOnce(&mut Vec<(String, String)>) -> T) -> T {
+        f(&mut lock(&self.config).headers)
+    }
+
+    /// The request an attempt starts from: the target URL and the
+    /// configuration's headers and subprotocols.
+    pub fn next_request(&self, attempt: u32) -> Request {
+        let endpoint = self.endpoint();
+        let c = lock(&self.config);
+        Request::new(endpoint, c.headers.clone(), c.subprotocols.clone(), attempt)
+    }
+
+    /// Asks the session to close and connect again at once.
+    pub fn request_reconnect(&self) {
+        self.life.reconnect.store(true, Ordering::SeqCst);
+    }
+
+    /// A pending `reconnect()` request (cleared by taking it).
+    pub fn take_reconnect_request(&self) -> bool {
+        self.life.reconnect.swap(false, Ordering::SeqCst)
+    }
+
+    /// A `reconnect()` request is pending.
+    pub fn reconnect_requested(&self) -> bool {
+        self.life.reconnect.load(Ordering::SeqCst)
+    }
+
+    pub fn set_connect_hook(&self, f: ConnectHook) {
+        lock(&self.callbacks.handlers).on_connect = Some(f);
+    }
+
+    /// Calls the connect hook (unless detached); true if it panicked.
+    pub fn call_connect_hook(&self, req: &mut Request) -> bool {
+        if self.callbacks.detached.load(Ordering::SeqCst) {
+            return false;
+        }
+        let mut h = lock(&self.callbacks.handlers);
+        match h.on_connect.as_mut() {
+            Some(f) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(req))).is_err(),
+            None => false,
+        }
     }
 
     /// A copy of the configuration.
@@ -306,6 +369,20 @@ impl Shared {
         c.bytes_sent.fetch_add(len as u64, Ordering::Relaxed);
     }
 
+    /// A message of `raw` bytes went out compressed to `wire` bytes.
+    pub fn count_compressed_sent(&self, raw: usize, wire: usize) {
+        let (r, w) = &self.counters.deflate_sent;
+        r.fetch_add(raw as u64, Ordering::Relaxed);
+        w.fetch_add(wire as u64, Ordering::Relaxed);
+    }
+
+    /// A message of `wire` compressed bytes inflated to `raw` bytes.
+    pub fn count_compressed_received(&self, raw: usize, wire: u64) {
+        let (r, w) = &self.counters.deflate_received;
+        r.fetch_add(raw as u64, Ordering::Relaxed);
+        w.fetch_add(wire, Ordering::Relaxed);
+    }
+
     /// A connection opened.
     pub fn count_connection(&self) {
         self.counters.connections.fetch_add(1, Ordering::SeqCst);
@@ -336,6 +413,10 @@ impl Shared {
             queued_bytes: self.queue.queued_bytes(),
             last_close_code: c.last_close_code.load(Ordering::SeqCst) as u16,
             last_error: lock(&self.last_error).clone(),
+            uncompressed_bytes_sent: c.deflate_sent.0.load(Ordering::SeqCst),
+            compressed_bytes_sent: c.deflate_sent.1.load(Ordering::SeqCst),
+            uncompressed_bytes_received: c.deflate_received.0.load(Ordering::SeqCst),
+            compressed_bytes_received: c.deflate_received.1.load(Ordering::SeqCst),
         }
     }
 }

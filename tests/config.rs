@@ -170,11 +170,9 @@ fn subprotocols_selected_or_not() {
     let (c, rec) = client(&ws_url(server.port()), cfg);
     c.start().unwrap();
     let (_, ev) = rec.expect_event(0, WAIT, "Open", |e| matches!(e, Event::Open { .. }));
-    assert_eq!(
-        ev,
-        Event::Open {
-            protocol: Some("ws".into())
-        }
+    assert!(
+        matches!(&ev, Event::Open { protocol: Some(p), .. } if p == "ws"),
+        "{ev:?}"
     );
     c.stop().unwrap();
     assert_eq!(
@@ -189,7 +187,7 @@ fn subprotocols_selected_or_not() {
     let (c, rec) = client(&ws_url(server.port()), cfg);
     c.start().unwrap();
     let (_, ev) = rec.expect_event(0, WAIT, "Open", |e| matches!(e, Event::Open { .. }));
-    assert_eq!(ev, Event::Open { protocol: None });
+    assert!(matches!(ev, Event::Open { protocol: None, .. }), "{ev:?}");
     c.stop().unwrap();
 }
 

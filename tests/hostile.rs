@@ -426,7 +426,7 @@ fn a_close_frame_with_an_invalid_code() {
         });
         eprintln!("hostile close code {code}: first report {ev:?}");
         assert!(
-            matches!(&ev, Event::Error { kind: ErrorKind::Protocol, message } if message.to_ascii_lowercase().contains("close")),
+            matches!(&ev, Event::Error { kind: ErrorKind::Protocol, message, .. } if message.to_ascii_lowercase().contains("close")),
             "close code {code}: expected an Error(Protocol) naming the invalid close frame, got {ev:?}\n{}",
             rec.dump()
         );

@@ -75,7 +75,7 @@ fn reconnects_after_a_two_second_outage() {
     // The outage itself: the server is away for 2 s.
     std::thread::sleep(Duration::from_secs(2));
     let during = rec.mark();
-    let refused = rec.count(|e| matches!(e, Event::Error { kind: ErrorKind::Connect, message } if message.contains("refused")));
+    let refused = rec.count(|e| matches!(e, Event::Error { kind: ErrorKind::Connect, message, .. } if message.contains("refused")));
     assert!(
         refused >= 2,
         "connects during the outage should be refused and retried:\n{}",

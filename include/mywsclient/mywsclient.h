@@ -11,8 +11,10 @@
  * - Callbacks (message, event, log) run on the client's own I/O thread,
  *   never concurrently with each other. Inside them every function may be
  *   called for the same client: sends are queued, mywsclient_stop() returns
- *   at once, mywsclient_free() is deferred and safe; setters return
- *   MYWSCLIENT_RESULT_INVALID_STATE (the client is running).
+ *   at once, mywsclient_free() is deferred and safe; option setters return
+ *   MYWSCLIENT_RESULT_INVALID_STATE (the client is running), except
+ *   mywsclient_set_url(), mywsclient_set_header() and
+ *   mywsclient_remove_header(), which work at any time (next attempt on).
  * - Data handed to a callback is borrowed for the duration of the call.
  *   Strings and buffers passed in are borrowed for the call only (copied
  *   when kept). Callbacks must not unwind (C++ exceptions, longjmp).
@@ -352,11 +354,92 @@ typedef uint32_t mywsclient_log_level;
 #endif // __cplusplus
 
 /**
+ * permessage-deflate modes (RFC 7692), for `mywsclient_set_compression()`.
+ */
+enum mywsclient_compression
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No offer: messages go uncompressed (the default).
+   */
+  MYWSCLIENT_COMPRESSION_OFF = 0,
+  /**
+   * Offer permessage-deflate with context takeover: each side's window
+   * carries over between messages (best ratio). The compressor and
+   * inflater, made on the first compressed message, live as long as the
+   * connection (some 230 KiB with a 10-bit client window; the README has
+   * the measured figures).
+   */
+  MYWSCLIENT_COMPRESSION_CONTEXT_TAKEOVER = 1,
+  /**
+   * Offer permessage-deflate with `server_no_context_takeover` and
+   * `client_no_context_takeover`: each message is compressed on its own
+   * and no compression state is kept between messages.
+   */
+  MYWSCLIENT_COMPRESSION_NO_CONTEXT_TAKEOVER = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_compression mywsclient_compression;
+#else
+typedef uint32_t mywsclient_compression;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a 4xx answer to the upgrade does (`mywsclient_set_http_error_policy()`).
+ */
+enum mywsclient_http_error_policy
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Report it (an `ERROR` event with `http_status`) and retry with
+   * backoff, like any failed attempt: the connect callback or
+   * `mywsclient_set_header()` can bring fresh credentials (the default).
+   */
+  MYWSCLIENT_HTTP_ERROR_POLICY_RETRY = 0,
+  /**
+   * Report it, then stop (`STOPPED`); 408 and 429 are still retried.
+   */
+  MYWSCLIENT_HTTP_ERROR_POLICY_STOP = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_http_error_policy mywsclient_http_error_policy;
+#else
+typedef uint32_t mywsclient_http_error_policy;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A WebSocket client (opaque). Created by `mywsclient_new()`, released by
  * `mywsclient_free()`. Every function may be called on it from any thread,
  * concurrently, except `mywsclient_free()`, which must be the last call.
  */
 typedef struct mywsclient mywsclient;
+
+/**
+ * HTTP response headers (opaque), in the order received; a repeated
+ * header (`Set-Cookie`) appears once per occurrence. Lent by an event
+ * (`mywsclient_event.http_headers`) and valid only during the callback,
+ * like the strings it hands out.
+ */
+typedef struct mywsclient_headers mywsclient_headers;
+
+/**
+ * One connection attempt's request (opaque): the URL, extra headers and
+ * subprotocols it will send. Lent to the connect callback
+ * (`mywsclient_connect_cb`) and valid only during that call: never keep the
+ * pointer. Changes made through it apply to this attempt only; the next
+ * attempt starts again from the client's URL and headers
+ * (`mywsclient_set_url()`, `mywsclient_set_header()`, ...). Not thread-safe:
+ * use it only on the thread that runs the callback.
+ */
+typedef struct mywsclient_request mywsclient_request;
 
 /**
  * Receives each whole message. Runs on the client's I/O thread, never
@@ -414,6 +497,19 @@ typedef struct mywsclient_event {
    * subprotocol. Borrowed for the duration of the callback.
    */
   const char *text;
+  /**
+   * `OPEN`: 101. `ERROR` of kind `HANDSHAKE` when the server answered
+   * the upgrade with another HTTP status: that status (401 or 403:
+   * refresh the credentials; 301/302/307/308: see `Location`). Else 0.
+   */
+  uint16_t http_status;
+  /**
+   * When `http_status` is not 0: the HTTP response's headers (read them
+   * with `mywsclient_headers_count()`, `mywsclient_headers_at()`,
+   * `mywsclient_headers_get()`), borrowed for the duration of the
+   * callback. Else NULL.
+   */
+  const struct mywsclient_headers *http_headers;
 } mywsclient_event;
 
 /**
@@ -475,6 +571,24 @@ typedef struct mywsclient_stats {
    */
   uint16_t last_close_code;
 } mywsclient_stats;
+
+/**
+ * Called on the I/O thread before each connection attempt (also the first,
+ * and the one `mywsclient_reconnect()` starts), after the `CONNECTING`
+ * event and before the host name is resolved; not again for the redirects
+ * an attempt follows. `request` holds what the attempt will send and may
+ * be changed with `mywsclient_request_set_url()`, `..._set_header()`,
+ * `..._remove_header()` and `..._set_subprotocols()`: the place to put a
+ * fresh token in (e.g. `Authorization: Bearer ...` or `?token=` in the URL).
+ * `request` is valid only during the call.
+ *
+ * Serialised with the client's other callbacks; every `mywsclient_*`
+ * function allowed in a callback may be called (sends are queued for this
+ * connection; `mywsclient_stop()` ends the attempt). It may block (e.g. to
+ * fetch a token), which delays this client's I/O (and, on the shared I/O
+ * threads, the other clients of that thread). Must not unwind.
+ */
+typedef void (*mywsclient_connect_cb)(void *user_data, struct mywsclient_request *request);
 
 #ifdef __cplusplus
 extern "C" {
@@ -840,6 +954,126 @@ uint32_t mywsclient_state(const struct mywsclient *c);
 mywsclient_result mywsclient_get_stats(const struct mywsclient *c, struct mywsclient_stats *out);
 
 /**
+ * Sets the connect callback (NULL: none) and its `user_data`: called on
+ * the I/O thread before each connection attempt with the attempt's
+ * `mywsclient_request`, which it may change for this attempt (see
+ * `mywsclient_connect_cb`). Only before `mywsclient_start()` or after
+ * `mywsclient_stop()`, else `MYWSCLIENT_RESULT_INVALID_STATE`.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `cb` is NULL or a function of the documented type.
+ */
+mywsclient_result mywsclient_set_connect_callback(struct mywsclient *c,
+                                                  mywsclient_connect_cb cb,
+                                                  void *user_data);
+
+/**
+ * Connects to `url` from the next attempt on: a `ws://` or `wss://` URL or
+ * a bare host (meaning `wss://`), as `mywsclient_new()` takes it with port
+ * 0 and no path. `MYWSCLIENT_RESULT_INVALID_ARGUMENT` for an invalid URL
+ * (nothing changes). Thread-safe; may be called at any time, also from a
+ * callback; `mywsclient_reconnect()` moves at once. The string is borrowed
+ * for the call only.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `url` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_set_url(struct mywsclient *c, const char *url);
+
+/**
+ * Sets the extra header `name` to `value` from the next attempt on,
+ * replacing every header of that name (case-insensitive; also one added
+ * with `mywsclient_add_header()`). `MYWSCLIENT_RESULT_INVALID_ARGUMENT` for
+ * a name that is not a token, a header the client sets itself (Host,
+ * Upgrade, Connection, Sec-WebSocket-*) or a value with control characters.
+ * Thread-safe; may be called at any time, also from a callback. The strings
+ * are borrowed for the call only.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `name` and `value` are NULL or NUL-terminated strings.
+ */
+mywsclient_result mywsclient_set_header(struct mywsclient *c, const char *name, const char *value);
+
+/**
+ * Removes the extra header `name` (every header of that name,
+ * case-insensitive) from the next attempt on; removing a header that is not
+ * there is not an error. Thread-safe; may be called at any time, also from
+ * a callback. The string is borrowed for the call only.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `name` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_remove_header(struct mywsclient *c, const char *name);
+
+/**
+ * Closes the current connection with 1000 (bounded by the close timeout)
+ * and connects again at once, without a backoff delay; a client that is
+ * connecting or waiting to retry starts a new attempt at once. Messages
+ * already handed to the old connection are written before its close frame;
+ * the rest stay queued, in order, for the new connection. Returns at once; the events follow (`CLOSED` 1000 by
+ * the client, `CONNECTING`, ...). `MYWSCLIENT_RESULT_INVALID_STATE` when the
+ * client is not running. Thread-safe; may be called from a callback.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_reconnect(struct mywsclient *c);
+
+/**
+ * What a 4xx answer to the upgrade does: a `mywsclient_http_error_policy`
+ * value, `MYWSCLIENT_HTTP_ERROR_POLICY_RETRY` (the default: report, retry
+ * with backoff) or `..._STOP` (report, then stop). An unknown value gives
+ * `MYWSCLIENT_RESULT_INVALID_ARGUMENT`. Only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_http_error_policy(struct mywsclient *c, uint32_t policy);
+
+/**
+ * Follows up to `max_redirects` redirects (301, 302, 303, 307, 308 with a
+ * `Location`, absolute or relative) within one attempt; 0 (the default)
+ * follows none (the `ERROR` event then carries the status and the
+ * `Location` header). At most 20, else `MYWSCLIENT_RESULT_INVALID_ARGUMENT`.
+ * A loop or a longer chain ends the attempt with an `ERROR` that shows the
+ * chain; a redirect from `wss://` to `ws://` is refused; `Authorization`
+ * and `Cookie` headers are not sent to another scheme, host or port. Each
+ * new attempt starts from the client's URL again. Only before start or
+ * after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_follow_redirects(struct mywsclient *c, uint32_t max_redirects);
+
+/**
+ * Offers permessage-deflate (RFC 7692) on the next connections. `mode` is a
+ * `mywsclient_compression` value (default `MYWSCLIENT_COMPRESSION_OFF`);
+ * `level` is the zlib level 0-9, or -1 for the default (6); messages
+ * shorter than `threshold` bytes are sent uncompressed (128 is a good
+ * value; 0 compresses everything). A server that declines the offer gets
+ * uncompressed messages, as without it; a server whose reply is not valid
+ * fails the handshake (an `ERROR` event of kind `HANDSHAKE`, then a
+ * reconnect). Incoming compressed messages are inflated in bounded steps:
+ * one that would exceed the maximum message size ends the connection with
+ * close code 1009 (an `ERROR` event of kind `MESSAGE_TOO_LARGE`).
+ * `mywsclient_get_stats()` is unchanged; the Rust `Stats` count compressed
+ * and uncompressed bytes.
+ *
+ * An unknown `mode` or a `level` outside -1..9 gives
+ * `MYWSCLIENT_RESULT_INVALID_ARGUMENT`. Only before start or after stop,
+ * else `..._INVALID_STATE` (so not from a callback of a running client).
+ * Thread-safe.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_compression(struct mywsclient *c,
+                                             uint32_t mode,
+                                             int32_t level,
+                                             size_t threshold);
+
+/**
  * A static, NUL-terminated description of a `mywsclient_result` code;
  * "unknown result" for any other value. Never NULL; do not free.
  * Thread-safe; may be called from a callback.
@@ -869,6 +1103,115 @@ const char *mywsclient_error_kind_str(uint32_t kind);
  * called from a callback.
  */
 const char *mywsclient_state_str(uint32_t state);
+
+/**
+ * The number of headers; 0 for NULL.
+ *
+ * # Safety
+ * `headers` is NULL or a pointer from an event, during its callback.
+ */
+size_t mywsclient_headers_count(const struct mywsclient_headers *headers);
+
+/**
+ * Header number `index` (from 0): its name (as the server spelled it) in
+ * `*name` and its value (trimmed) in `*value`, NUL-terminated, borrowed for
+ * the callback. Written only on success. `MYWSCLIENT_RESULT_NULL_ARGUMENT`
+ * when `headers`, `name` or `value` is NULL, `..._INVALID_ARGUMENT` when
+ * `index >= mywsclient_headers_count(headers)`.
+ *
+ * # Safety
+ * `headers` is NULL or a pointer from an event, during its callback;
+ * `name` and `value` are NULL or writable.
+ */
+mywsclient_result mywsclient_headers_at(const struct mywsclient_headers *headers,
+                                        size_t index,
+                                        const char **name,
+                                        const char **value);
+
+/**
+ * The value of the first header called `name` (case-insensitive), e.g.
+ * `"WWW-Authenticate"` or `"Location"`: NUL-terminated, borrowed for the
+ * callback; NULL when there is none (or `headers` or `name` is NULL).
+ *
+ * # Safety
+ * `headers` is NULL or a pointer from an event, during its callback;
+ * `name` is NULL or a NUL-terminated string.
+ */
+const char *mywsclient_headers_get(const struct mywsclient_headers *headers, const char *name);
+
+/**
+ * The URL this attempt will connect to (e.g. `wss://example.com:443/path`),
+ * NUL-terminated, borrowed: valid until the next change to `request` or
+ * the end of the callback. "" for NULL.
+ *
+ * # Safety
+ * `request` is NULL or the pointer given to the running connect callback.
+ */
+const char *mywsclient_request_url(const struct mywsclient_request *request);
+
+/**
+ * The attempt's number, as in the `CONNECTING` event (1 for the first
+ * attempt after start or after a healthy connection); 0 for NULL.
+ *
+ * # Safety
+ * `request` is NULL or the pointer given to the running connect callback.
+ */
+uint32_t mywsclient_request_attempt(const struct mywsclient_request *request);
+
+/**
+ * Replaces the URL of this attempt: a `ws://` or `wss://` URL, or a bare
+ * host (meaning `wss://`), as `mywsclient_new()` takes it with port 0 and
+ * no path. `MYWSCLIENT_RESULT_INVALID_ARGUMENT` for an invalid URL (nothing
+ * changes). The string is borrowed for the call only.
+ *
+ * # Safety
+ * `request` is NULL or the pointer given to the running connect callback;
+ * `url` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_request_set_url(struct mywsclient_request *request, const char *url);
+
+/**
+ * Sets header `name` to `value` for this attempt, replacing every header of
+ * that name (case-insensitive), e.g. `Authorization` / `Bearer <token>`.
+ * `MYWSCLIENT_RESULT_INVALID_ARGUMENT` for a name that is not a token, a
+ * header the client sets itself (Host, Upgrade, Connection,
+ * Sec-WebSocket-*) or a value with control characters (nothing changes).
+ * The strings are borrowed for the call only.
+ *
+ * # Safety
+ * `request` is NULL or the pointer given to the running connect callback;
+ * `name` and `value` are NULL or NUL-terminated strings.
+ */
+mywsclient_result mywsclient_request_set_header(struct mywsclient_request *request,
+                                                const char *name,
+                                                const char *value);
+
+/**
+ * Removes header `name` (every header of that name, case-insensitive) from
+ * this attempt's request. Removing a header that is not there is not an
+ * error. The string is borrowed for the call only.
+ *
+ * # Safety
+ * `request` is NULL or the pointer given to the running connect callback;
+ * `name` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_request_remove_header(struct mywsclient_request *request,
+                                                   const char *name);
+
+/**
+ * Replaces the subprotocols this attempt asks for with the `count` strings
+ * at `protocols` (`count` 0: ask for none; `protocols` may then be NULL).
+ * Each must be a non-empty token, else `MYWSCLIENT_RESULT_INVALID_ARGUMENT`
+ * and nothing changes. The strings are borrowed for the call only.
+ *
+ * # Safety
+ * `request` is NULL or the pointer given to the running connect callback;
+ * `protocols` is NULL or points to `count` pointers, each NULL or a
+ * NUL-terminated string.
+ */
+mywsclient_result mywsclient_request_set_subprotocols(struct mywsclient_request *request,
+                                                      const char *const *protocols,
+                                                      size_t count);
 
 /**
  * A static, NUL-terminated string naming the library's version and its

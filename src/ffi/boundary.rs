@@ -49,6 +49,12 @@ impl PanicValue for u32 {
     }
 }
 
+impl PanicValue for usize {
+    fn on_panic() -> Self {
+        0
+    }
+}
+
 impl PanicValue for () {
     fn on_panic() -> Self {}
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use crate::event::Event;
 use crate::ffi::boundary::{call_user, to_cstring};
-use crate::ffi::types::{event_fields, mywsclient_event, mywsclient_log_level};
+use crate::ffi::types::{event_fields, mywsclient_event, mywsclient_headers, mywsclient_log_level};
 use crate::log::{LogLevel, LogSink};
 
 /// Receives each whole message. Runs on the client's I/O thread, never
@@ -69,7 +69,7 @@ impl UserData {
 
     /// A method (not a field access) so that closures capture the whole,
     /// `Send` wrapper rather than the raw pointer field.
-    fn get(self) -> *mut c_void {
+    pub(crate) fn get(self) -> *mut c_void {
         self.0
     }
 }
@@ -123,9 +123,13 @@ pub(crate) fn event_handler(
     move |ev: &Event| {
         let Some(f) = cb else { return };
         call_user(|| {
-            let (mut e, text) = event_fields(ev);
+            let (mut e, text, response) = event_fields(ev);
             let text = to_cstring(text);
             e.text = text.as_ptr();
+            let headers = response.map(mywsclient_headers::of);
+            if let Some(h) = &headers {
+                e.http_headers = h;
+            }
             // SAFETY: `f` is the application's callback; `e` and `text` live
             // until after it returns.
             unsafe { f(ud.get(), &e) }

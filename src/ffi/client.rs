@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::client::Client;
-use crate::config::{Config, TlsOptions};
+use crate::config::{Config, HttpErrorPolicy, TlsOptions};
 use crate::ffi::boundary::{
     bytes_arg, fail, fail_with, guard, obj_arg, opt_str_arg, result_of, str_arg, ArgError,
 };
@@ -14,6 +14,7 @@ use crate::ffi::callbacks::{
     event_handler, log_sink, message_handler, mywsclient_event_cb, mywsclient_log_cb,
     mywsclient_message_cb, LogGate, UserData,
 };
+use crate::ffi::request::{connect_hook, mywsclient_connect_cb};
 use crate::ffi::types::{mywsclient_connection_state, mywsclient_result, mywsclient_stats};
 use crate::log::LogLevel;
 use crate::tls;
@@ -29,7 +30,7 @@ pub struct mywsclient {
 }
 
 /// Runs an entry point: panics and argument errors become result codes.
-fn entry(f: impl FnOnce() -> Result<mywsclient_result, ArgError>) -> mywsclient_result {
+pub(crate) fn entry(f: impl FnOnce() -> Result<mywsclient_result, ArgError>) -> mywsclient_result {
     guard(|| f().unwrap_or_else(|e| e.0))
 }
 
@@ -46,7 +47,7 @@ unsafe fn configure(c: *mut mywsclient, f: impl FnOnce(&mut Config)) -> mywsclie
 }
 
 /// Applies a configuration change to a checked handle.
-fn apply(c: &mywsclient, f: impl FnOnce(&mut Config)) -> mywsclient_result {
+pub(crate) fn apply(c: &mywsclient, f: impl FnOnce(&mut Config)) -> mywsclient_result {
     result_of(c.client.configure(f))
 }
 
@@ -695,6 +696,166 @@ pub unsafe extern "C" fn mywsclient_get_stats(
         unsafe { out.write_unaligned(stats) };
         Ok(mywsclient_result::Ok)
     })
+}
+
+// ----- long-lived sessions (issue 11, connect side) -----
+
+/// Sets the connect callback (NULL: none) and its `user_data`: called on
+/// the I/O thread before each connection attempt with the attempt's
+/// `mywsclient_request`, which it may change for this attempt (see
+/// `mywsclient_connect_cb`). Only before `mywsclient_start()` or after
+/// `mywsclient_stop()`, else `MYWSCLIENT_RESULT_INVALID_STATE`.
+///
+/// # Safety
+/// `c` is NULL or a live handle; `cb` is NULL or a function of the documented type.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_set_connect_callback(
+    c: *mut mywsclient,
+    cb: mywsclient_connect_cb,
+    user_data: *mut c_void,
+) -> mywsclient_result {
+    entry(|| {
+        // SAFETY: the caller passes NULL or a live handle.
+        let c = unsafe { obj_arg(c, "client") }?;
+        let h = connect_hook(cb, UserData::new(user_data));
+        Ok(result_of(c.client.set_connect_hook(h)))
+    })
+}
+
+/// Connects to `url` from the next attempt on: a `ws://` or `wss://` URL or
+/// a bare host (meaning `wss://`), as `mywsclient_new()` takes it with port
+/// 0 and no path. `MYWSCLIENT_RESULT_INVALID_ARGUMENT` for an invalid URL
+/// (nothing changes). Thread-safe; may be called at any time, also from a
+/// callback; `mywsclient_reconnect()` moves at once. The string is borrowed
+/// for the call only.
+///
+/// # Safety
+/// `c` is NULL or a live handle; `url` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_set_url(
+    c: *mut mywsclient,
+    url: *const c_char,
+) -> mywsclient_result {
+    entry(|| {
+        // SAFETY: the caller passes NULL or a live handle, and NULL or a string.
+        let (c, url) = unsafe { (obj_arg(c, "client")?, str_arg(url, "url")?) };
+        Ok(result_of(c.client.set_url(url)))
+    })
+}
+
+/// Sets the extra header `name` to `value` from the next attempt on,
+/// replacing every header of that name (case-insensitive; also one added
+/// with `mywsclient_add_header()`). `MYWSCLIENT_RESULT_INVALID_ARGUMENT` for
+/// a name that is not a token, a header the client sets itself (Host,
+/// Upgrade, Connection, Sec-WebSocket-*) or a value with control characters.
+/// Thread-safe; may be called at any time, also from a callback. The strings
+/// are borrowed for the call only.
+///
+/// # Safety
+/// `c` is NULL or a live handle; `name` and `value` are NULL or NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_set_header(
+    c: *mut mywsclient,
+    name: *const c_char,
+    value: *const c_char,
+) -> mywsclient_result {
+    entry(|| {
+        // SAFETY: the caller passes NULL or a live handle, and NULL or strings.
+        let (c, name, value) = unsafe {
+            (
+                obj_arg(c, "client")?,
+                str_arg(name, "name")?,
+                str_arg(value, "value")?,
+            )
+        };
+        Ok(result_of(c.client.set_header(name, value)))
+    })
+}
+
+/// Removes the extra header `name` (every header of that name,
+/// case-insensitive) from the next attempt on; removing a header that is not
+/// there is not an error. Thread-safe; may be called at any time, also from
+/// a callback. The string is borrowed for the call only.
+///
+/// # Safety
+/// `c` is NULL or a live handle; `name` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_remove_header(
+    c: *mut mywsclient,
+    name: *const c_char,
+) -> mywsclient_result {
+    entry(|| {
+        // SAFETY: the caller passes NULL or a live handle, and NULL or a string.
+        let (c, name) = unsafe { (obj_arg(c, "client")?, str_arg(name, "name")?) };
+        Ok(result_of(c.client.remove_header(name)))
+    })
+}
+
+/// Closes the current connection with 1000 (bounded by the close timeout)
+/// and connects again at once, without a backoff delay; a client that is
+/// connecting or waiting to retry starts a new attempt at once. Messages
+/// already handed to the old connection are written before its close frame;
+/// the rest stay queued, in order, for the new connection. Returns at once; the events follow (`CLOSED` 1000 by
+/// the client, `CONNECTING`, ...). `MYWSCLIENT_RESULT_INVALID_STATE` when the
+/// client is not running. Thread-safe; may be called from a callback.
+///
+/// # Safety
+/// `c` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_reconnect(c: *mut mywsclient) -> mywsclient_result {
+    entry(|| {
+        // SAFETY: the caller passes NULL or a live handle.
+        let c = unsafe { obj_arg(c, "client") }?;
+        Ok(result_of(c.client.reconnect()))
+    })
+}
+
+/// What a 4xx answer to the upgrade does: a `mywsclient_http_error_policy`
+/// value, `MYWSCLIENT_HTTP_ERROR_POLICY_RETRY` (the default: report, retry
+/// with backoff) or `..._STOP` (report, then stop). An unknown value gives
+/// `MYWSCLIENT_RESULT_INVALID_ARGUMENT`. Only before start or after stop.
+///
+/// # Safety
+/// `c` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_set_http_error_policy(
+    c: *mut mywsclient,
+    policy: u32,
+) -> mywsclient_result {
+    entry(|| {
+        // SAFETY: the caller passes NULL or a live handle.
+        let c = unsafe { obj_arg(c, "client") }?;
+        let Some(policy) = HttpErrorPolicy::from_u32(policy) else {
+            return Ok(fail(
+                mywsclient_result::InvalidArgument,
+                format!(
+                    "HTTP error policy {policy} is not a mywsclient_http_error_policy value (0-1)"
+                ),
+            ));
+        };
+        Ok(apply(c, move |cfg| cfg.http_error_policy = policy))
+    })
+}
+
+/// Follows up to `max_redirects` redirects (301, 302, 303, 307, 308 with a
+/// `Location`, absolute or relative) within one attempt; 0 (the default)
+/// follows none (the `ERROR` event then carries the status and the
+/// `Location` header). At most 20, else `MYWSCLIENT_RESULT_INVALID_ARGUMENT`.
+/// A loop or a longer chain ends the attempt with an `ERROR` that shows the
+/// chain; a redirect from `wss://` to `ws://` is refused; `Authorization`
+/// and `Cookie` headers are not sent to another scheme, host or port. Each
+/// new attempt starts from the client's URL again. Only before start or
+/// after stop.
+///
+/// # Safety
+/// `c` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_set_follow_redirects(
+    c: *mut mywsclient,
+    max_redirects: u32,
+) -> mywsclient_result {
+    // SAFETY: forwarded from the caller.
+    unsafe { configure(c, move |cfg| cfg.max_redirects = max_redirects) }
 }
 
 #[cfg(test)]

@@ -1,9 +1,12 @@
 //! The C ABI: C types, entry points, the panic boundary — nothing else.
 //!
 //! One file per C object plus the boundary helpers: [`client`] (the
-//! `mywsclient` handle and its functions), [`callbacks`] (the C callback
+//! `mywsclient` handle and its functions), [`compression`] (permessage-deflate:
+//! its mode enum and setter), [`callbacks`] (the C callback
 //! types and their trampolines), [`types`] (result code, enums, event and
-//! stats structs), [`errors`] (code names, last error), [`version`], and
+//! stats structs), [`errors`] (code names, last error), [`version`],
+//! [`request`] (the `mywsclient_request` lent to the connect callback),
+//! [`headers`] (the functions on an event's `mywsclient_headers`), and
 //! [`boundary`] (the one `catch_unwind` helper every entry point runs in,
 //! argument checks, the thread-local last error).
 //!
@@ -15,6 +18,9 @@
 pub mod boundary;
 pub mod callbacks;
 pub mod client;
+pub mod compression;
 pub mod errors;
+pub mod headers;
+pub mod request;
 pub mod types;
 pub mod version;

@@ -10,6 +10,7 @@ use std::os::raw::c_char;
 use crate::error::ErrorKind;
 use crate::event::{CloseInitiator, Event, State, Stats};
 use crate::log::LogLevel;
+use crate::request::HttpResponse;
 
 /// The result of every fallible call. `MYWSCLIENT_RESULT_OK` (0) is success;
 /// `mywsclient_result_str()` names a code and `mywsclient_last_error()`
@@ -184,6 +185,58 @@ pub struct mywsclient_event {
     /// `ERROR`: the message; `CLOSED`: the reason; `OPEN`: the selected
     /// subprotocol. Borrowed for the duration of the callback.
     pub text: *const c_char,
+    // ----- Appended in 0.2 (long-lived sessions). The library owns every
+    // `mywsclient_event`: it hands out pointers and never takes one in, so
+    // new fields go at the end and a program built against an older header
+    // reads the prefix it knows. Never copy an event by value into storage
+    // that outlives the callback expecting a fixed size.
+    /// `OPEN`: 101. `ERROR` of kind `HANDSHAKE` when the server answered
+    /// the upgrade with another HTTP status: that status (401 or 403:
+    /// refresh the credentials; 301/302/307/308: see `Location`). Else 0.
+    pub http_status: u16,
+    /// When `http_status` is not 0: the HTTP response's headers (read them
+    /// with `mywsclient_headers_count()`, `mywsclient_headers_at()`,
+    /// `mywsclient_headers_get()`), borrowed for the duration of the
+    /// callback. Else NULL.
+    pub http_headers: *const mywsclient_headers,
+}
+
+/// HTTP response headers (opaque), in the order received; a repeated
+/// header (`Set-Cookie`) appears once per occurrence. Lent by an event
+/// (`mywsclient_event.http_headers`) and valid only during the callback,
+/// like the strings it hands out.
+pub struct mywsclient_headers {
+    pub(crate) list: Vec<(std::ffi::CString, std::ffi::CString)>,
+}
+
+impl mywsclient_headers {
+    /// The headers of `resp` as C strings.
+    pub(crate) fn of(resp: &HttpResponse) -> mywsclient_headers {
+        mywsclient_headers {
+            list: resp
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        crate::ffi::boundary::to_cstring(n),
+                        crate::ffi::boundary::to_cstring(v),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What a 4xx answer to the upgrade does (`mywsclient_set_http_error_policy()`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum mywsclient_http_error_policy {
+    /// Report it (an `ERROR` event with `http_status`) and retry with
+    /// backoff, like any failed attempt: the connect callback or
+    /// `mywsclient_set_header()` can bring fresh credentials (the default).
+    Retry = 0,
+    /// Report it, then stop (`STOPPED`); 408 and 429 are still retried.
+    Stop = 1,
 }
 
 /// Counters of one client since it was created (`mywsclient_get_stats()`).
@@ -419,8 +472,11 @@ impl From<mywsclient_log_level> for LogLevel {
 
 /// An event's fixed fields, and its text (which the caller turns into a C
 /// string that outlives the callback).
-pub fn event_fields(ev: &Event) -> (mywsclient_event, &str) {
+pub fn event_fields(ev: &Event) -> (mywsclient_event, &str, Option<&HttpResponse>) {
+    let mut response = None;
     let mut out = mywsclient_event {
+        http_status: 0,
+        http_headers: std::ptr::null(),
         r#type: 0,
         attempt: 0,
         delay_ms: 0,
@@ -435,8 +491,13 @@ pub fn event_fields(ev: &Event) -> (mywsclient_event, &str) {
             out.attempt = *attempt;
             ""
         }
-        Event::Open { protocol } => {
+        Event::Open {
+            protocol,
+            response: r,
+        } => {
             out.r#type = mywsclient_event_type::Open as u32;
+            out.http_status = r.status;
+            response = Some(&**r);
             protocol.as_deref().unwrap_or("")
         }
         Event::Closed {
@@ -449,8 +510,16 @@ pub fn event_fields(ev: &Event) -> (mywsclient_event, &str) {
             out.close_initiator = mywsclient_close_initiator::from(*initiator) as u32;
             reason
         }
-        Event::Error { kind, message } => {
+        Event::Error {
+            kind,
+            message,
+            response: r,
+        } => {
             out.r#type = mywsclient_event_type::Error as u32;
+            if let Some(r) = r {
+                out.http_status = r.status;
+                response = Some(&**r);
+            }
             out.error_kind = mywsclient_error_kind::from(*kind) as u32;
             message
         }
@@ -465,7 +534,7 @@ pub fn event_fields(ev: &Event) -> (mywsclient_event, &str) {
             ""
         }
     };
-    (out, text)
+    (out, text, response)
 }
 
 #[cfg(test)]
@@ -621,14 +690,14 @@ mod tests {
             attempt: 3,
             delay: Duration::from_millis(250),
         };
-        let (e, t) = event_fields(&ev);
+        let (e, t, _) = event_fields(&ev);
         assert_eq!((e.r#type, e.attempt, e.delay_ms, t), (5, 3, 250, ""));
         let ev = Event::Closed {
             code: 1001,
             reason: "bye".into(),
             initiator: CloseInitiator::Server,
         };
-        let (e, t) = event_fields(&ev);
+        let (e, t, _) = event_fields(&ev);
         assert_eq!(
             (e.r#type, e.close_code, e.close_initiator, t),
             (3, 1001, 1, "bye")
@@ -636,12 +705,36 @@ mod tests {
         let ev = Event::Error {
             kind: ErrorKind::Dns,
             message: "nope".into(),
+            response: None,
         };
-        let (e, t) = event_fields(&ev);
-        assert_eq!((e.r#type, e.error_kind, t), (4, 6, "nope"));
-        let (e, t) = event_fields(&Event::Open { protocol: None });
-        assert_eq!((e.r#type, e.error_kind, t), (2, 0, ""));
-        let (e, _) = event_fields(&Event::Stopped);
+        let (e, t, r) = event_fields(&ev);
+        assert_eq!(
+            (e.r#type, e.error_kind, t, e.http_status),
+            (4, 6, "nope", 0)
+        );
+        assert!(r.is_none());
+        let resp = HttpResponse {
+            status: 401,
+            ..HttpResponse::default()
+        };
+        let ev = Event::Error {
+            kind: ErrorKind::Handshake,
+            message: "401".into(),
+            response: Some(Box::new(resp.clone())),
+        };
+        let (e, _, r) = event_fields(&ev);
+        assert_eq!((e.http_status, r), (401, Some(&resp)));
+        let ev = Event::Open {
+            protocol: None,
+            response: Box::new(HttpResponse {
+                status: 101,
+                ..HttpResponse::default()
+            }),
+        };
+        let (e, t, r) = event_fields(&ev);
+        assert_eq!((e.r#type, e.error_kind, t, e.http_status), (2, 0, "", 101));
+        assert!(r.is_some());
+        let (e, _, _) = event_fields(&Event::Stopped);
         assert_eq!(e.r#type, 6);
     }
 

@@ -3,21 +3,26 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError};
 use rustls::pki_types::ServerName;
-use tungstenite::protocol::{Role, WebSocketConfig, WebSocketContext};
+use rustls::ClientConfig;
 
 use super::conn::Conn;
-use super::{Phase, Session, READ_CHUNK};
+use super::{Phase, Session};
+use crate::deflate::negotiate::Agreed;
 use crate::error::{Error, ErrorKind};
 use crate::event::{Event, State};
 use crate::handshake;
 use crate::heartbeat::Heartbeat;
+use crate::redirect::{self, Next, CREDENTIAL_HEADERS};
+use crate::request::HttpResponse;
 use crate::sys;
 use crate::tls;
 use crate::transport::Transport;
+use crate::wire::Wire;
 
 impl Session {
     /// The DNS lookup: done, failed, timed out, or still running.
@@ -33,7 +38,7 @@ impl Session {
                 now,
                 Error::new(
                     ErrorKind::Dns,
-                    format!("cannot resolve {}: {e}", self.sh.endpoint().host),
+                    format!("cannot resolve {}: {e}", self.req.endpoint().host),
                 ),
             ),
             Err(TryRecvError::Empty) if now >= deadline => self.fail(
@@ -42,7 +47,7 @@ impl Session {
                     ErrorKind::ConnectTimeout,
                     format!(
                         "resolving {} took longer than {:?}",
-                        self.sh.endpoint().host,
+                        self.req.endpoint().host,
                         self.cfg.connect_timeout
                     ),
                 ),
@@ -105,13 +110,26 @@ impl Session {
     pub(super) fn begin_attempt(&mut self, now: Instant) {
         let attempt = self.reconnect.begin_attempt();
         self.sh.set_state(State::Connecting);
-        self.log.debug(format_args!(
-            "connecting to {} (attempt {})",
-            self.sh.endpoint().url(),
-            attempt
-        ));
         self.emit(Event::Connecting { attempt });
-        let ep = self.sh.endpoint();
+        // The attempt's request: the client's target, then the hook's changes.
+        self.req = self.sh.next_request(attempt);
+        if self.sh.call_connect_hook(&mut self.req) {
+            self.error(Error::new(
+                ErrorKind::Callback,
+                "the connect hook panicked; the attempt goes on with the request as it was left",
+            ));
+        }
+        self.chain = vec![self.req.url()];
+        self.log.debug(format_args!(
+            "connecting to {} (attempt {attempt})",
+            self.req.url()
+        ));
+        self.resolve(now);
+    }
+
+    /// Resolves the request's host (or connects at once to an IP literal).
+    fn resolve(&mut self, now: Instant) {
+        let ep = self.req.endpoint().clone();
         let deadline = now + self.cfg.connect_timeout;
         if let Some(ip) = ep.ip {
             self.connect_to(vec![SocketAddr::new(ip, ep.port)], deadline);
@@ -164,7 +182,7 @@ impl Session {
             }
         }
         let msg = last_err
-            .unwrap_or_else(|| format!("{} resolved to no address", self.sh.endpoint().host));
+            .unwrap_or_else(|| format!("{} resolved to no address", self.req.endpoint().host));
         self.fail(Instant::now(), Error::new(ErrorKind::Connect, msg));
     }
 
@@ -175,8 +193,16 @@ impl Session {
         if let Err(e) = sys::tune_socket(&sock, keepalive, user_timeout) {
             self.log.debug(format_args!("socket options: {e}"));
         }
-        let ep = self.sh.endpoint();
-        let t = match &self.tls {
+        let ep = self.req.endpoint().clone();
+        let tls = if ep.secure {
+            match self.tls_config() {
+                Ok(c) => Some(c),
+                Err(e) => return self.fail(now, e),
+            }
+        } else {
+            None
+        };
+        let t = match tls {
             None => Transport::Plain(sock),
             Some(cfg) => {
                 let name = match ep.ip {
@@ -205,7 +231,8 @@ impl Session {
             }
         };
         let mut conn = Conn::new(t);
-        let req = handshake::build_request(ep, &self.cfg);
+        let offer = self.cfg.compression.offer();
+        let req = handshake::build_request(&self.req, offer.as_ref());
         conn.out.buf.extend_from_slice(&req.bytes);
         conn.out.appended += req.bytes.len() as u64;
         let deadline = now + self.cfg.handshake_timeout;
@@ -234,7 +261,7 @@ impl Session {
                             ErrorKind::Handshake,
                             format!(
                                 "{} closed the connection during the handshake",
-                                self.sh.endpoint().url()
+                                self.req.endpoint().url()
                             ),
                         ),
                     )
@@ -246,11 +273,26 @@ impl Session {
                     return self.fail(now, err);
                 }
             }
-            match handshake::parse_response(&buf, &key, &self.cfg.subprotocols) {
+            match handshake::parse_head(&buf) {
                 Ok(None) => continue,
-                Ok(Some(acc)) => {
-                    let rest = buf.split_off(acc.consumed);
-                    return self.opened(now, conn, rest, acc.protocol);
+                Ok(Some(head)) if head.response.status != 101 => {
+                    return self.refused(now, conn, head.response)
+                }
+                Ok(Some(head)) => {
+                    let offer = self.cfg.compression.offer();
+                    let checked = handshake::check_upgrade(
+                        head,
+                        &key,
+                        self.req.subprotocols(),
+                        offer.as_ref(),
+                    );
+                    return match checked {
+                        Ok(acc) => {
+                            let rest = buf.split_off(acc.consumed);
+                            self.opened(now, conn, rest, acc.protocol, acc.deflate, acc.response)
+                        }
+                        Err(e) => self.fail(now, e),
+                    };
                 }
                 Err(e) => return self.fail(now, e),
             }
@@ -258,7 +300,7 @@ impl Session {
         if now >= deadline {
             let msg = format!(
                 "the TLS/WebSocket handshake with {} took longer than {:?}",
-                self.sh.endpoint().url(),
+                self.req.endpoint().url(),
                 self.cfg.handshake_timeout
             );
             return self.fail(now, Error::new(ErrorKind::HandshakeTimeout, msg));
@@ -282,33 +324,112 @@ impl Session {
         conn: Conn,
         rest: Vec<u8>,
         protocol: Option<String>,
+        deflate: Option<Agreed>,
+        response: HttpResponse,
     ) {
-        // tungstenite zero-fills up to `read_buffer_size` bytes before every
-        // read and keeps them for the connection's life: 16 KiB (not its
-        // 128 KiB default) keeps small reads cheap and a client small.
-        let ws_cfg = WebSocketConfig::default()
-            .read_buffer_size(READ_CHUNK)
-            .write_buffer_size(0)
-            .max_message_size(Some(self.cfg.max_message_size))
-            .max_frame_size(Some(self.cfg.max_message_size));
-        let ctx = Box::new(WebSocketContext::from_partially_read(
-            rest,
-            Role::Client,
-            Some(ws_cfg),
+        let settings = self.cfg.compression.settings();
+        let ws = Box::new(Wire::new(
+            &rest,
+            self.cfg.max_message_size,
+            deflate.map(|a| (a, settings)),
         ));
         self.sh.count_connection();
         self.sh.set_state(State::Open);
         self.log.info(format_args!(
-            "connected to {}{}",
-            self.sh.endpoint().url(),
+            "connected to {}{}{}",
+            self.req.endpoint().url(),
             protocol
                 .as_ref()
                 .map(|p| format!(" (subprotocol {p})"))
+                .unwrap_or_default(),
+            deflate
+                .map(|a| format!(
+                    " (permessage-deflate{}{}, client window {} bits)",
+                    if a.server_no_context_takeover {
+                        "; server_no_context_takeover"
+                    } else {
+                        ""
+                    },
+                    if a.client_no_context_takeover {
+                        "; client_no_context_takeover"
+                    } else {
+                        ""
+                    },
+                    a.client_max_window_bits
+                ))
                 .unwrap_or_default()
         ));
-        self.emit(Event::Open { protocol });
+        self.emit(Event::Open {
+            protocol,
+            response: Box::new(response),
+        });
         self.read_more = true;
         let hb = Heartbeat::new(self.cfg.heartbeat_interval, self.cfg.heartbeat_timeout, now);
-        self.step_open(now, sys::Ready::default(), conn, ctx, hb, now);
+        self.step_open(now, sys::Ready::default(), conn, ws, hb, now);
+    }
+
+    /// The server answered the upgrade with `response` (not 101): follow a
+    /// redirect within this attempt, or fail the attempt (then retry or
+    /// stop, by the HTTP error policy).
+    fn refused(&mut self, now: Instant, mut conn: Conn, response: HttpResponse) {
+        conn.t.shutdown();
+        drop(conn);
+        let next = redirect::decide(
+            &response,
+            self.req.endpoint(),
+            self.cfg.max_redirects,
+            self.cfg.http_error_policy,
+            &mut self.chain,
+        );
+        match next {
+            Next::Follow {
+                endpoint,
+                cross_origin,
+            } => {
+                self.log.info(format_args!(
+                    "{} redirected ({} {}) to {}",
+                    self.req.url(),
+                    response.status,
+                    response.reason,
+                    endpoint.url()
+                ));
+                if cross_origin {
+                    for h in CREDENTIAL_HEADERS {
+                        self.req.remove_header(h);
+                    }
+                }
+                self.req.set_endpoint(endpoint);
+                self.resolve(now);
+            }
+            Next::Fail { message, stop } => {
+                self.refused_error(Error::new(ErrorKind::Handshake, message), response);
+                if stop {
+                    self.phase = Phase::Done;
+                } else {
+                    self.schedule_reconnect(now, None);
+                }
+            }
+        }
+    }
+
+    /// The TLS configuration, built on first use (the first `wss://` attempt).
+    pub(super) fn tls_config(&mut self) -> Result<Arc<ClientConfig>, Error> {
+        if let Some(c) = &self.tls {
+            return Ok(c.clone());
+        }
+        let (c, insecure) = tls::client_config(&self.cfg.tls)?;
+        if insecure {
+            self.log.warn(format_args!(
+                "TLS certificate verification is DISABLED for {} (dangerous; set by {})",
+                self.req.url(),
+                if self.cfg.tls.dangerous_disable_verification {
+                    "the client's option"
+                } else {
+                    "MYWSCLIENT_TLS_INSECURE=1"
+                }
+            ));
+        }
+        self.tls = Some(c.clone());
+        Ok(c)
     }
 }

@@ -1,48 +1,46 @@
-//! How failures become errors: tungstenite and socket errors to an
-//! [`Error`] with a clear message, and to the close code a failed
-//! connection is closed with.
+//! How failures become errors: what the frame reader refused, tungstenite
+//! (writing) and socket errors, each to an [`Error`] with a clear message.
 
 use std::io;
 
 use tungstenite::error::{CapacityError, ProtocolError};
+use tungstenite::protocol::frame::coding::CloseCode;
 
 use super::conn::Conn;
 use super::Session;
 use crate::error::{Error, ErrorKind};
 use crate::tls;
-
-/// The reason tungstenite gives when it replaced a close code that is not
-/// allowed with 1002.
-pub(super) const INVALID_CLOSE_CODE_REASON: &str = "Protocol violation";
-
-/// The close code with which we fail a connection after a read error, if
-/// the error is the server's fault at the WebSocket level (not the socket's).
-pub(super) fn fail_code(e: &tungstenite::Error) -> Option<u16> {
-    use tungstenite::Error as E;
-    match e {
-        E::Utf8(_) => Some(1007),
-        E::Capacity(CapacityError::MessageTooLong { .. }) => Some(1009),
-        E::Capacity(_) => Some(1002),
-        E::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
-        E::Protocol(_) => Some(1002),
-        _ => None,
-    }
-}
+use crate::wire::WireError;
 
 impl Session {
     pub(super) fn io_error(&self, conn: &Conn, what: &str, e: io::Error) -> Error {
         if let Some(te) = conn.t.tls_error() {
-            return tls::map_tls_error(&self.sh.endpoint().host, te);
+            return tls::map_tls_error(&self.req.endpoint().host, te);
         }
         Error::new(
             ErrorKind::Io,
-            format!("{what} {}: {e}", self.sh.endpoint().url()),
+            format!("{what} {}: {e}", self.req.endpoint().url()),
         )
+    }
+
+    /// The error for a stream the reader refused.
+    pub(super) fn wire_error(&self, w: &WireError) -> Error {
+        let url = self.sh.endpoint().url();
+        match w.code {
+            CloseCode::Size => Error::new(
+                ErrorKind::MessageTooLarge,
+                format!("{url} sent {}", w.message),
+            ),
+            _ => Error::new(
+                ErrorKind::Protocol,
+                format!("{url} broke the WebSocket protocol: {}", w.message),
+            ),
+        }
     }
 
     pub(super) fn ws_error(&self, conn: &Conn, e: tungstenite::Error) -> Error {
         use tungstenite::Error as E;
-        let url = self.sh.endpoint().url();
+        let url = self.req.endpoint().url();
         match e {
             E::Io(io) => self.io_error(conn, "connection to", io),
             E::Capacity(CapacityError::MessageTooLong { size, max_size }) => Error::new(

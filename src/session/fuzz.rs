@@ -43,7 +43,7 @@ pub fn fuzz_server_stream(data: &[u8]) {
     };
     let now = Instant::now();
     let mut conn = Conn::new(Transport::Memory(stream));
-    let req = handshake::build_request(s.sh.endpoint(), &s.cfg);
+    let req = handshake::build_request(&s.req, None);
     conn.out.buf.extend_from_slice(&req.bytes);
     conn.out.appended += req.bytes.len() as u64;
     s.step_handshake(

@@ -22,7 +22,6 @@ use crossbeam_channel::Receiver;
 use rustls::ClientConfig;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::frame::CloseFrame;
-use tungstenite::protocol::WebSocketContext;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
@@ -30,9 +29,10 @@ use crate::event::{CloseInitiator, Event, State};
 use crate::heartbeat::Heartbeat;
 use crate::log::Logger;
 use crate::reconnect::{Decision, Reconnect};
+use crate::request::{HttpResponse, Request};
 use crate::shared::Shared;
 use crate::sys;
-use crate::tls;
+use crate::wire::Wire;
 
 use conn::{io_of, Conn};
 
@@ -40,8 +40,6 @@ use conn::{io_of, Conn};
 /// waits in the queue (so a server that stops reading cannot grow memory
 /// past the queue limit).
 const OUT_HIGH_WATER: usize = 256 * 1024;
-/// Bytes asked of the socket per read once connected.
-const READ_CHUNK: usize = 16 * 1024;
 /// Messages read in one pass before the loop looks at timers and sends.
 const READ_BATCH: usize = 1024;
 
@@ -82,14 +80,14 @@ enum Phase {
     /// Connected.
     Open {
         conn: Conn,
-        ctx: Box<WebSocketContext>,
+        ws: Box<Wire>,
         hb: Heartbeat,
         opened: Instant,
     },
     /// A close frame went out or came in; waiting for the end of the stream.
     Closing {
         conn: Conn,
-        ctx: Box<WebSocketContext>,
+        ws: Box<Wire>,
         close: Closing,
     },
     /// The session has ended (its driver calls `finish`).
@@ -104,6 +102,8 @@ struct Closing {
     healthy: Duration,
     /// The server sent its close frame first (and we replied).
     by_peer: bool,
+    /// `reconnect()` began this close: connect again at once when it ends.
+    reconnect_now: bool,
 }
 
 /// One client's connection life, turned by a driver: `new`, `begin`, then
@@ -122,6 +122,11 @@ pub(crate) struct Session {
     tls_warned: bool,
     /// Counts sockets created (see [`Wait::generation`]).
     generation: u64,
+    /// The current attempt's request (URL, headers, subprotocols), after
+    /// the connect hook and the redirects followed.
+    req: Request,
+    /// The URLs this attempt requested so far (redirects followed).
+    chain: Vec<String>,
 }
 
 impl Session {
@@ -134,6 +139,7 @@ impl Session {
             .unwrap_or(0);
         let seed = clock ^ (Arc::as_ptr(&sh) as u64) ^ u64::from(std::process::id());
         let reconnect = Reconnect::new(&cfg, seed);
+        let req = sh.next_request(0);
         Session {
             sh,
             cfg,
@@ -145,6 +151,8 @@ impl Session {
             stopping: false,
             tls_warned: false,
             generation: 0,
+            req,
+            chain: Vec::new(),
         }
     }
 
@@ -152,22 +160,10 @@ impl Session {
     /// TLS configuration cannot be built).
     pub(crate) fn begin(&mut self) {
         if self.sh.endpoint().secure {
-            match tls::client_config(&self.cfg.tls) {
-                Ok((c, insecure)) => {
-                    if insecure {
-                        self.log.warn(format_args!(
-                            "TLS certificate verification is DISABLED for {} (dangerous; set by {})",
-                            self.sh.endpoint().url(),
-                            if self.cfg.tls.dangerous_disable_verification { "the client's option" } else { "MYWSCLIENT_TLS_INSECURE=1" }
-                        ));
-                    }
-                    self.tls = Some(c);
-                }
-                Err(e) => {
-                    self.error(e);
-                    self.phase = Phase::Done;
-                    return;
-                }
+            if let Err(e) = self.tls_config() {
+                self.error(e);
+                self.phase = Phase::Done;
+                return;
             }
         }
         self.begin_attempt(Instant::now());
@@ -199,6 +195,7 @@ impl Session {
         let accepts_sends = self.accepts_sends();
         let stop_pending = self.sh.stop_requested() && !self.stopping;
         let mut immediate = stop_pending
+            || (self.sh.reconnect_requested() && !self.stopping)
             || self.read_more
             || (accepts_sends && self.sh.queue().has_next())
             || deadline.is_some_and(|d| d <= now);
@@ -220,6 +217,11 @@ impl Session {
         self.sh.awake();
         if self.sh.stop_requested() && !self.stopping {
             self.begin_stop(now);
+        }
+        if self.sh.take_reconnect_request() && !self.stopping {
+            self.begin_reconnect(now);
+            // `ready` was about the old socket: the next turn polls the new one.
+            return;
         }
         if !self.done() {
             self.step(now, ready);
@@ -284,6 +286,18 @@ impl Session {
         self.emit(Event::Error {
             kind: e.kind,
             message: e.message,
+            response: None,
+        });
+    }
+
+    /// Reports a refused upgrade with the server's response.
+    fn refused_error(&self, e: Error, response: HttpResponse) {
+        self.log.warn(format_args!("{}: {}", e.kind, e.message));
+        self.sh.set_last_error(format!("{}: {}", e.kind, e.message));
+        self.emit(Event::Error {
+            kind: e.kind,
+            message: e.message,
+            response: Some(Box::new(response)),
         });
     }
 
@@ -311,11 +325,11 @@ impl Session {
             } => self.step_handshake(now, conn, key, buf, deadline),
             Phase::Open {
                 conn,
-                ctx,
+                ws,
                 hb,
                 opened,
-            } => self.step_open(now, ready, conn, ctx, hb, opened),
-            Phase::Closing { conn, ctx, close } => self.step_closing(now, conn, ctx, close),
+            } => self.step_open(now, ready, conn, ws, hb, opened),
+            Phase::Closing { conn, ws, close } => self.step_closing(now, conn, ws, close),
             Phase::Done => {}
         }
     }
@@ -351,7 +365,7 @@ impl Session {
             Decision::GiveUp { failures } => {
                 let msg = format!(
                     "gave up on {} after {failures} failed attempts",
-                    self.sh.endpoint().url(),
+                    self.req.endpoint().url(),
                 );
                 self.error(Error::new(ErrorKind::GaveUp, msg));
                 self.phase = Phase::Done;
@@ -360,11 +374,57 @@ impl Session {
                 self.sh.set_state(State::Reconnecting);
                 self.log.info(format_args!(
                     "reconnecting to {} in {delay:?} (attempt {attempt})",
-                    self.sh.endpoint().url(),
+                    self.req.endpoint().url(),
                 ));
                 self.emit(Event::ReconnectScheduled { attempt, delay });
                 self.phase = Phase::Waiting { until: now + delay };
             }
+        }
+    }
+
+    /// `reconnect()`: close an open connection with 1000 and connect again
+    /// at once; an attempt in progress or a backoff wait is replaced by a
+    /// new attempt now. The backoff starts afresh. Messages already handed
+    /// to the connection go out before the close frame; the queue is not
+    /// drained into the old connection: it waits for the new one.
+    fn begin_reconnect(&mut self, now: Instant) {
+        self.log
+            .info(format_args!("reconnecting now (reconnect() called)"));
+        self.reconnect.restart();
+        match std::mem::replace(&mut self.phase, Phase::Done) {
+            Phase::Open {
+                mut conn,
+                mut ws,
+                opened,
+                ..
+            } => {
+                self.sh.set_state(State::Closing);
+                let frame = CloseFrame {
+                    code: CloseCode::Normal,
+                    reason: "".into(),
+                };
+                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
+                let close = Closing {
+                    deadline: now + self.cfg.close_timeout,
+                    healthy: now - opened,
+                    by_peer: false,
+                    reconnect_now: true,
+                };
+                self.step_closing(now, conn, ws, close);
+            }
+            Phase::Closing { conn, ws, close } => {
+                let close = Closing {
+                    reconnect_now: true,
+                    ..close
+                };
+                self.phase = Phase::Closing { conn, ws, close };
+            }
+            Phase::Handshaking { conn, .. } => {
+                self.requeue(conn);
+                self.begin_attempt(now);
+            }
+            Phase::Done => {}
+            _ => self.begin_attempt(now),
         }
     }
 
@@ -373,31 +433,33 @@ impl Session {
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::Open {
                 mut conn,
-                mut ctx,
+                mut ws,
                 opened,
                 ..
             } => {
                 self.sh.set_state(State::Closing);
                 // Let out what is already queued (bounded by the close timeout), then close.
-                let _ = self.fill(&mut conn, &mut ctx, usize::MAX);
+                let _ = self.fill(&mut conn, &mut ws, usize::MAX);
                 let frame = CloseFrame {
                     code: CloseCode::Normal,
                     reason: "".into(),
                 };
-                let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
+                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
                 let close = Closing {
                     deadline: now + self.cfg.close_timeout,
                     healthy: now - opened,
                     by_peer: false,
+                    reconnect_now: false,
                 };
-                self.step_closing(now, conn, ctx, close);
+                self.step_closing(now, conn, ws, close);
             }
-            Phase::Closing { conn, ctx, close } => {
+            Phase::Closing { conn, ws, close } => {
                 let close = Closing {
                     deadline: close.deadline.min(now + self.cfg.close_timeout),
+                    reconnect_now: false,
                     ..close
                 };
-                self.step_closing(now, conn, ctx, close)
+                self.step_closing(now, conn, ws, close)
             }
             Phase::Handshaking { conn, .. } => {
                 self.requeue(conn);

@@ -5,18 +5,26 @@
 use std::io;
 use std::time::Instant;
 
-use tungstenite::protocol::frame::coding::{CloseCode, Data as OpData, OpCode};
-use tungstenite::protocol::frame::{CloseFrame, Frame};
-use tungstenite::protocol::WebSocketContext;
-use tungstenite::{Bytes, Message};
+use tungstenite::protocol::frame::CloseFrame;
 
 use super::conn::{io_of, Conn};
-use super::errors::{fail_code, INVALID_CLOSE_CODE_REASON};
 use super::{Closing, Phase, Session, OUT_HIGH_WATER, READ_BATCH};
 use crate::error::{Error, ErrorKind};
 use crate::event::{CloseInitiator, Event, State};
 use crate::heartbeat::{self, Heartbeat};
 use crate::sys;
+use crate::wire::reader::{Item, INVALID_CLOSE_CODE_REASON};
+use crate::wire::{Wire, WireError};
+
+/// Why a read pass ended the connection.
+pub(super) enum ReadEnd {
+    /// The server broke the protocol or a limit: fail with its close code.
+    Wire(WireError),
+    /// The socket failed.
+    Io(io::Error),
+    /// The stream ended without a close frame.
+    Eof,
+}
 
 impl Session {
     pub(super) fn step_open(
@@ -24,7 +32,7 @@ impl Session {
         now: Instant,
         ready: sys::Ready,
         mut conn: Conn,
-        mut ctx: Box<WebSocketContext>,
+        mut ws: Box<Wire>,
         mut hb: Heartbeat,
         opened: Instant,
     ) {
@@ -32,7 +40,7 @@ impl Session {
         // Read only when the socket says so, or when a previous pass stopped
         // early: a wake-up for a send or a timer costs no read syscall.
         let closed = if ready.readable || self.read_more {
-            self.read_pass(&mut conn, &mut ctx)
+            self.read_pass(&mut conn, &mut ws)
         } else {
             Ok(None)
         };
@@ -48,14 +56,14 @@ impl Session {
                 self.sh.set_last_close_code(code);
                 self.log.info(format_args!(
                     "{} closed the connection: {code} {reason:?}",
-                    self.sh.endpoint().url()
+                    self.req.endpoint().url()
                 ));
                 if code == 1002 && reason == INVALID_CLOSE_CODE_REASON {
-                    // tungstenite replaced a close code that is not allowed
-                    // (e.g. 999, 1005, 1006, 5000) with 1002 and replied so.
+                    // The reader replaced a close code that is not allowed
+                    // (e.g. 999, 1005, 1006, 5000) with 1002; we replied so.
                     self.error(Error::new(
                         ErrorKind::Protocol,
-                        format!("{} sent a close frame with a close code that is not allowed; replied 1002", self.sh.endpoint().url()),
+                        format!("{} sent a close frame with a close code that is not allowed; replied 1002", self.req.endpoint().url()),
                     ));
                 }
                 self.emit(Event::Closed {
@@ -63,8 +71,7 @@ impl Session {
                     reason,
                     initiator: CloseInitiator::Server,
                 });
-                // tungstenite queued the close reply; let it out, then wait for EOF.
-                let _ = ctx.flush(&mut io_of(&mut conn));
+                // The read pass wrote the close reply; let it out, then wait for EOF.
                 let _ = conn.pump();
                 self.settle(&mut conn);
                 self.sh.set_state(State::Closing);
@@ -72,21 +79,34 @@ impl Session {
                     deadline: now + self.cfg.close_timeout,
                     healthy: now - opened,
                     by_peer: true,
+                    reconnect_now: false,
                 };
-                return self.step_closing(now, conn, ctx, close);
+                return self.step_closing(now, conn, ws, close);
             }
-            Err(e) => {
-                let code = fail_code(&e);
-                let err = self.ws_error(&conn, e);
+            Err(end) => {
+                let (code, err) = match end {
+                    ReadEnd::Wire(w) => (Some(w.code), self.wire_error(&w)),
+                    ReadEnd::Io(e) => (None, self.io_error(&conn, "connection to", e)),
+                    ReadEnd::Eof => (
+                        None,
+                        Error::new(
+                            ErrorKind::Closed,
+                            format!(
+                                "{} closed the connection without a close frame",
+                                self.sh.endpoint().url()
+                            ),
+                        ),
+                    ),
+                };
                 if let Some(code) = code {
                     // RFC 6455 §7.1.7: fail the connection with a close frame,
                     // after what the application already queued (best effort).
-                    let _ = self.fill(&mut conn, &mut ctx, OUT_HIGH_WATER);
+                    let _ = self.fill(&mut conn, &mut ws, OUT_HIGH_WATER);
                     let frame = CloseFrame {
-                        code: CloseCode::from(code),
+                        code,
                         reason: "".into(),
                     };
-                    let _ = ctx.close(&mut io_of(&mut conn), Some(frame));
+                    let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
                     let _ = conn.pump();
                     conn.t.shutdown();
                 }
@@ -98,13 +118,12 @@ impl Session {
             heartbeat::Action::SendPing => {
                 self.log
                     .debug(format_args!("no data for {:?}: ping", hb.silent_for(now)));
-                let _ = ctx.write(&mut io_of(&mut conn), Message::Ping(Bytes::new()));
-                let _ = ctx.flush(&mut io_of(&mut conn));
+                let _ = ws.writer.ping(&mut io_of(&mut conn), &[]);
             }
             heartbeat::Action::Dead => {
                 let msg = format!(
                     "nothing received from {} for {:?} (ping unanswered): connection presumed dead (half-open)",
-                    self.sh.endpoint().url(),
+                    self.req.endpoint().url(),
                     hb.silent_for(now)
                 );
                 return self.drop_conn(
@@ -116,7 +135,7 @@ impl Session {
             }
         }
         if !self.stopping {
-            if let Err(e) = self.fill(&mut conn, &mut ctx, OUT_HIGH_WATER) {
+            if let Err(e) = self.fill(&mut conn, &mut ws, OUT_HIGH_WATER) {
                 let err = self.ws_error(&conn, e);
                 return self.drop_conn(now, conn, Some(now - opened), err);
             }
@@ -128,7 +147,7 @@ impl Session {
         self.settle(&mut conn);
         self.phase = Phase::Open {
             conn,
-            ctx,
+            ws,
             hb,
             opened,
         };
@@ -138,7 +157,7 @@ impl Session {
         &mut self,
         now: Instant,
         mut conn: Conn,
-        mut ctx: Box<WebSocketContext>,
+        mut ws: Box<Wire>,
         close: Closing,
     ) {
         conn.drained = false;
@@ -147,16 +166,21 @@ impl Session {
         let mut reads = 0;
         while !finished && reads < READ_BATCH {
             reads += 1;
-            match ctx.read(&mut io_of(&mut conn)) {
-                Ok(Message::Close(f)) => {
+            match ws.reader.next() {
+                Ok(Some(Item::Close(f))) => {
                     // The server's reply to our close.
                     let code = f.map(|f| u16::from(f.code)).unwrap_or(1005);
                     self.sh.set_last_close_code(code);
                     finished = true;
                 }
                 // Data the server sent before it saw our close: dropped.
-                Ok(_) => {}
-                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Ok(Some(_)) => {}
+                Ok(None) => match ws.reader.read_from(&mut io_of(&mut conn)) {
+                    Ok(0) => finished = true,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(_) => finished = true,
+                },
                 Err(_) => finished = true,
             }
         }
@@ -166,6 +190,18 @@ impl Session {
         if finished || now >= close.deadline {
             conn.t.shutdown();
             self.requeue(conn);
+            if !self.stopping && close.reconnect_now {
+                // reconnect(): no backoff wait.
+                if !close.by_peer {
+                    self.emit(Event::Closed {
+                        code: 1000,
+                        reason: String::new(),
+                        initiator: CloseInitiator::Client,
+                    });
+                }
+                self.begin_attempt(now);
+                return;
+            }
             if !self.stopping {
                 self.schedule_reconnect(now, Some(close.healthy));
                 return;
@@ -180,34 +216,28 @@ impl Session {
             self.phase = Phase::Done;
             return;
         }
-        self.phase = Phase::Closing { conn, ctx, close };
+        self.phase = Phase::Closing { conn, ws, close };
     }
 
     /// Moves queued messages into the connection's output buffer.
     pub(super) fn fill(
         &mut self,
         conn: &mut Conn,
-        ctx: &mut WebSocketContext,
+        ws: &mut Wire,
         limit: usize,
     ) -> tungstenite::Result<()> {
         while conn.out.len() < limit {
             let Some(msg) = self.sh.queue().next() else {
                 break;
             };
-            let op = if msg.binary {
-                OpData::Binary
-            } else {
-                OpData::Text
-            };
-            // Text was validated by `send`: build the frame directly.
-            let frame = Frame::message(msg.data.clone(), OpCode::Data(op), true);
-            let mut io = io_of(conn);
-            if let Err(e) = ctx
-                .write(&mut io, Message::Frame(frame))
-                .and_then(|_| ctx.flush(&mut io))
-            {
-                self.sh.queue().unpop(msg);
-                return Err(e);
+            // Text was validated by `send`.
+            match ws.writer.message(&mut io_of(conn), &msg.data, msg.binary) {
+                Ok(w) if w.compressed => self.sh.count_compressed_sent(msg.data.len(), w.wire),
+                Ok(_) => {}
+                Err(e) => {
+                    self.sh.queue().unpop(msg);
+                    return Err(e);
+                }
             }
             conn.inflight.push_back((conn.out.appended, msg));
         }
@@ -226,33 +256,62 @@ impl Session {
         }
     }
 
-    /// Reads and dispatches messages. Returns a close frame if one arrived.
+    /// Reads and dispatches messages: what is buffered first, then the
+    /// socket until it has nothing more. Pings are answered, a close frame
+    /// is answered and returned.
     pub(super) fn read_pass(
         &mut self,
         conn: &mut Conn,
-        ctx: &mut WebSocketContext,
-    ) -> Result<Option<Option<CloseFrame>>, tungstenite::Error> {
+        ws: &mut Wire,
+    ) -> Result<Option<Option<CloseFrame>>, ReadEnd> {
         self.read_more = false;
         conn.drained = false;
-        for _ in 0..READ_BATCH {
-            let msg = ctx.read(&mut io_of(conn));
-            match msg {
-                Ok(Message::Text(t)) => self.deliver(t.as_bytes(), false),
-                Ok(Message::Binary(b)) => self.deliver(&b, true),
-                Ok(Message::Close(f)) => return Ok(Some(f)),
-                Ok(_) => {} // ping (answered by tungstenite), pong, raw frame
-                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
-                    return Ok(None)
+        let mut n = 0;
+        loop {
+            loop {
+                let Some(item) = ws.reader.next().map_err(ReadEnd::Wire)? else {
+                    break;
+                };
+                match item {
+                    Item::Text(t) => {
+                        let len = t.len();
+                        self.deliver(t, false);
+                        self.count_if_compressed(ws, len);
+                    }
+                    Item::Binary(b) => {
+                        let len = b.len();
+                        self.deliver(b, true);
+                        self.count_if_compressed(ws, len);
+                    }
+                    Item::Ping(p) => {
+                        let _ = ws.writer.pong(&mut io_of(conn), p);
+                    }
+                    Item::Pong(_) => {}
+                    Item::Close(f) => {
+                        // Echo it (RFC 6455 §5.5.1), then wait for the end.
+                        let _ = ws.writer.close(&mut io_of(conn), f.clone());
+                        return Ok(Some(f));
+                    }
                 }
-                Err(e) => return Err(e),
+                n += 1;
+                if n >= READ_BATCH || self.sh.stop_requested() {
+                    self.read_more = true;
+                    return Ok(None);
+                }
             }
-            if self.sh.stop_requested() {
-                self.read_more = true;
-                return Ok(None);
+            match ws.reader.read_from(&mut io_of(conn)) {
+                Ok(0) => return Err(ReadEnd::Eof),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) => return Err(ReadEnd::Io(e)),
             }
         }
-        self.read_more = true;
-        Ok(None)
+    }
+
+    fn count_if_compressed(&self, ws: &Wire, len: usize) {
+        if let Some(wire) = ws.reader.compressed_wire() {
+            self.sh.count_compressed_received(len, wire);
+        }
     }
 
     /// Puts messages that did not fully reach the kernel back in front of the queue.

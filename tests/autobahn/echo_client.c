@@ -4,11 +4,16 @@
  *
  * Talks to the fuzzingserver (wstest -m fuzzingserver) on ws://127.0.0.1:PORT:
  *   1. /getCaseCount            - the server sends the case count as a text message, then closes;
- *   2. /runCase?case=N&agent=A  - for N in FIRST..LAST (default 1..count): one connection per
+ *   2. /getCaseInfo?case=N      - the case's id ("13.2.1"), to choose its compression mode;
+ *      /runCase?case=N&agent=A  - for N in FIRST..LAST (default 1..count): one connection per
  *                                 case, every text and binary message echoed back with its kind
  *                                 from inside the message callback, until the client stops;
  *   3. /updateReports?agent=A   - the server writes OUTDIR/index.json, then closes.
- * Each connection uses its own client: reconnect off, heartbeat off, a 64 MiB message limit.
+ * Each connection uses its own client: reconnect off, heartbeat off, a 64 MiB message limit,
+ * permessage-deflate offered (the server accepts it only in cases 12.* and 13.*): with context
+ * takeover, except in the 13.* cases whose server accepts only a client that offers
+ * client_no_context_takeover (13.2, 13.5, 13.6) and 13.7 (whose first choice needs it), which
+ * run with MYWSCLIENT_COMPRESSION_NO_CONTEXT_TAKEOVER. Set AUTOBAHN_COMPRESSION=0 to offer none.
  * Every wait is bounded (CASE_TIMEOUT_S per connection).
  *
  * Exit status: 0 when every connection ran to its end (the verdicts are in the server's
@@ -26,7 +31,7 @@
 
 #include "mywsclient/mywsclient.h"
 
-#define CASE_TIMEOUT_S 120
+#define CASE_TIMEOUT_S 600 /* above the fuzzingserver's own 480-s limit of the 12.* and 13.* cases */
 #define MAX_MESSAGE_BYTES ((size_t)64 << 20)
 #define MAX_QUEUE_BYTES ((size_t)256 << 20)
 #define MAX_CASES 100000L
@@ -39,16 +44,19 @@ struct run
   pthread_mutex_t mu;
   pthread_cond_t cv;
   mywsclient *client;
-  int echo;             /* echo every message back (runCase) */
-  int stopped;          /* STOPPED seen */
-  int opened;           /* OPEN seen */
-  char last_error[256]; /* text of the last ERROR event */
-  char first_text[64];  /* first text message (getCaseCount), NUL-terminated */
+  int echo;              /* echo every message back (runCase) */
+  int stopped;           /* STOPPED seen */
+  int opened;            /* OPEN seen */
+  char last_error[256];  /* text of the last ERROR event */
+  char first_text[4096]; /* first text message (getCaseCount, getCaseInfo), NUL-terminated */
   int got_text;
   unsigned send_failures;
   mywsclient_result first_send_failure;
   const char *path;
+  uint32_t compression; /* MYWSCLIENT_COMPRESSION_* */
 };
+
+static int compression_enabled = 1;
 
 static double now_s(void)
 {
@@ -139,7 +147,9 @@ static int configure_and_start(mywsclient *c, struct run *r)
       check(mywsclient_set_heartbeat(c, 0, 0), "set_heartbeat", path) ||
       check(mywsclient_set_max_message_size(c, MAX_MESSAGE_BYTES), "set_max_message_size", path) ||
       check(mywsclient_set_queue_limits(c, MAX_QUEUE_BYTES, 0), "set_queue_limits", path) ||
-      check(mywsclient_set_log_level(c, level), "set_log_level", path) || check(mywsclient_start(c), "start", path))
+      check(mywsclient_set_log_level(c, level), "set_log_level", path) ||
+      check(mywsclient_set_compression(c, r->compression, -1, 0), "set_compression", path) ||
+      check(mywsclient_start(c), "start", path))
     return -1;
   return 0;
 }
@@ -189,14 +199,15 @@ static int wait_for_end(mywsclient *c, struct run *r, char *text_out)
 
 /* One connection to PATH, run until the client stops by itself (reconnect is off) or
  * CASE_TIMEOUT_S passes. Returns 0 on a normal end, -2 if the connection never opened,
- * -1 otherwise. With echo == 0 the first text message is copied to text_out (size >= 64)
+ * -1 otherwise. With echo == 0 the first text message is copied to text_out (size >= 4096)
  * when text_out is not NULL. */
-static int run_one(int port, const char *path, int echo, char *text_out)
+static int run_one(int port, const char *path, int echo, char *text_out, uint32_t compression)
 {
   struct run r;
   memset(&r, 0, sizeof r);
   r.echo = echo;
   r.path = path;
+  r.compression = compression;
   pthread_mutex_init(&r.mu, NULL);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
@@ -220,6 +231,30 @@ static int run_one(int port, const char *path, int echo, char *text_out)
   pthread_cond_destroy(&r.cv);
   pthread_mutex_destroy(&r.mu);
   return rc;
+}
+
+/* The compression mode for case N, from its id (see the comment at the top). */
+static uint32_t case_compression(int port, long n)
+{
+  if (!compression_enabled)
+    return MYWSCLIENT_COMPRESSION_OFF;
+  static char info[4096];
+  char path[64];
+  snprintf(path, sizeof path, "/getCaseInfo?case=%ld", n);
+  const char *id = NULL;
+  if (run_one(port, path, 0, info, MYWSCLIENT_COMPRESSION_OFF) == 0)
+    id = strstr(info, "\"id\": \"");
+  if (!id)
+  {
+    fprintf(stderr, "echo_client: no id for case %ld in %s\n", n, info);
+    return MYWSCLIENT_COMPRESSION_CONTEXT_TAKEOVER;
+  }
+  id += strlen("\"id\": \"");
+  static const char *const no_takeover[] = {"13.2.", "13.5.", "13.6.", "13.7."};
+  for (size_t i = 0; i < sizeof no_takeover / sizeof no_takeover[0]; i++)
+    if (strncmp(id, no_takeover[i], strlen(no_takeover[i])) == 0)
+      return MYWSCLIENT_COMPRESSION_NO_CONTEXT_TAKEOVER;
+  return MYWSCLIENT_COMPRESSION_CONTEXT_TAKEOVER;
 }
 
 static long parse_long(const char *s, long lo, long hi)
@@ -252,8 +287,10 @@ int main(int argc, char **argv)
   verbose = v && v[0] && strcmp(v, "0") != 0;
   printf("echo_client: %s\n", mywsclient_version());
 
-  char text[64];
-  if (run_one((int)port, "/getCaseCount", 0, text) != 0)
+  static char text[4096];
+  const char *z = getenv("AUTOBAHN_COMPRESSION");
+  compression_enabled = !(z && strcmp(z, "0") == 0);
+  if (run_one((int)port, "/getCaseCount", 0, text, MYWSCLIENT_COMPRESSION_OFF) != 0)
     return 1;
   long count = parse_long(text, 1, MAX_CASES);
   if (count < 0)
@@ -279,7 +316,7 @@ int main(int argc, char **argv)
   {
     snprintf(path, sizeof path, "/runCase?case=%ld&agent=%s", n, agent);
     double t = now_s();
-    int rc = run_one((int)port, path, 1, NULL);
+    int rc = run_one((int)port, path, 1, NULL, case_compression((int)port, n));
     t = now_s() - t;
     if (rc != 0)
       status = 1;
@@ -302,7 +339,7 @@ int main(int argc, char **argv)
   printf("echo_client: slowest case: #%ld (%.2f s)\n", slowest_case, slowest);
 
   snprintf(path, sizeof path, "/updateReports?agent=%s", agent);
-  if (run_one((int)port, path, 0, NULL) != 0)
+  if (run_one((int)port, path, 0, NULL, MYWSCLIENT_COMPRESSION_OFF) != 0)
     status = 1;
   printf("echo_client: reports updated (%.1f s in all)\n", now_s() - t0);
   return status;

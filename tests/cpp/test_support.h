@@ -117,6 +117,7 @@ public:
   }
 
   pid_t pid() const { return pid_; }
+  int stdinFd() const { return in_; }
   int stdoutFd() const { return out_; }
   int stderrFd() const { return err_; }
 

@@ -329,7 +329,7 @@ impl Recorder {
             from,
             timeout,
             &format!("Error {kind:?} {needle:?}"),
-            |e| matches!(e, Event::Error { kind: k, message } if *k == kind && message.to_ascii_lowercase().contains(&needle)),
+            |e| matches!(e, Event::Error { kind: k, message, .. } if *k == kind && message.to_ascii_lowercase().contains(&needle)),
         );
         match e {
             Event::Error { message, .. } => (i, message),
@@ -342,7 +342,7 @@ impl Recorder {
         let (i, e) =
             self.expect_event(from, timeout, "Error", |e| matches!(e, Event::Error { .. }));
         match e {
-            Event::Error { kind, message } => (i, kind, message),
+            Event::Error { kind, message, .. } => (i, kind, message),
             _ => unreachable!(),
         }
     }

@@ -4,6 +4,7 @@
 //! integration tests can compile them in with `#[path]`.
 
 pub mod echo;
+pub mod gate;
 pub mod pki;
 pub mod proxy;
 pub mod sock;
