@@ -108,59 +108,99 @@ public:
   };
 
   /// permessage-deflate modes, for setCompression().
-  enum class Compression : std::uint32_t
-  {
+  enum class Compression : std::uint32_t {
     Off = MYWSCLIENT_COMPRESSION_OFF,
     ContextTakeover = MYWSCLIENT_COMPRESSION_CONTEXT_TAKEOVER,
     NoContextTakeover = MYWSCLIENT_COMPRESSION_NO_CONTEXT_TAKEOVER,
+    /// What is written again after a connection ended abnormally (setDelivery;
+    /// README "Delivery guarantees").
+    enum class Delivery : std::uint32_t{
+        AtMostOnce = MYWSCLIENT_DELIVERY_AT_MOST_ONCE, ///< 0.1's behaviour: what the kernel took counts as delivered
+        ResendUnacknowledged =
+            MYWSCLIENT_DELIVERY_RESEND_UNACKNOWLEDGED,   ///< default: what the server's TCP did not acknowledge
+        AtLeastOnce = MYWSCLIENT_DELIVERY_AT_LEAST_ONCE, ///< also what followed the last frame received
+    };
+
+    /// Who ended a connection (CloseCallback).
+    enum class CloseInitiator : std::uint32_t{
+        Client = MYWSCLIENT_CLOSE_INITIATOR_CLIENT,     ///< this client (stop)
+        Server = MYWSCLIENT_CLOSE_INITIATOR_SERVER,     ///< the server sent a close frame
+        Abnormal = MYWSCLIENT_CLOSE_INITIATOR_ABNORMAL, ///< reset, EOF, protocol or heartbeat failure
+    };
+
+    /// What went wrong (ErrorCallback). Same values as mywsclient_error_kind.
+    enum class ErrorKind : std::uint32_t{
+        None = MYWSCLIENT_ERROR_KIND_NONE,
+        InvalidArgument = MYWSCLIENT_ERROR_KIND_INVALID_ARGUMENT,
+        InvalidState = MYWSCLIENT_ERROR_KIND_INVALID_STATE,
+        InvalidUtf8 = MYWSCLIENT_ERROR_KIND_INVALID_UTF8,
+        MessageTooLarge = MYWSCLIENT_ERROR_KIND_MESSAGE_TOO_LARGE,
+        QueueFull = MYWSCLIENT_ERROR_KIND_QUEUE_FULL,
+        Dns = MYWSCLIENT_ERROR_KIND_DNS,
+        Connect = MYWSCLIENT_ERROR_KIND_CONNECT,
+        ConnectTimeout = MYWSCLIENT_ERROR_KIND_CONNECT_TIMEOUT,
+        Tls = MYWSCLIENT_ERROR_KIND_TLS,
+        TlsVerify = MYWSCLIENT_ERROR_KIND_TLS_VERIFY,
+        Handshake = MYWSCLIENT_ERROR_KIND_HANDSHAKE,
+        HandshakeTimeout = MYWSCLIENT_ERROR_KIND_HANDSHAKE_TIMEOUT,
+        Protocol = MYWSCLIENT_ERROR_KIND_PROTOCOL,
+        Io = MYWSCLIENT_ERROR_KIND_IO,
+        HeartbeatTimeout = MYWSCLIENT_ERROR_KIND_HEARTBEAT_TIMEOUT,
+        Closed = MYWSCLIENT_ERROR_KIND_CLOSED,
+        Callback = MYWSCLIENT_ERROR_KIND_CALLBACK, ///< a callback threw (reported by this class)
+        Config = MYWSCLIENT_ERROR_KIND_CONFIG,
+        GaveUp = MYWSCLIENT_ERROR_KIND_GAVE_UP,
+        Proxy = MYWSCLIENT_ERROR_KIND_PROXY,
+    };
+
+    /// Counters since the client was created (stats()).
+    struct Stats{
+        std::uint64_t messagesSent = 0;     ///< messages written to the socket
+        std::uint64_t bytesSent = 0;        ///< their payload bytes
+        std::uint64_t messagesReceived = 0; ///< messages received and delivered
+        std::uint64_t bytesReceived = 0;    ///< their payload bytes
+        std::uint64_t connections = 0;      ///< connections opened
+        std::uint64_t reconnects = 0;       ///< connections opened after the first
+        std::uint64_t queuedMessages = 0;   ///< accepted, not yet written
+        std::uint64_t queuedBytes = 0;      ///< their bytes
+        std::uint16_t lastCloseCode = 0;    ///< close code of the last closed connection
+        std::string lastError{};            ///< as lastError()
+        // Control frames and receipts (0.2).
+        std::chrono::microseconds rttLast{0};     ///< last round-trip time of a ping (0: none yet)
+        std::chrono::microseconds rttSmoothed{0}; ///< smoothed round-trip time (as TCP's SRTT)
+        std::uint64_t rttSamples = 0;             ///< pongs that measured it (heartbeat and ping())
+        std::uint64_t messagesDiscarded = 0;      ///< messages dropped: overflow policy, discarding stop
+        std::uint64_t receiptsWritten = 0;        ///< onWritten receipts given
+        std::uint64_t receiptsDiscarded = 0;      ///< onDiscarded receipts given
+        std::uint64_t uncompressedBytesSent = 0;  ///< permessage-deflate: original size of messages sent compressed
+        std::uint64_t compressedBytesSent = 0;    ///< permessage-deflate: their size on the wire
+        std::uint64_t uncompressedBytesReceived =
+            0;                            ///< permessage-deflate: inflated size of messages received compressed
+        std::uint64_t messagesResent = 0; ///< written again after a connection broke (setDelivery)
+        std::uint64_t compressedBytesReceived = 0; ///< permessage-deflate: their size on the wire
+    };
+
+  /// Why a message sent with sendMessageEx/sendBinaryEx was dropped (onDiscarded).
+  enum class DiscardReason : std::uint32_t
+  {
+    Stopped = MYWSCLIENT_DISCARD_REASON_STOPPED,   ///< close(..., StopAndDiscard), or a stop with setDiscardOnStop
+    GaveUp = MYWSCLIENT_DISCARD_REASON_GAVE_UP,    ///< stopped by itself (reconnect off or gave up), setDiscardOnStop
+    Overflow = MYWSCLIENT_DISCARD_REASON_OVERFLOW, ///< OverflowPolicy::DropOldest made room
   };
 
-  /// Who ended a connection (CloseCallback).
-  enum class CloseInitiator : std::uint32_t
+  /// What a send does when the queue is full (setOverflowPolicy).
+  enum class OverflowPolicy : std::uint32_t
   {
-    Client = MYWSCLIENT_CLOSE_INITIATOR_CLIENT,     ///< this client (stop)
-    Server = MYWSCLIENT_CLOSE_INITIATOR_SERVER,     ///< the server sent a close frame
-    Abnormal = MYWSCLIENT_CLOSE_INITIATOR_ABNORMAL, ///< reset, EOF, protocol or heartbeat failure
+    Refuse = MYWSCLIENT_OVERFLOW_POLICY_REFUSE,          ///< refuse the new message (the default)
+    DropOldest = MYWSCLIENT_OVERFLOW_POLICY_DROP_OLDEST, ///< drop the oldest messages not yet being written
   };
 
-  /// What went wrong (ErrorCallback). Same values as mywsclient_error_kind.
-  enum class ErrorKind : std::uint32_t
+  /// What close() does after the close handshake.
+  enum class AfterClose
   {
-    None = MYWSCLIENT_ERROR_KIND_NONE,
-    InvalidArgument = MYWSCLIENT_ERROR_KIND_INVALID_ARGUMENT,
-    InvalidState = MYWSCLIENT_ERROR_KIND_INVALID_STATE,
-    InvalidUtf8 = MYWSCLIENT_ERROR_KIND_INVALID_UTF8,
-    MessageTooLarge = MYWSCLIENT_ERROR_KIND_MESSAGE_TOO_LARGE,
-    QueueFull = MYWSCLIENT_ERROR_KIND_QUEUE_FULL,
-    Dns = MYWSCLIENT_ERROR_KIND_DNS,
-    Connect = MYWSCLIENT_ERROR_KIND_CONNECT,
-    ConnectTimeout = MYWSCLIENT_ERROR_KIND_CONNECT_TIMEOUT,
-    Tls = MYWSCLIENT_ERROR_KIND_TLS,
-    TlsVerify = MYWSCLIENT_ERROR_KIND_TLS_VERIFY,
-    Handshake = MYWSCLIENT_ERROR_KIND_HANDSHAKE,
-    HandshakeTimeout = MYWSCLIENT_ERROR_KIND_HANDSHAKE_TIMEOUT,
-    Protocol = MYWSCLIENT_ERROR_KIND_PROTOCOL,
-    Io = MYWSCLIENT_ERROR_KIND_IO,
-    HeartbeatTimeout = MYWSCLIENT_ERROR_KIND_HEARTBEAT_TIMEOUT,
-    Closed = MYWSCLIENT_ERROR_KIND_CLOSED,
-    Callback = MYWSCLIENT_ERROR_KIND_CALLBACK, ///< a callback threw (reported by this class)
-    Config = MYWSCLIENT_ERROR_KIND_CONFIG,
-    GaveUp = MYWSCLIENT_ERROR_KIND_GAVE_UP,
-  };
-
-  /// Counters since the client was created (stats()).
-  struct Stats
-  {
-    std::uint64_t messagesSent = 0;     ///< messages written to the socket
-    std::uint64_t bytesSent = 0;        ///< their payload bytes
-    std::uint64_t messagesReceived = 0; ///< messages received and delivered
-    std::uint64_t bytesReceived = 0;    ///< their payload bytes
-    std::uint64_t connections = 0;      ///< connections opened
-    std::uint64_t reconnects = 0;       ///< connections opened after the first
-    std::uint64_t queuedMessages = 0;   ///< accepted, not yet written
-    std::uint64_t queuedBytes = 0;      ///< their bytes
-    std::uint16_t lastCloseCode = 0;    ///< close code of the last closed connection
-    std::string lastError{};            ///< as lastError()
+    Stop,           ///< stop, keeping what is queued for a later start() (as stop())
+    Reconnect,      ///< connect again at once, keeping the queue
+    StopAndDiscard, ///< stop and discard what is queued (onDiscarded for each message with an id)
   };
 
   /// The connection is open; the argument is the subprotocol the server selected ("" if none).
@@ -175,6 +215,14 @@ public:
   using StoppedCallback = std::function<void()>;
   /// One log line of the library (without newline), at or above the log level.
   using LogCallback = std::function<void(LogLevel level, const std::string &line)>;
+  /// The pong answering ping(): the round-trip time and the payload.
+  using PongCallback = std::function<void(std::chrono::microseconds rtt, const std::string &payload)>;
+  /// The message with this id (from sendMessageEx/sendBinaryEx) is written: all its bytes are in the kernel.
+  using WrittenCallback = std::function<void(std::uint64_t id)>;
+  /// The message with this id was dropped without being written.
+  using DiscardedCallback = std::function<void(std::uint64_t id, DiscardReason reason)>;
+  /// The queue reached the high watermark, or fell back to the low one: the bytes queued then.
+  using QueueCallback = std::function<void(std::size_t queuedBytes)>;
 
   // ---------------------------------------------------------------- long-lived sessions: types
 
@@ -292,7 +340,8 @@ public:
   /// the URL's port (0 keeps it, or the scheme's default); a non-empty
   /// `path` overrides the URL's path. Nothing connects before start().
   /// Requests the subprotocol "ws" like the original (setSubprotocols to
-  /// change); a server that selects none is accepted. An invalid URL is
+  /// change); a server that selects none is accepted. Sends
+  /// `Origin: http://<host>` like the original (setOrigin to change or clear). An invalid URL is
   /// reported on std::cerr and by lastError(); the object is then inert.
   MyWSClient(const std::string &url, int port, const std::string &path, MessageCallback onMessage = nullptr)
       : cb_(new Callbacks), handle_()
@@ -313,6 +362,8 @@ public:
     mywsclient_result r = mywsclient_set_event_callback(h, &eventTrampoline, cb_.get());
     if (r == MYWSCLIENT_RESULT_OK)
       r = mywsclient_add_subprotocol(h, "ws");
+    if (r == MYWSCLIENT_RESULT_OK)
+      r = mywsclient_set_origin(h, defaultOrigin(url).c_str());
     if (r != MYWSCLIENT_RESULT_OK)
       logLine("", "cannot configure the new client: " + describe(r));
     cb_->subprotocols.push_back("ws");
@@ -438,8 +489,8 @@ public:
     Stats s;
     if (cb_)
       s.lastError = cb_->getLastError();
-    mywsclient_stats c{};
-    if (handle_ && mywsclient_get_stats(handle_.get(), &c) == MYWSCLIENT_RESULT_OK)
+    mywsclient_stats2 c{};
+    if (handle_ && mywsclient_get_stats2(handle_.get(), &c, sizeof c) == MYWSCLIENT_RESULT_OK)
     {
       s.messagesSent = c.messages_sent;
       s.bytesSent = c.bytes_sent;
@@ -450,6 +501,17 @@ public:
       s.queuedMessages = c.queued_messages;
       s.queuedBytes = c.queued_bytes;
       s.lastCloseCode = c.last_close_code;
+      s.rttLast = std::chrono::microseconds(static_cast<std::chrono::microseconds::rep>(c.rtt_last_us));
+      s.rttSmoothed = std::chrono::microseconds(static_cast<std::chrono::microseconds::rep>(c.rtt_smoothed_us));
+      s.rttSamples = c.rtt_samples;
+      s.messagesDiscarded = c.messages_discarded;
+      s.receiptsWritten = c.receipts_written;
+      s.receiptsDiscarded = c.receipts_discarded;
+      s.uncompressedBytesSent = c.uncompressed_bytes_sent;
+      s.compressedBytesSent = c.compressed_bytes_sent;
+      s.uncompressedBytesReceived = c.uncompressed_bytes_received;
+      s.compressedBytesReceived = c.compressed_bytes_received;
+      s.messagesResent = c.messages_resent;
     }
     return s;
   }
@@ -603,6 +665,13 @@ public:
   /// one shared thread run one after another, so they must not block.
   bool setSharedIo(bool shared) { return option("setSharedIo", mywsclient_set_shared_io, shared); }
 
+  /// What is written again when a connection ends abnormally (default
+  /// Delivery::ResendUnacknowledged): see mywsclient_set_delivery().
+  bool setDelivery(Delivery mode)
+  {
+    return option("setDelivery", mywsclient_set_delivery, static_cast<std::uint32_t>(mode));
+  }
+
   /// Trusts the CA certificate(s) in this PEM file in addition to the system
   /// roots: the right way to talk to a server with a private or self-signed
   /// certificate. "" clears it.
@@ -641,6 +710,33 @@ public:
   /// Removes every header added by addHeader().
   bool clearHeaders() { return option("clearHeaders", mywsclient_clear_headers); }
 
+  // ----- how it connects: proxy, Origin, resolve overrides (README "Proxies")
+
+  /// The proxy URL (http://, https://, socks5://, socks5h://, socks4://,
+  /// socks4a://, optional user:password@; no scheme = http://); "" = none.
+  /// By default the proxy comes from the environment (http_proxy, https_proxy, ...).
+  bool setProxy(const std::string &url) { return option("setProxy", mywsclient_set_proxy, url.c_str()); }
+
+  /// Back to the default: the proxy from the environment, with curl's rules.
+  bool setProxyFromEnvironment() { return option("setProxyFromEnvironment", mywsclient_set_proxy, nullptr); }
+
+  /// Hosts that bypass the proxy (curl's NO_PROXY syntax); "" = none. By
+  /// default the list comes from no_proxy / NO_PROXY.
+  bool setNoProxy(const std::string &list) { return option("setNoProxy", mywsclient_set_no_proxy, list.c_str()); }
+
+  /// The Origin header ("http://<host>" by default, like the original); "" sends none.
+  bool setOrigin(const std::string &origin)
+  {
+    return option("setOrigin", mywsclient_set_origin, origin.empty() ? nullptr : origin.c_str());
+  }
+
+  /// Connections to host:port use these addresses instead of the resolver:
+  /// "host:port:address[,address...]" (curl's CURLOPT_RESOLVE syntax).
+  bool addResolve(const std::string &entry) { return option("addResolve", mywsclient_add_resolve, entry.c_str()); }
+
+  /// Removes every entry added by addResolve().
+  bool clearResolve() { return option("clearResolve", mywsclient_clear_resolve); }
+
   /// The subprotocols to request ({"ws"}, as the original); {} requests
   /// none. A server that selects none is accepted. All or nothing: on
   /// failure the previous list stays.
@@ -665,6 +761,93 @@ public:
     cb_->subprotocols = protocols;
     return true;
   }
+
+  // ---------------------------------------------------------------- control frames, receipts, flow control
+  // ping, close and the sends may be called from any thread, also inside a
+  // callback; the callbacks and options only before start() or after stop().
+
+  /// Sends a ping with `payload` (at most 125 bytes) on the current
+  /// connection; onPong gets the round-trip time. False (and `*why`) when
+  /// not connected or the payload is too long.
+  bool ping(const std::string &payload = {}, std::string *why = nullptr)
+  {
+    if (!handle_)
+      return fail(why, notUsable());
+    return check(mywsclient_ping(handle_.get(), reinterpret_cast<const std::uint8_t *>(payload.data()), payload.size()),
+                 why);
+  }
+
+  /// Closes with the application's close `code` (1000 or 3000-4999) and
+  /// `reason` (at most 123 bytes of UTF-8), then stops (joins the I/O
+  /// thread like stop(), unless called from a callback), reconnects at once,
+  /// or stops and discards the queue. False (and `*why`) for a code or
+  /// reason not allowed, or Reconnect/StopAndDiscard while not running.
+  bool close(int code, const std::string &reason = {}, AfterClose then = AfterClose::Stop, std::string *why = nullptr)
+  {
+    if (!handle_)
+      return fail(why, notUsable());
+    if (code < 0 || reason.find('\0') != std::string::npos)
+      return fail(why, "close code must be 1000 or 3000-4999 and the reason must not contain NUL");
+    std::uint32_t flags = then == AfterClose::Reconnect        ? static_cast<std::uint32_t>(MYWSCLIENT_CLOSE_RECONNECT)
+                          : then == AfterClose::StopAndDiscard ? static_cast<std::uint32_t>(MYWSCLIENT_CLOSE_DISCARD)
+                                                               : 0u;
+    return check(mywsclient_close(handle_.get(), static_cast<std::uint32_t>(code), reason.c_str(), flags), why);
+  }
+
+  /// Queues a text message and returns its id (> 0), or 0 when refused
+  /// (`*why` says why). The message gets exactly one receipt, onWritten or
+  /// onDiscarded, in id order. `urgent` puts it ahead of every message not
+  /// yet started.
+  std::uint64_t sendMessageEx(const std::string &message, bool urgent = false, std::string *why = nullptr)
+  {
+    return sendEx(message.data(), message.size(), urgent ? static_cast<std::uint32_t>(MYWSCLIENT_SEND_URGENT) : 0u,
+                  why);
+  }
+
+  /// Queues a binary message and returns its id, or 0 (see sendMessageEx).
+  std::uint64_t sendBinaryEx(const void *data, std::size_t len, bool urgent = false, std::string *why = nullptr)
+  {
+    return sendEx(data, len,
+                  static_cast<std::uint32_t>(MYWSCLIENT_SEND_BINARY) |
+                      (urgent ? static_cast<std::uint32_t>(MYWSCLIENT_SEND_URGENT) : 0u),
+                  why);
+  }
+  std::uint64_t sendBinaryEx(const std::string &data, bool urgent = false, std::string *why = nullptr)
+  {
+    return sendBinaryEx(data.data(), data.size(), urgent, why);
+  }
+  std::uint64_t sendBinaryEx(const std::vector<std::uint8_t> &data, bool urgent = false, std::string *why = nullptr)
+  {
+    return sendBinaryEx(data.data(), data.size(), urgent, why);
+  }
+
+  bool onPong(PongCallback f) { return setCallback(&Callbacks::onPong, std::move(f), false, "onPong"); }
+  bool onWritten(WrittenCallback f) { return setCallback(&Callbacks::onWritten, std::move(f), false, "onWritten"); }
+  bool onDiscarded(DiscardedCallback f)
+  {
+    return setCallback(&Callbacks::onDiscarded, std::move(f), false, "onDiscarded");
+  }
+  bool onQueueHigh(QueueCallback f) { return setCallback(&Callbacks::onQueueHigh, std::move(f), false, "onQueueHigh"); }
+  bool onQueueDrained(QueueCallback f)
+  {
+    return setCallback(&Callbacks::onQueueDrained, std::move(f), false, "onQueueDrained");
+  }
+
+  /// What a send does when the queue is full (Refuse).
+  bool setOverflowPolicy(OverflowPolicy p)
+  {
+    return option("setOverflowPolicy", mywsclient_set_overflow_policy, static_cast<std::uint32_t>(p));
+  }
+
+  /// onQueueHigh when the queued bytes reach `high`, onQueueDrained when
+  /// they fall back to `low` (< high). high 0 turns them off (the default).
+  bool setQueueWatermarks(std::size_t high, std::size_t low)
+  {
+    return option("setQueueWatermarks", mywsclient_set_queue_watermarks, high, low);
+  }
+
+  /// Discard what is queued whenever the client stops (false: kept for the next start()).
+  bool setDiscardOnStop(bool discard) { return option("setDiscardOnStop", mywsclient_set_discard_on_stop, discard); }
 
   // ---------------------------------------------------------------- long-lived sessions
   // setUrl, setHeader, removeHeader and reconnect work at any time, from
@@ -707,6 +890,11 @@ private:
     ReconnectCallback onReconnect{};
     StoppedCallback onStopped{};
     LogCallback onLog{};
+    PongCallback onPong{};
+    WrittenCallback onWritten{};
+    DiscardedCallback onDiscarded{};
+    QueueCallback onQueueHigh{};
+    QueueCallback onQueueDrained{};
     ErrorInfoCallback onErrorInfo{};
     OpenInfoCallback onOpenInfo{};
     BeforeConnectCallback onBeforeConnect{};
@@ -809,6 +997,26 @@ private:
     return true;
   }
 
+  std::uint64_t sendEx(const void *data, std::size_t len, std::uint32_t flags, std::string *why)
+  {
+    if (!handle_)
+    {
+      fail(why, notUsable());
+      return 0;
+    }
+    if (!data && len == 0)
+      data = "";
+    std::uint64_t id = 0;
+    return check(mywsclient_send_ex(handle_.get(), static_cast<const std::uint8_t *>(data), len, flags, &id), why) ? id
+                                                                                                                   : 0;
+  }
+
+  static std::size_t sizeOf(std::uint64_t v) noexcept
+  {
+    return v > std::numeric_limits<std::size_t>::max() ? std::numeric_limits<std::size_t>::max()
+                                                       : static_cast<std::size_t>(v);
+  }
+
   /// Every option setter in one line: calls `set(handle, args...)` and
   /// turns its result into true, or false with a line on std::cerr and
   /// lastError() set (also when this object is not usable).
@@ -817,6 +1025,28 @@ private:
   {
     return handle_ ? check(set(handle_.get(), std::forward<Args>(args)...), nullptr, what)
                    : fail(nullptr, notUsable(), what);
+  }
+
+  /// The original's Origin: libwebsockets sent "http://" + the host it was
+  /// given. Here the host part of `url` (a bare host, or a URL's host
+  /// without scheme, user, port and path; IPv6 in brackets).
+  static std::string defaultOrigin(const std::string &url)
+  {
+    std::string h = url;
+    std::string::size_type p = h.find("://");
+    if (p != std::string::npos)
+      h = h.substr(p + 3);
+    h = h.substr(0, h.find_first_of("/?#"));
+    p = h.rfind('@');
+    if (p != std::string::npos)
+      h = h.substr(p + 1);
+    if (!h.empty() && h[0] == '[')
+      h = h.substr(0, h.find(']') + 1);
+    else if (h.find(':') != h.rfind(':'))
+      h = "[" + h + "]";
+    else
+      h = h.substr(0, h.find(':'));
+    return "http://" + h;
   }
 
   static std::uint32_t ms(std::chrono::milliseconds d) noexcept
@@ -1034,6 +1264,35 @@ private:
     case MYWSCLIENT_EVENT_TYPE_STOPPED:
       if (cb->onStopped)
         guarded(cb, "onStopped", [&] { cb->onStopped(); });
+      break;
+    case MYWSCLIENT_EVENT_TYPE_PONG:
+      if (cb->onPong)
+        guarded(cb, "onPong",
+                [&]
+                {
+                  auto rtt = std::chrono::microseconds(static_cast<std::chrono::microseconds::rep>(ev->rtt_us));
+                  std::string payload;
+                  if (ev->data && ev->data_len)
+                    payload.assign(reinterpret_cast<const char *>(ev->data), ev->data_len);
+                  cb->onPong(rtt, payload);
+                });
+      break;
+    case MYWSCLIENT_EVENT_TYPE_WRITTEN:
+      if (cb->onWritten)
+        guarded(cb, "onWritten", [&] { cb->onWritten(ev->message_id); });
+      break;
+    case MYWSCLIENT_EVENT_TYPE_DISCARDED:
+      if (cb->onDiscarded)
+        guarded(cb, "onDiscarded",
+                [&] { cb->onDiscarded(ev->message_id, static_cast<DiscardReason>(ev->discard_reason)); });
+      break;
+    case MYWSCLIENT_EVENT_TYPE_QUEUE_HIGH:
+      if (cb->onQueueHigh)
+        guarded(cb, "onQueueHigh", [&] { cb->onQueueHigh(sizeOf(ev->queued_bytes)); });
+      break;
+    case MYWSCLIENT_EVENT_TYPE_QUEUE_DRAINED:
+      if (cb->onQueueDrained)
+        guarded(cb, "onQueueDrained", [&] { cb->onQueueDrained(sizeOf(ev->queued_bytes)); });
       break;
     default:
       break;

@@ -3,6 +3,12 @@
 # Usage: scripts/deps.sh [extra packages...]
 set -euo pipefail
 need=()
+# Proxies for tests/proxy.rs (issue 10): tinyproxy (HTTP CONNECT with Basic
+# auth; the -bin package has no service that starts itself), microsocks (SOCKS5).
+set -- "$@" tinyproxy-bin microsocks
+# Packet-loss tests (tests/netloss.rs) and the soak (scripts/soak.sh):
+# iptables and ip inside a private network namespace.
+set -- "$@" iptables iproute2
 for p in cmake g++ pkg-config valgrind libwebsockets-dev clang-format "$@"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done

@@ -3,7 +3,9 @@
 #   1. Rust unit + integration tests (real servers on loopback), clippy;
 #   2. C and C++ tests under CMake/ctest with sanitizers (scripts/c-tests.sh,
 #      scripts/cpp-tests.sh);
-#   3. the Autobahn|Testsuite conformance gate (scripts/autobahn.sh).
+#   3. the Autobahn|Testsuite conformance gate (scripts/autobahn.sh);
+#   4. the command-line client mywsc end to end (scripts/cli-tests.sh);
+#   5. with CI=true, the packaging round trips (scripts/package-tests.sh).
 # Installs what it needs first (Debian packages via apt-get when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +19,8 @@ bash scripts/deps.sh
 # C header).
 stage "clang-format"
 git ls-files -- 'tests/c/*.[ch]' 'tests/cpp/*.[ch]' 'tests/cpp/*.cpp' include/MyWSClient.h \
-    'cpp-demo/*.cpp' 'benches/*.cpp' 'benches/*.h' 'tests/autobahn/*.c' |
+    'cpp-demo/*.cpp' 'benches/*.cpp' 'benches/*.h' 'tests/autobahn/*.c' \
+    'cli/*.cpp' 'cli/*.h' 'tests/consumers/*.cpp' 'tests/consumers/*.c' |
   xargs clang-format --dry-run --Werror
 
 # The same two invocations the CMake build makes, so nothing is built twice.
@@ -29,13 +32,24 @@ stage "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings 2>&1
 
 stage "cargo test"
+# Packet-loss tests need a network namespace: as root here they must run,
+# not skip (elsewhere they skip with a printed reason unless this is 1).
+if [ "$(id -u)" -eq 0 ]; then export MYWSCLIENT_REQUIRE_NETNS="${MYWSCLIENT_REQUIRE_NETNS:-1}"; fi
 cargo test --workspace --all-targets 2>&1
 
-for s in c-tests cpp-tests autobahn; do
+for s in c-tests cpp-tests autobahn cli-tests; do
   if [ -f "scripts/$s.sh" ]; then
     stage "$s"
     bash "scripts/$s.sh"
   fi
 done
+
+# The packaging round trips (Conan, .deb, FetchContent) in CI only: they
+# install a .deb into /usr and take minutes. --reuse-cargo: on the library
+# built above instead of a fresh cargo build per consumer (see the README).
+if [ "${CI:-}" = "true" ] && [ -f scripts/package-tests.sh ]; then
+  stage "package-tests"
+  bash scripts/package-tests.sh --reuse-cargo
+fi
 
 stage "all tests passed"

@@ -12,8 +12,35 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, State, Stats};
 use crate::queue::Outgoing;
 use crate::request::Request;
-use crate::shared::{lock, Shared};
+use crate::shared::{lock, CloseRequest, Shared};
 pub use crate::shared::{EventHandler, MessageHandler};
+
+/// How [`Client::send_ex`] queues a message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SendFlags {
+    /// A binary message (else text, which must be UTF-8).
+    pub binary: bool,
+    /// Ahead of every message not yet started (behind messages put back
+    /// after a broken connection, and never inside one being written).
+    pub urgent: bool,
+}
+
+/// What [`Client::close`] does after the close.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CloseOptions {
+    /// Connect again at once (no backoff delay), keeping the queue, instead
+    /// of stopping.
+    pub reconnect: bool,
+    /// Stop and discard what is queued (a `Discarded` receipt per message
+    /// with an id) instead of keeping it for the next start. Not with
+    /// `reconnect`.
+    pub discard: bool,
+}
+
+/// Longest close reason (a close frame's payload is at most 125 bytes).
+const MAX_CLOSE_REASON: usize = 123;
+/// Longest ping payload (a control frame's payload is at most 125 bytes).
+const MAX_PING_PAYLOAD: usize = 125;
 
 /// A WebSocket client that stays connected. Every method may be called from
 /// any thread, also from inside its own callbacks.
@@ -255,9 +282,119 @@ impl Client {
     }
 
     fn enqueue(&self, data: Bytes, binary: bool) -> Result<()> {
-        self.sh.queue().push(Outgoing { data, binary })?;
-        self.sh.wake_if_wanted();
+        self.enqueue_ex(data, binary, false, false).map(|_| ())
+    }
+
+    fn enqueue_ex(&self, data: Bytes, binary: bool, with_id: bool, urgent: bool) -> Result<u64> {
+        let msg = Outgoing {
+            data,
+            binary,
+            id: 0,
+        };
+        let pushed = self.sh.queue().push_ex(msg, with_id, urgent)?;
+        if pushed.wake {
+            self.sh.wake();
+        } else {
+            self.sh.wake_if_wanted();
+        }
+        Ok(pushed.id)
+    }
+
+    // ----- receipts and control frames (0.2) -----
+
+    /// Queues a message as `send_text` / `send_binary` do, and returns its
+    /// id (ids grow from 1). It gets exactly one receipt event:
+    /// [`Event::Written`] once all its bytes reached the kernel (a resend
+    /// after a broken connection gives no second one), or
+    /// [`Event::Discarded`]; receipts come in id order. A message still
+    /// queued when the client is dropped gets none.
+    pub fn send_ex(&self, data: &[u8], flags: SendFlags) -> Result<u64> {
+        if !flags.binary {
+            if let Err(e) = std::str::from_utf8(data) {
+                return Err(Error::new(
+                    ErrorKind::InvalidUtf8,
+                    format!("text message is not valid UTF-8: {e}"),
+                ));
+            }
+        }
+        self.enqueue_ex(
+            Bytes::copy_from_slice(data),
+            flags.binary,
+            true,
+            flags.urgent,
+        )
+    }
+
+    /// Sends a ping with `payload` (at most 125 bytes) on the current
+    /// connection; its pong raises [`Event::Pong`] with the round-trip time.
+    /// `InvalidState` when not connected. A connection that ends first
+    /// raises no `Pong`.
+    pub fn ping(&self, payload: &[u8]) -> Result<()> {
+        if payload.len() > MAX_PING_PAYLOAD {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "ping payload of {} bytes: at most {MAX_PING_PAYLOAD}",
+                    payload.len()
+                ),
+            ));
+        }
+        if !self.sh.is_active() || self.sh.stop_requested() || self.state() != State::Open {
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                "ping needs an open connection",
+            ));
+        }
+        if !self.sh.request_ping(Bytes::copy_from_slice(payload)) {
+            return Err(Error::new(
+                ErrorKind::QueueFull,
+                "too many pings wait to be written",
+            ));
+        }
+        self.sh.wake();
         Ok(())
+    }
+
+    /// Closes with the application's `code` (1000, or 3000 to 4999) and
+    /// `reason` (at most 123 bytes), then stops as [`Client::stop`] does
+    /// (also idempotent and joining), or with `opts.reconnect` connects
+    /// again at once (returns at once). `InvalidState` for `reconnect` or
+    /// `discard` when the client is not running.
+    pub fn close(&self, code: u16, reason: &str, opts: CloseOptions) -> Result<()> {
+        let bad = |m: String| Err(Error::new(ErrorKind::InvalidArgument, m));
+        if code != 1000 && !(3000..=4999).contains(&code) {
+            return bad(format!("close code {code} is not 1000 or 3000-4999"));
+        }
+        if reason.len() > MAX_CLOSE_REASON {
+            return bad(format!(
+                "close reason of {} bytes: at most {MAX_CLOSE_REASON}",
+                reason.len()
+            ));
+        }
+        if opts.reconnect && opts.discard {
+            return bad("close: reconnect and discard exclude each other".into());
+        }
+        let running = self.sh.is_active() && !self.sh.stop_requested();
+        if !running {
+            if opts.reconnect || opts.discard {
+                return Err(Error::new(
+                    ErrorKind::InvalidState,
+                    "close with reconnect or discard needs a running client",
+                ));
+            }
+            return Ok(());
+        }
+        self.sh.request_close(CloseRequest {
+            code,
+            reason: reason.to_string(),
+            reconnect: opts.reconnect,
+            discard: opts.discard,
+        });
+        if opts.reconnect {
+            self.sh.wake();
+            return Ok(());
+        }
+        self.stop()
     }
 
     /// The connection state now.

@@ -1,12 +1,14 @@
 //! Where to connect (URL / port / path resolution) and how to behave (options
 //! with their defaults). Pure: no I/O.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::deflate::Compression;
+use crate::delivery::Delivery;
 use crate::error::{Error, ErrorKind, Result};
+use crate::flow::{validate_watermarks, OverflowPolicy};
 use crate::log::{LogLevel, LogSink};
 
 /// A resolved WebSocket endpoint.
@@ -29,79 +31,10 @@ impl Endpoint {
     /// host (meaning `wss://`) or a `ws://` / `wss://` URL; `port > 0`
     /// overrides the URL's port, `0` keeps it (or the scheme's default); a
     /// non-empty `path` overrides the URL's path and query.
+    /// Parsed by the `url` crate (international host names become
+    /// punycode); see `target.rs`.
     pub fn resolve(url: &str, port: i32, path: &str) -> Result<Endpoint> {
-        let bad = |msg: String| Error::new(ErrorKind::InvalidArgument, msg);
-        if url.is_empty() {
-            return Err(bad(
-                "empty URL: expected a host or a ws:// or wss:// URL".into()
-            ));
-        }
-        if let Some(c) = url.chars().find(|c| c.is_whitespace() || c.is_control()) {
-            return Err(bad(format!(
-                "URL {url:?} contains a space or control character ({c:?})"
-            )));
-        }
-        if !(0..=65535).contains(&port) {
-            return Err(bad(format!(
-                "port {port} is out of range (0 keeps the URL's port, 1-65535 override it)"
-            )));
-        }
-        let (secure, rest) = match url.find("://") {
-            Some(i) => {
-                let scheme = url[..i].to_ascii_lowercase();
-                let secure = match scheme.as_str() {
-                    "ws" => false,
-                    "wss" => true,
-                    _ => {
-                        return Err(bad(format!(
-                            "unsupported URL scheme {:?}: use ws:// or wss://",
-                            &url[..i]
-                        )))
-                    }
-                };
-                (secure, &url[i + 3..])
-            }
-            // A bare IPv6 literal without brackets: "::1".
-            None if url.parse::<Ipv6Addr>().is_ok() => (true, url),
-            None => (true, url),
-        };
-        if rest.contains('#') {
-            return Err(bad(format!(
-                "URL {url:?} has a fragment ('#'), which WebSocket URLs may not have"
-            )));
-        }
-        // A bare IPv6 literal has no path; keep it whole.
-        let split = if rest.parse::<Ipv6Addr>().is_ok() {
-            rest.len()
-        } else {
-            rest.find(['/', '?']).unwrap_or(rest.len())
-        };
-        let (authority, resource) = rest.split_at(split);
-        if authority.contains('@') {
-            return Err(bad(format!(
-                "URL {url:?} has user information ('@'), which is not supported"
-            )));
-        }
-        let (host, url_port) =
-            split_host_port(authority).map_err(|m| bad(format!("URL {url:?}: {m}")))?;
-        let ip = host.parse::<IpAddr>().ok();
-        if ip.is_none() {
-            validate_hostname(&host).map_err(|m| bad(format!("URL {url:?}: {m}")))?;
-        }
-        let port = if port > 0 {
-            port as u16
-        } else {
-            url_port.unwrap_or(if secure { 443 } else { 80 })
-        };
-        let resource = if !path.is_empty() { path } else { resource };
-        let resource = normalize_resource(resource).map_err(bad)?;
-        Ok(Endpoint {
-            secure,
-            host,
-            port,
-            resource,
-            ip,
-        })
+        crate::target::parse_target(url, port, path)
     }
 
     /// The value of the `Host` header: the port is omitted when it is the
@@ -133,105 +66,6 @@ impl Endpoint {
             self.resource
         )
     }
-}
-
-fn split_host_port(authority: &str) -> std::result::Result<(String, Option<u16>), String> {
-    if authority.is_empty() {
-        return Err("empty host".into());
-    }
-    if let Ok(v6) = authority.parse::<Ipv6Addr>() {
-        return Ok((v6.to_string(), None));
-    }
-    let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
-        let end = inner.find(']').ok_or("unterminated '[' in IPv6 literal")?;
-        let v6 = &inner[..end];
-        let v6: Ipv6Addr = v6
-            .parse()
-            .map_err(|_| format!("{v6:?} is not an IPv6 address"))?;
-        let after = &inner[end + 1..];
-        let port = match after {
-            "" => None,
-            p if p.starts_with(':') => Some(&p[1..]),
-            _ => return Err(format!("unexpected {after:?} after IPv6 literal")),
-        };
-        (v6.to_string(), port)
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, _)) if h.contains(':') => {
-                return Err(format!("{authority:?} is ambiguous: write an IPv6 address with a port in brackets, e.g. [::1]:8080"))
-            }
-            Some((h, p)) => (h.to_ascii_lowercase(), Some(p)),
-            None => (authority.to_ascii_lowercase(), None),
-        }
-    };
-    if host.is_empty() {
-        return Err("empty host".into());
-    }
-    let port = match port {
-        None => None,
-        Some(p) => {
-            let n: u32 = p
-                .parse()
-                .map_err(|_| format!("port {p:?} is not a number"))?;
-            if n == 0 || n > 65535 {
-                return Err(format!("port {n} is out of range 1-65535"));
-            }
-            Some(n as u16)
-        }
-    };
-    Ok((host, port))
-}
-
-fn validate_hostname(host: &str) -> std::result::Result<(), String> {
-    if host.len() > 253 {
-        return Err(format!(
-            "host name is {} bytes long, longer than 253",
-            host.len()
-        ));
-    }
-    if let Some(c) = host
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.' || *c == '_'))
-    {
-        return Err(format!(
-            "host {host:?} contains {c:?}, which is not allowed in a host name"
-        ));
-    }
-    if host
-        .strip_suffix('.')
-        .unwrap_or(host)
-        .split('.')
-        .any(str::is_empty)
-    {
-        return Err(format!("host {host:?} has an empty label"));
-    }
-    Ok(())
-}
-
-fn normalize_resource(resource: &str) -> std::result::Result<String, String> {
-    if let Some(c) = resource
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(format!(
-            "path {resource:?} contains a space or control character ({c:?})"
-        ));
-    }
-    if resource.contains('#') {
-        return Err(format!("path {resource:?} contains a fragment ('#')"));
-    }
-    let mut out = String::with_capacity(resource.len() + 1);
-    if !resource.starts_with('/') {
-        out.push('/');
-    }
-    for b in resource.bytes() {
-        if b.is_ascii() {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    Ok(out)
 }
 
 /// TLS options.
@@ -303,6 +137,35 @@ pub struct Config {
     /// another, so they must not block. The environment variable
     /// `MYWSCLIENT_SHARED_IO=1` makes true the default.
     pub shared_io: bool,
+    // ----- connecting like a browser (proxies, resolve overrides, Origin) -----
+    /// The proxy: `None` = from the environment with curl's rules (the
+    /// default; see README "Proxies"), `Some("")` = none, else a proxy URL
+    /// (`http://`, `https://`, `socks5://`, `socks5h://`, `socks4://`,
+    /// `socks4a://`; `user:password@` percent-decoded; no scheme = `http://`).
+    pub proxy: Option<String>,
+    /// Hosts that bypass the proxy, curl's NO_PROXY syntax (`None` = the
+    /// `no_proxy` / `NO_PROXY` environment variables).
+    pub no_proxy: Option<String>,
+    /// The `Origin` header of the upgrade request (`None` = none is sent;
+    /// the C++ `MyWSClient` sets `http://<host>` like the original).
+    pub origin: Option<String>,
+    /// Resolve overrides (curl's `CURLOPT_RESOLVE`): these addresses for
+    /// these host names and ports, for the server and the proxy alike.
+    pub resolve: Vec<crate::resolve::ResolveOverride>,
+    // ----- flow control and receipts (0.2) -----
+    /// What a send does when the queue is full (default: refuse it).
+    pub overflow_policy: OverflowPolicy,
+    /// [`Event::QueueHigh`](crate::Event::QueueHigh) when the queued bytes
+    /// reach this (0, the default: no watermark events).
+    pub queue_high_watermark: usize,
+    /// [`Event::QueueDrained`](crate::Event::QueueDrained) when, after a
+    /// `QueueHigh`, the queued bytes fall to this (below the high one).
+    pub queue_low_watermark: usize,
+    /// Whenever the client stops (`stop`, `close`, reconnecting off or given
+    /// up), discard what is still queued instead of keeping it for the next
+    /// start, with [`Event::Discarded`](crate::Event::Discarded) for each
+    /// message sent with an id (default false).
+    pub discard_on_stop: bool,
     /// permessage-deflate (RFC 7692): off by default.
     pub compression: Compression,
     // ----- long-lived sessions (issue 11, connect side) -----
@@ -313,6 +176,11 @@ pub struct Config {
     /// `Location`) within one attempt; 0 (the default) follows none. At most
     /// [`MAX_REDIRECTS_LIMIT`].
     pub max_redirects: u32,
+    // ----- delivery (issue 12) -----
+    /// What a connection that ends abnormally may not have delivered is
+    /// written again (default: [`Delivery::ResendUnacknowledged`]; see the
+    /// README's "Delivery guarantees").
+    pub delivery: Delivery,
 }
 
 /// What a `4xx` answer to the upgrade does. Discriminants are part of the
@@ -378,10 +246,19 @@ impl Default for Config {
             subprotocols: Vec::new(),
             log_level: LogLevel::from_env(),
             log_sink: None,
+            overflow_policy: OverflowPolicy::Refuse,
+            queue_high_watermark: 0,
+            queue_low_watermark: 0,
+            discard_on_stop: false,
             compression: Compression::default(),
             shared_io: shared_io_from_env(),
             http_error_policy: HttpErrorPolicy::default(),
             max_redirects: 0,
+            proxy: None,
+            no_proxy: None,
+            origin: None,
+            resolve: Vec::new(),
+            delivery: Delivery::ResendUnacknowledged,
         }
     }
 }
@@ -428,9 +305,27 @@ impl Config {
                 return bad(format!("subprotocol {p:?} is not a valid token"));
             }
         }
+        validate_watermarks(self.queue_high_watermark, self.queue_low_watermark)
+            .map_err(|m| Error::new(ErrorKind::InvalidArgument, m))?;
         self.compression.validate()?;
         if self.tls.client_cert_file.is_some() != self.tls.client_key_file.is_some() {
             return bad("a client certificate needs both a certificate file and a key file".into());
+        }
+        self.validate_connect_options()
+    }
+
+    /// The proxy URL parses; the origin is a header value.
+    fn validate_connect_options(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::new(ErrorKind::InvalidArgument, m));
+        if let Some(p) = self.proxy.as_deref().filter(|p| !p.trim().is_empty()) {
+            if let Err(e) = crate::proxy::ProxyUrl::parse(p) {
+                return bad(e);
+            }
+        }
+        if let Some(o) = &self.origin {
+            if o.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+                return bad(format!("origin {o:?} contains a control character"));
+            }
         }
         Ok(())
     }

@@ -51,11 +51,15 @@ pub enum ErrorKind {
     Config = 18,
     /// Reconnecting gave up after the configured number of attempts.
     GaveUp = 19,
+    /// A proxy failed: it could not be reached, refused the credentials
+    /// (HTTP 407, SOCKS authentication) or the destination, or broke its
+    /// protocol. The message names the proxy (password masked) and the step.
+    Proxy = 20,
 }
 
 impl ErrorKind {
     /// Every kind, in the order of their discriminants.
-    pub const ALL: [ErrorKind; 19] = [
+    pub const ALL: [ErrorKind; 20] = [
         ErrorKind::InvalidArgument,
         ErrorKind::InvalidState,
         ErrorKind::InvalidUtf8,
@@ -75,6 +79,7 @@ impl ErrorKind {
         ErrorKind::Callback,
         ErrorKind::Config,
         ErrorKind::GaveUp,
+        ErrorKind::Proxy,
     ];
 
     /// A short, stable name, NUL-terminated for C (`mywsclient_error_kind_str()`).
@@ -99,6 +104,7 @@ impl ErrorKind {
             ErrorKind::Callback => c"callback failed",
             ErrorKind::Config => c"configuration error",
             ErrorKind::GaveUp => c"gave up reconnecting",
+            ErrorKind::Proxy => c"proxy error",
         }
     }
 

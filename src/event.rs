@@ -4,6 +4,7 @@ use std::ffi::CStr;
 use std::time::Duration;
 
 use crate::error::ErrorKind;
+use crate::receipts::DiscardReason;
 use crate::request::HttpResponse;
 
 /// Connection state.
@@ -168,6 +169,44 @@ pub enum Event {
     },
     /// The I/O thread stopped (after `stop`, reconnect off, or giving up).
     Stopped,
+    // ----- control frames, receipts, flow control (0.2) -----
+    /// The pong answering a [`Client::ping`](crate::Client::ping).
+    Pong {
+        /// From writing the ping to reading its pong.
+        rtt: Duration,
+        /// The pong's payload (the ping's).
+        payload: Vec<u8>,
+    },
+    /// All bytes of a message sent with
+    /// [`Client::send_ex`](crate::Client::send_ex) reached the kernel.
+    /// Receipts come once per id, in id order.
+    Written {
+        /// The message's id.
+        id: u64,
+    },
+    /// A message sent with [`Client::send_ex`](crate::Client::send_ex) was
+    /// dropped without being written.
+    Discarded {
+        /// The message's id.
+        id: u64,
+        /// Why it was dropped.
+        reason: DiscardReason,
+    },
+    /// The queued bytes reached the high watermark
+    /// ([`Config::queue_high_watermark`](crate::Config::queue_high_watermark)).
+    QueueHigh {
+        /// Bytes queued then.
+        queued_bytes: u64,
+        /// Messages queued then.
+        queued_messages: u64,
+    },
+    /// After a `QueueHigh`, the queued bytes fell to the low watermark.
+    QueueDrained {
+        /// Bytes queued then.
+        queued_bytes: u64,
+        /// Messages queued then.
+        queued_messages: u64,
+    },
 }
 
 /// Counters of one client, since it was created.
@@ -185,6 +224,10 @@ pub struct Stats {
     pub connections: u64,
     /// Connections opened after the first one.
     pub reconnects: u64,
+    /// Messages written again because a connection ended before the server
+    /// was known to have them (see [`crate::Delivery`]); each is also
+    /// counted again in `messages_sent` when rewritten.
+    pub messages_resent: u64,
     /// Messages accepted by `send` and not yet written.
     pub queued_messages: u64,
     /// Payload bytes of the queued messages.
@@ -194,6 +237,20 @@ pub struct Stats {
     pub last_close_code: u16,
     /// The last error's message ("" if none).
     pub last_error: String,
+    // ----- control frames and receipts (0.2) -----
+    /// The last round-trip time of a ping (the heartbeat's or `ping`'s).
+    pub rtt_last: Option<Duration>,
+    /// The smoothed round-trip time (as TCP's SRTT, RFC 6298).
+    pub rtt_smoothed: Option<Duration>,
+    /// Pongs that measured a round-trip time.
+    pub rtt_samples: u64,
+    /// Messages dropped without being written (overflow policy, a queue
+    /// discarded at stop), with or without an id.
+    pub messages_discarded: u64,
+    /// `Written` receipts decided.
+    pub receipts_written: u64,
+    /// `Discarded` receipts decided.
+    pub receipts_discarded: u64,
     // permessage-deflate (issue 13): counted when a message is compressed
     // for sending or inflated on receipt; messages that went uncompressed
     // are in neither pair.

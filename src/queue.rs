@@ -9,10 +9,18 @@
 //! write with [`SendQueue::unpop`], and calls [`SendQueue::mark_sent`] once
 //! all of a message's bytes reached the kernel. A message counts as queued
 //! from `push` until `mark_sent`.
+//!
+//! Receipts and flow control (0.2): a message pushed with an id has its
+//! outcome decided here — written at `mark_sent`, discarded when the
+//! overflow policy drops it or `discard_all` empties the queue — and kept
+//! in [`Receipts`] until the session takes it with
+//! [`SendQueue::pop_receipt`]; [`SendQueue::crossing`] tells the session
+//! when the queued bytes cross a watermark. Urgent messages wait in their
+//! own line, after put-back messages and before the channel.
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -20,12 +28,48 @@ use tungstenite::Bytes;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
+use crate::flow::{Crossing, OverflowPolicy, Watermarks};
+use crate::receipts::{DiscardReason, Outcome, Receipts};
 
 /// A message accepted by `send`, waiting to be written.
 #[derive(Clone, Debug)]
 pub(crate) struct Outgoing {
     pub data: Bytes,
     pub binary: bool,
+    /// Its receipt id (`send_ex`), or 0 for none.
+    pub id: u64,
+}
+
+/// Locks a mutex, also a poisoned one (no user code runs under these locks).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What `push_ex` did with an accepted message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Pushed {
+    /// The message's id (0 when none was asked for).
+    pub id: u64,
+    /// The session has something to report now (a receipt of a dropped
+    /// message, the high watermark): wake it even if it sleeps on a full socket.
+    pub wake: bool,
+}
+
+/// Messages taken or kept ahead of the channel.
+#[derive(Default)]
+struct Front {
+    /// Put back after a connection ended (they go first).
+    put_back: VecDeque<Outgoing>,
+    /// Pushed as urgent, in push order.
+    urgent: VecDeque<Outgoing>,
+}
+
+/// Counts of the receipts and drops (for the statistics).
+#[derive(Default)]
+struct Dropped {
+    messages_discarded: AtomicU64,
+    receipts_written: AtomicU64,
+    receipts_discarded: AtomicU64,
 }
 
 /// What `push` admits. `max_messages == 0` means no limit on the count.
@@ -100,14 +144,21 @@ impl From<Refused> for Error {
 pub(crate) struct SendQueue {
     tx: Sender<Outgoing>,
     rx: Receiver<Outgoing>,
-    /// Messages taken off the channel and put back (not yet written): they
-    /// go out before anything on the channel.
-    front: Mutex<VecDeque<Outgoing>>,
+    /// Messages taken off the channel and put back (not yet written), and
+    /// urgent ones: they go out before anything on the channel.
+    front: Mutex<Front>,
     queued_messages: AtomicU64,
     queued_bytes: AtomicU64,
     max_message_size: AtomicUsize,
     max_bytes: AtomicUsize,
     max_messages: AtomicUsize,
+    policy: AtomicU32,
+    receipts: Mutex<Receipts>,
+    watermarks: Mutex<Watermarks>,
+    dropped: Dropped,
+    /// Fast paths: an id was ever assigned; watermarks are on.
+    ids_used: AtomicBool,
+    watermarks_on: AtomicBool,
 }
 
 impl SendQueue {
@@ -117,15 +168,32 @@ impl SendQueue {
         let q = SendQueue {
             tx,
             rx,
-            front: Mutex::new(VecDeque::new()),
+            front: Mutex::new(Front::default()),
             queued_messages: AtomicU64::new(0),
             queued_bytes: AtomicU64::new(0),
             max_message_size: AtomicUsize::new(0),
             max_bytes: AtomicUsize::new(0),
             max_messages: AtomicUsize::new(0),
+            policy: AtomicU32::new(OverflowPolicy::Refuse as u32),
+            receipts: Mutex::new(Receipts::default()),
+            watermarks: Mutex::new(Watermarks::default()),
+            dropped: Dropped::default(),
+            ids_used: AtomicBool::new(false),
+            watermarks_on: AtomicBool::new(false),
         };
         q.set_limits(limits);
         q
+    }
+
+    /// Sets the overflow policy and the watermarks (between runs).
+    pub fn set_flow(&self, policy: OverflowPolicy, high: usize, low: usize) {
+        self.policy.store(policy as u32, Ordering::SeqCst);
+        *lock(&self.watermarks) = Watermarks::new(high, low);
+        self.watermarks_on.store(high != 0, Ordering::SeqCst);
+    }
+
+    fn policy(&self) -> OverflowPolicy {
+        OverflowPolicy::try_from(self.policy.load(Ordering::Relaxed)).unwrap_or_default()
     }
 
     /// Changes the limits for later pushes (what is queued stays).
@@ -147,7 +215,20 @@ impl SendQueue {
     }
 
     /// Admits a message (any thread), or says why not. Never blocks.
+    #[cfg(test)]
     pub fn push(&self, msg: Outgoing) -> Result<(), Refused> {
+        self.push_ex(msg, false, false).map(|_| ())
+    }
+
+    /// Admits a message, with an id when `with_id`, at the end of the urgent
+    /// line when `urgent`. On a full queue the overflow policy refuses it or
+    /// drops the oldest messages not taken yet until it fits. Never blocks.
+    pub fn push_ex(
+        &self,
+        mut msg: Outgoing,
+        with_id: bool,
+        urgent: bool,
+    ) -> Result<Pushed, Refused> {
         let limits = self.limits();
         let len = msg.data.len();
         if len > limits.max_message_size {
@@ -156,29 +237,139 @@ impl SendQueue {
                 max: limits.max_message_size,
             });
         }
-        // Reserve first, so that concurrent pushes never pass the limits together.
-        let bytes = self.queued_bytes.fetch_add(len as u64, Ordering::SeqCst);
-        let messages = self.queued_messages.fetch_add(1, Ordering::SeqCst);
-        if bytes + len as u64 > limits.max_bytes as u64
-            || (limits.max_messages > 0 && messages >= limits.max_messages as u64)
-        {
+        let mut wake = false;
+        // Bounded: each round drops one queued message or ends.
+        loop {
+            // Reserve first, so that concurrent pushes never pass the limits together.
+            let bytes = self.queued_bytes.fetch_add(len as u64, Ordering::SeqCst);
+            let messages = self.queued_messages.fetch_add(1, Ordering::SeqCst);
+            if bytes + len as u64 <= limits.max_bytes as u64
+                && (limits.max_messages == 0 || messages < limits.max_messages as u64)
+            {
+                break;
+            }
             self.queued_bytes.fetch_sub(len as u64, Ordering::SeqCst);
             self.queued_messages.fetch_sub(1, Ordering::SeqCst);
-            return Err(Refused::Full {
+            let full = Refused::Full {
                 bytes,
                 messages,
                 limits,
-            });
+            };
+            // A message that cannot fit an empty queue drops nothing.
+            if self.policy() != OverflowPolicy::DropOldest || len > limits.max_bytes {
+                return Err(full);
+            }
+            match self.take_oldest() {
+                Some(old) => wake |= self.drop_message(old, DiscardReason::Overflow),
+                None => return Err(full), // what is queued is being written
+            }
         }
-        // The receiver lives as long as the sender: this cannot fail.
-        let _ = self.tx.send(msg);
-        Ok(())
+        if with_id {
+            self.ids_used.store(true, Ordering::SeqCst);
+            msg.id = lock(&self.receipts).assign();
+        }
+        let id = msg.id;
+        if urgent {
+            self.front().urgent.push_back(msg);
+        } else {
+            // The receiver lives as long as the sender: this cannot fail.
+            let _ = self.tx.send(msg);
+        }
+        if self.watermarks_on.load(Ordering::Relaxed) {
+            wake |= lock(&self.watermarks).reaches_high(self.queued_bytes());
+        }
+        Ok(Pushed { id, wake })
     }
 
-    /// The next message to write: the oldest put back, else the oldest pushed.
-    pub fn next(&self) -> Option<Outgoing> {
-        if let Some(m) = self.front().pop_front() {
+    /// The oldest message not taken by the session: put back, then pushed,
+    /// then urgent ones.
+    fn take_oldest(&self) -> Option<Outgoing> {
+        let mut f = self.front();
+        if let Some(m) = f.put_back.pop_front() {
             return Some(m);
+        }
+        if let Ok(m) = self.rx.try_recv() {
+            return Some(m);
+        }
+        f.urgent.pop_front()
+    }
+
+    /// A message leaves the queue without being written. Returns whether
+    /// it decided a receipt.
+    fn drop_message(&self, msg: Outgoing, reason: DiscardReason) -> bool {
+        self.queued_bytes
+            .fetch_sub(msg.data.len() as u64, Ordering::SeqCst);
+        self.queued_messages.fetch_sub(1, Ordering::SeqCst);
+        self.dropped
+            .messages_discarded
+            .fetch_add(1, Ordering::Relaxed);
+        let decided =
+            msg.id != 0 && lock(&self.receipts).decide(msg.id, Outcome::Discarded(reason));
+        if decided {
+            self.dropped
+                .receipts_discarded
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        decided
+    }
+
+    /// Drops every message not taken by the session (each with its
+    /// receipt); returns how many.
+    pub fn discard_all(&self, reason: DiscardReason) -> u64 {
+        let mut n = 0;
+        while let Some(m) = self.take_oldest() {
+            self.drop_message(m, reason);
+            n += 1;
+        }
+        n
+    }
+
+    /// The next receipt to report, in id order, if decided.
+    pub fn pop_receipt(&self) -> Option<(u64, Outcome)> {
+        if !self.ids_used.load(Ordering::Relaxed) {
+            return None;
+        }
+        lock(&self.receipts).pop_ready()
+    }
+
+    /// The watermark the queued bytes cross now, if any (recorded: each
+    /// crossing is returned once).
+    pub fn crossing(&self) -> Option<Crossing> {
+        if !self.watermarks_on.load(Ordering::Relaxed) {
+            return None;
+        }
+        lock(&self.watermarks).check(self.queued_bytes())
+    }
+
+    /// A receipt or a watermark crossing waits to be reported.
+    pub fn has_events(&self) -> bool {
+        (self.ids_used.load(Ordering::Relaxed) && lock(&self.receipts).peek_ready())
+            || (self.watermarks_on.load(Ordering::Relaxed)
+                && lock(&self.watermarks).peek(self.queued_bytes()).is_some())
+    }
+
+    /// Messages dropped (overflow, discarded queue), and receipts decided:
+    /// (messages discarded, receipts written, receipts discarded).
+    pub fn drop_counts(&self) -> (u64, u64, u64) {
+        let d = &self.dropped;
+        (
+            d.messages_discarded.load(Ordering::Relaxed),
+            d.receipts_written.load(Ordering::Relaxed),
+            d.receipts_discarded.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The next message to write: the oldest put back, else the oldest
+    /// urgent one, else the oldest pushed.
+    pub fn next(&self) -> Option<Outgoing> {
+        {
+            let mut f = self.front();
+            if let Some(m) = f.put_back.pop_front() {
+                return Some(m);
+            }
+            if let Some(m) = f.urgent.pop_front() {
+                return Some(m);
+            }
         }
         self.rx.try_recv().ok()
     }
@@ -186,23 +377,37 @@ impl SendQueue {
     /// Puts a message taken by `next` back in front of all others (it was
     /// not written, or not completely). Putting back several: last first.
     pub fn unpop(&self, msg: Outgoing) {
-        self.front().push_front(msg);
+        self.front().put_back.push_front(msg);
     }
 
-    fn front(&self) -> MutexGuard<'_, VecDeque<Outgoing>> {
-        // Never poisoned in practice (no user code runs under this lock).
-        self.front.lock().unwrap_or_else(|p| p.into_inner())
+    /// Puts back, in front of all others, a message that was marked sent
+    /// (its bytes reached the kernel) but may not have reached the server:
+    /// it counts as queued again. Never refused: it had been admitted. Its
+    /// receipt, if any, stays as decided (the first decision wins).
+    pub fn unpop_sent(&self, msg: Outgoing) {
+        self.queued_bytes
+            .fetch_add(msg.data.len() as u64, Ordering::SeqCst);
+        self.queued_messages.fetch_add(1, Ordering::SeqCst);
+        self.front().put_back.push_front(msg);
+    }
+
+    fn front(&self) -> MutexGuard<'_, Front> {
+        lock(&self.front)
     }
 
     /// Something waits to be taken by `next`.
     pub fn has_next(&self) -> bool {
-        !self.rx.is_empty() || !self.front().is_empty()
+        if !self.rx.is_empty() {
+            return true;
+        }
+        let f = self.front();
+        !f.put_back.is_empty() || !f.urgent.is_empty()
     }
 
-    /// Something was pushed and not yet taken (the cheap check for a
-    /// session deciding whether to sleep; put-back messages are its own).
+    /// Something was pushed and not yet taken (the check for a session
+    /// deciding whether to sleep; put-back messages are its own).
     pub fn has_pushed(&self) -> bool {
-        !self.rx.is_empty()
+        !self.rx.is_empty() || !self.front().urgent.is_empty()
     }
 
     /// All bytes of `msg` (taken by `next`) reached the kernel: it leaves
@@ -211,6 +416,11 @@ impl SendQueue {
         self.queued_bytes
             .fetch_sub(msg.data.len() as u64, Ordering::SeqCst);
         self.queued_messages.fetch_sub(1, Ordering::SeqCst);
+        if msg.id != 0 && lock(&self.receipts).decide(msg.id, Outcome::Written) {
+            self.dropped
+                .receipts_written
+                .fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Messages queued (pushed and not yet marked sent).
@@ -232,6 +442,7 @@ mod tests {
         Outgoing {
             data: Bytes::copy_from_slice(s.as_bytes()),
             binary: false,
+            id: 0,
         }
     }
 
@@ -320,5 +531,94 @@ mod tests {
         let accepted: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
         assert_eq!(accepted, 50);
         assert_eq!((q.queued_messages(), q.queued_bytes()), (50, 500));
+    }
+
+    #[test]
+    fn drop_oldest_makes_room_and_decides_receipts_in_order() {
+        let q = SendQueue::new(limits(100, 100, 3));
+        q.set_flow(OverflowPolicy::DropOldest, 0, 0);
+        let ids: Vec<u64> = (0..5)
+            .map(|i| q.push_ex(msg(&format!("m{i}")), true, false).unwrap().id)
+            .collect();
+        assert_eq!(ids, [1, 2, 3, 4, 5]);
+        assert_eq!(q.queued_messages(), 3);
+        let got: Vec<String> = (0..3).map(|_| text(q.next())).collect();
+        assert_eq!(got, ["m2", "m3", "m4"]);
+        assert_eq!(
+            q.pop_receipt(),
+            Some((1, Outcome::Discarded(DiscardReason::Overflow)))
+        );
+        assert_eq!(
+            q.pop_receipt(),
+            Some((2, Outcome::Discarded(DiscardReason::Overflow)))
+        );
+        assert_eq!(q.pop_receipt(), None, "3 is being written");
+        // Everything queued is being written: nothing to drop, refused.
+        assert!(matches!(
+            q.push_ex(msg("x"), true, false),
+            Err(Refused::Full { .. })
+        ));
+        // Larger than the whole queue: refused at once.
+        q.set_limits(limits(200, 100, 0));
+        assert!(matches!(
+            q.push_ex(msg(&"y".repeat(101)), true, false),
+            Err(Refused::Full { .. })
+        ));
+        assert_eq!(q.drop_counts(), (2, 0, 2));
+    }
+
+    #[test]
+    fn urgent_goes_after_put_back_and_before_pushed() {
+        let q = SendQueue::new(limits(100, 100, 0));
+        q.push(msg("a")).unwrap();
+        q.push(msg("b")).unwrap();
+        let a = q.next().unwrap();
+        q.unpop(a);
+        q.push_ex(msg("u1"), false, true).unwrap();
+        q.push_ex(msg("u2"), false, true).unwrap();
+        assert!(q.has_pushed());
+        let got: Vec<String> = (0..4).map(|_| text(q.next())).collect();
+        assert_eq!(got, ["a", "u1", "u2", "b"]);
+    }
+
+    #[test]
+    fn written_once_then_discard_all_reports_the_rest() {
+        let q = SendQueue::new(limits(100, 100, 0));
+        for s in ["a", "b", "c"] {
+            q.push_ex(msg(s), true, false).unwrap();
+        }
+        let a = q.next().unwrap();
+        q.mark_sent(&a);
+        // Written, then put back after a break and written again: one receipt.
+        q.mark_sent(&a);
+        assert_eq!(q.pop_receipt(), Some((1, Outcome::Written)));
+        assert_eq!(q.discard_all(DiscardReason::Stopped), 2);
+        assert_eq!(
+            q.pop_receipt(),
+            Some((2, Outcome::Discarded(DiscardReason::Stopped)))
+        );
+        assert_eq!(
+            q.pop_receipt(),
+            Some((3, Outcome::Discarded(DiscardReason::Stopped)))
+        );
+        assert_eq!(q.pop_receipt(), None);
+    }
+
+    #[test]
+    fn watermarks_cross_once_each_way() {
+        let q = SendQueue::new(limits(100, 1000, 0));
+        q.set_flow(OverflowPolicy::Refuse, 10, 4);
+        assert!(!q.push_ex(msg("12345"), false, false).unwrap().wake);
+        assert!(!q.has_events());
+        assert!(q.push_ex(msg("12345"), false, false).unwrap().wake);
+        assert!(q.has_events());
+        assert_eq!(q.crossing(), Some(Crossing::High));
+        assert_eq!(q.crossing(), None);
+        let m = q.next().unwrap();
+        q.mark_sent(&m);
+        assert_eq!(q.crossing(), None, "5 bytes: above the low watermark");
+        let m = q.next().unwrap();
+        q.mark_sent(&m);
+        assert_eq!(q.crossing(), Some(Crossing::Drained));
     }
 }

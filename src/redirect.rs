@@ -88,10 +88,13 @@ pub fn decide(
         };
     }
     if (400..500).contains(&status) {
-        let hint = if status == 401 || status == 403 {
-            " (credentials refused: supply new ones in the connect hook or with set_header)"
-        } else {
-            ""
+        let hint = match status {
+            401 => " (credentials refused: supply new ones in the connect hook or with set_header)",
+            // Issue 10: name the likely causes.
+            403 => " (refused: check the Origin header, which servers that check it compare with their allowed origins, and the credentials: supply new ones in the connect hook or with set_header)",
+            407 => " (a proxy between here and the server wants credentials: give them in the proxy URL)",
+            404 => " (no WebSocket endpoint at this path)",
+            _ => "",
         };
         let stop = policy == HttpErrorPolicy::Stop && status != 408 && status != 429;
         return Next::Fail {

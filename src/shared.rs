@@ -4,15 +4,19 @@
 //! [`SendQueue`]. Private fields grouped by concern; methods only.
 
 use std::cell::Cell;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::ThreadId;
+
+use tungstenite::Bytes;
 
 use crate::config::{Config, Endpoint};
 use crate::event::{Event, State, Stats};
 use crate::log::Logger;
 use crate::queue::{Limits, SendQueue};
 use crate::request::Request;
+use crate::rtt::Rtt;
 
 thread_local! {
     static ON_SHARED_IO_THREAD: Cell<bool> = const { Cell::new(false) };
@@ -91,10 +95,35 @@ struct Counters {
     messages_received: AtomicU64,
     bytes_received: AtomicU64,
     connections: AtomicU64,
+    messages_resent: AtomicU64,
     last_close_code: AtomicU32,
     // permessage-deflate: (uncompressed, compressed) bytes each way.
     deflate_sent: (AtomicU64, AtomicU64),
     deflate_received: (AtomicU64, AtomicU64),
+}
+
+/// A close the application asked for (`Client::close`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CloseRequest {
+    /// Close code and reason (validated).
+    pub code: u16,
+    pub reason: String,
+    /// Connect again at once instead of stopping.
+    pub reconnect: bool,
+    /// Discard the queue (a stop).
+    pub discard: bool,
+}
+
+/// Most pings waiting to be written (`Client::ping` refuses more).
+pub(crate) const MAX_PENDING_PINGS: usize = 32;
+
+/// Control frames asked for by the application, and the round-trip time.
+#[derive(Default)]
+struct Control {
+    /// Ping payloads to write on the open connection.
+    pings: Mutex<VecDeque<Bytes>>,
+    close: Mutex<Option<CloseRequest>>,
+    rtt: Mutex<Rtt>,
 }
 
 /// See the module documentation.
@@ -108,14 +137,21 @@ pub(crate) struct Shared {
     callbacks: Callbacks,
     counters: Counters,
     last_error: Mutex<String>,
+    control: Control,
 }
 
 impl Shared {
     /// State for a client of `endpoint` with a validated `config`.
     pub fn new(endpoint: Endpoint, config: Config) -> Shared {
+        let queue = SendQueue::new(Limits::of(&config));
+        queue.set_flow(
+            config.overflow_policy,
+            config.queue_high_watermark,
+            config.queue_low_watermark,
+        );
         Shared {
             target: Mutex::new(endpoint),
-            queue: SendQueue::new(Limits::of(&config)),
+            queue,
             config: Mutex::new(config),
             life: Lifecycle {
                 state: AtomicU32::new(State::Idle as u32),
@@ -132,6 +168,7 @@ impl Shared {
             callbacks: Callbacks::default(),
             counters: Counters::default(),
             last_error: Mutex::new(String::new()),
+            control: Control::default(),
         }
     }
 
@@ -160,7 +197,17 @@ impl Shared {
     pub fn next_request(&self, attempt: u32) -> Request {
         let endpoint = self.endpoint();
         let c = lock(&self.config);
-        Request::new(endpoint, c.headers.clone(), c.subprotocols.clone(), attempt)
+        let mut headers = c.headers.clone();
+        // The Origin option (issue 10), unless a header of that name is set.
+        if let Some(origin) = &c.origin {
+            if !headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("origin"))
+            {
+                headers.push(("Origin".to_string(), origin.clone()));
+            }
+        }
+        Request::new(endpoint, headers, c.subprotocols.clone(), attempt)
     }
 
     /// Asks the session to close and connect again at once.
@@ -203,6 +250,11 @@ impl Shared {
     pub fn set_config(&self, cfg: Config) {
         let mut c = lock(&self.config);
         self.queue.set_limits(Limits::of(&cfg));
+        self.queue.set_flow(
+            cfg.overflow_policy,
+            cfg.queue_high_watermark,
+            cfg.queue_low_watermark,
+        );
         *c = cfg;
     }
 
@@ -383,6 +435,14 @@ impl Shared {
         w.fetch_add(wire, Ordering::Relaxed);
     }
 
+    /// `n` messages go back to the queue to be written again: a connection
+    /// ended before the server was known to have them.
+    pub fn count_resent(&self, n: usize) {
+        self.counters
+            .messages_resent
+            .fetch_add(n as u64, Ordering::Relaxed);
+    }
+
     /// A connection opened.
     pub fn count_connection(&self) {
         self.counters.connections.fetch_add(1, Ordering::SeqCst);
@@ -402,6 +462,8 @@ impl Shared {
     pub fn stats(&self) -> Stats {
         let c = &self.counters;
         let connections = c.connections.load(Ordering::SeqCst);
+        let rtt = *lock(&self.control.rtt);
+        let (messages_discarded, receipts_written, receipts_discarded) = self.queue.drop_counts();
         Stats {
             messages_sent: c.messages_sent.load(Ordering::SeqCst),
             bytes_sent: c.bytes_sent.load(Ordering::SeqCst),
@@ -409,14 +471,75 @@ impl Shared {
             bytes_received: c.bytes_received.load(Ordering::SeqCst),
             connections,
             reconnects: connections.saturating_sub(1),
+            messages_resent: c.messages_resent.load(Ordering::SeqCst),
             queued_messages: self.queue.queued_messages(),
             queued_bytes: self.queue.queued_bytes(),
             last_close_code: c.last_close_code.load(Ordering::SeqCst) as u16,
             last_error: lock(&self.last_error).clone(),
+            rtt_last: rtt.last,
+            rtt_smoothed: rtt.smoothed,
+            rtt_samples: rtt.samples,
+            messages_discarded,
+            receipts_written,
+            receipts_discarded,
             uncompressed_bytes_sent: c.deflate_sent.0.load(Ordering::SeqCst),
             compressed_bytes_sent: c.deflate_sent.1.load(Ordering::SeqCst),
             uncompressed_bytes_received: c.deflate_received.0.load(Ordering::SeqCst),
             compressed_bytes_received: c.deflate_received.1.load(Ordering::SeqCst),
         }
+    }
+
+    // ----- control frames (ping, close) and the round-trip time -----
+
+    /// Asks the session to write a ping; false when too many wait already.
+    pub fn request_ping(&self, payload: Bytes) -> bool {
+        let mut p = lock(&self.control.pings);
+        if p.len() >= MAX_PENDING_PINGS {
+            return false;
+        }
+        p.push_back(payload);
+        true
+    }
+
+    /// The pings asked for since the last call.
+    pub fn take_pings(&self) -> VecDeque<Bytes> {
+        std::mem::take(&mut *lock(&self.control.pings))
+    }
+
+    /// Pings wait to be written.
+    pub fn has_pings(&self) -> bool {
+        !lock(&self.control.pings).is_empty()
+    }
+
+    /// Records a close the application asked for (replacing an earlier one).
+    pub fn request_close(&self, req: CloseRequest) {
+        *lock(&self.control.close) = Some(req);
+    }
+
+    /// Takes the close request (a stop takes any).
+    pub fn take_close_request(&self) -> Option<CloseRequest> {
+        lock(&self.control.close).take()
+    }
+
+    /// Takes the close request if it asks to reconnect.
+    pub fn take_reconnect_close(&self) -> Option<CloseRequest> {
+        let mut c = lock(&self.control.close);
+        if c.as_ref().is_some_and(|r| r.reconnect) {
+            c.take()
+        } else {
+            None
+        }
+    }
+
+    /// A close-and-reconnect waits.
+    pub fn reconnect_close_requested(&self) -> bool {
+        lock(&self.control.close)
+            .as_ref()
+            .is_some_and(|r| r.reconnect)
+    }
+
+    /// A round-trip time was measured.
+    pub fn record_rtt(&self, rtt: std::time::Duration) {
+        lock(&self.control.rtt).sample(rtt);
     }
 }

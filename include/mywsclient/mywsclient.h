@@ -180,6 +180,31 @@ enum mywsclient_event_type
    * reconnecting is off or gave up). The last event of a run.
    */
   MYWSCLIENT_EVENT_TYPE_STOPPED = 6,
+  /**
+   * The pong answering `mywsclient_ping()`: `rtt_us`, and the payload in
+   * `data` / `data_len`.
+   */
+  MYWSCLIENT_EVENT_TYPE_PONG = 7,
+  /**
+   * All bytes of the message `message_id` (from `mywsclient_send_ex()`)
+   * reached the kernel. One receipt per id, in id order.
+   */
+  MYWSCLIENT_EVENT_TYPE_WRITTEN = 8,
+  /**
+   * The message `message_id` was dropped without being written;
+   * `discard_reason` says why.
+   */
+  MYWSCLIENT_EVENT_TYPE_DISCARDED = 9,
+  /**
+   * The queued bytes reached the high watermark: `queued_bytes`,
+   * `queued_messages` (see `mywsclient_set_queue_watermarks()`).
+   */
+  MYWSCLIENT_EVENT_TYPE_QUEUE_HIGH = 10,
+  /**
+   * After a `QUEUE_HIGH`, the queued bytes fell to the low watermark:
+   * `queued_bytes`, `queued_messages`.
+   */
+  MYWSCLIENT_EVENT_TYPE_QUEUE_DRAINED = 11,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -278,6 +303,11 @@ enum mywsclient_error_kind
    * Reconnecting gave up after the configured number of attempts.
    */
   MYWSCLIENT_ERROR_KIND_GAVE_UP = 19,
+  /**
+   * A proxy failed (unreachable, credentials refused — HTTP 407 —,
+   * destination refused, protocol error); the message names the proxy.
+   */
+  MYWSCLIENT_ERROR_KIND_PROXY = 20,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -354,6 +384,125 @@ typedef uint32_t mywsclient_log_level;
 #endif // __cplusplus
 
 /**
+ * Flags of `mywsclient_send_ex()`, combined with `|` (0: a text message).
+ */
+enum mywsclient_send_flags
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A binary message (else text, which must be UTF-8).
+   */
+  MYWSCLIENT_SEND_BINARY = 1,
+  /**
+   * Put the message at the front of the queue, ahead of every message
+   * not yet started (behind messages put back after a broken
+   * connection; it never cuts into a message being written).
+   */
+  MYWSCLIENT_SEND_URGENT = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_send_flags mywsclient_send_flags;
+#else
+typedef uint32_t mywsclient_send_flags;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Flags of `mywsclient_close()`, combined with `|` (0: close and stop).
+ */
+enum mywsclient_close_flags
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Connect again at once after the close (no backoff delay), keeping
+   * the queue, instead of stopping.
+   */
+  MYWSCLIENT_CLOSE_RECONNECT = 1,
+  /**
+   * Discard what is still queued instead of keeping it for the next
+   * start; each message sent with `mywsclient_send_ex()` gets a
+   * `DISCARDED` event (reason `STOPPED`). Not with `RECONNECT`.
+   */
+  MYWSCLIENT_CLOSE_DISCARD = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_close_flags mywsclient_close_flags;
+#else
+typedef uint32_t mywsclient_close_flags;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why a message was dropped (the `discard_reason` field of a `DISCARDED`
+ * event). Same values as the Rust `DiscardReason`; 0 means none.
+ */
+enum mywsclient_discard_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not a `DISCARDED` event.
+   */
+  MYWSCLIENT_DISCARD_REASON_NONE = 0,
+  /**
+   * The client stopped and discarded its queue (`mywsclient_close()` with
+   * `MYWSCLIENT_CLOSE_DISCARD`, or any stop with discard-on-stop set).
+   */
+  MYWSCLIENT_DISCARD_REASON_STOPPED = 1,
+  /**
+   * The client stopped by itself (reconnecting off or given up) with
+   * discard-on-stop set.
+   */
+  MYWSCLIENT_DISCARD_REASON_GAVE_UP = 2,
+  /**
+   * The overflow policy `DROP_OLDEST` made room for a newer message.
+   */
+  MYWSCLIENT_DISCARD_REASON_OVERFLOW = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_discard_reason mywsclient_discard_reason;
+#else
+typedef uint32_t mywsclient_discard_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a send does when the queue is full (`mywsclient_set_overflow_policy()`).
+ */
+enum mywsclient_overflow_policy
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Refuse the new message with `MYWSCLIENT_RESULT_QUEUE_FULL` (the default).
+   */
+  MYWSCLIENT_OVERFLOW_POLICY_REFUSE = 0,
+  /**
+   * Accept it and drop the oldest queued messages not yet being written
+   * until it fits; each dropped message sent with `mywsclient_send_ex()`
+   * gets a `DISCARDED` event (reason `OVERFLOW`). A message larger than
+   * the queue's byte limit is still refused.
+   */
+  MYWSCLIENT_OVERFLOW_POLICY_DROP_OLDEST = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_overflow_policy mywsclient_overflow_policy;
+#else
+typedef uint32_t mywsclient_overflow_policy;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * permessage-deflate modes (RFC 7692), for `mywsclient_set_compression()`.
  */
 enum mywsclient_compression
@@ -385,6 +534,42 @@ enum mywsclient_compression
 typedef enum mywsclient_compression mywsclient_compression;
 #else
 typedef uint32_t mywsclient_compression;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a client writes again after a connection ended abnormally, for
+ * `mywsclient_set_delivery()` (see the README, "Delivery guarantees").
+ */
+enum mywsclient_delivery
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A message counts as delivered once all its bytes are in the kernel:
+   * what the server's TCP never received is lost (0.1's behaviour).
+   */
+  MYWSCLIENT_DELIVERY_AT_MOST_ONCE = 0,
+  /**
+   * The default: messages the server's TCP did not acknowledge are
+   * written again, in order, before anything sent later. A duplicate only
+   * when the server received a message but its acknowledgement did not
+   * reach the client before the connection died.
+   */
+  MYWSCLIENT_DELIVERY_RESEND_UNACKNOWLEDGED = 1,
+  /**
+   * Also every message written after the last frame received from the
+   * server: for servers behind a proxy that acknowledges on their behalf.
+   * More duplicates: deduplicate on the receiving side.
+   */
+  MYWSCLIENT_DELIVERY_AT_LEAST_ONCE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mywsclient_delivery mywsclient_delivery;
+#else
+typedef uint32_t mywsclient_delivery;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -498,6 +683,35 @@ typedef struct mywsclient_event {
    */
   const char *text;
   /**
+   * `WRITTEN`, `DISCARDED`: the message's id from `mywsclient_send_ex()` (else 0).
+   */
+  uint64_t message_id;
+  /**
+   * `DISCARDED`: a `mywsclient_discard_reason` value (else 0).
+   */
+  uint32_t discard_reason;
+  /**
+   * `PONG`: the round-trip time in microseconds (else 0).
+   */
+  uint64_t rtt_us;
+  /**
+   * `PONG`: the pong's payload, `data_len` bytes (NULL when empty).
+   * Borrowed for the duration of the callback.
+   */
+  const uint8_t *data;
+  /**
+   * `PONG`: the number of bytes at `data` (else 0).
+   */
+  size_t data_len;
+  /**
+   * `QUEUE_HIGH`, `QUEUE_DRAINED`: bytes queued then (else 0).
+   */
+  uint64_t queued_bytes;
+  /**
+   * `QUEUE_HIGH`, `QUEUE_DRAINED`: messages queued then (else 0).
+   */
+  uint64_t queued_messages;
+  /**
    * `OPEN`: 101. `ERROR` of kind `HANDSHAKE` when the server answered
    * the upgrade with another HTTP status: that status (401 or 403:
    * refresh the credentials; 301/302/307/308: see `Location`). Else 0.
@@ -589,6 +803,103 @@ typedef struct mywsclient_stats {
  * threads, the other clients of that thread). Must not unwind.
  */
 typedef void (*mywsclient_connect_cb)(void *user_data, struct mywsclient_request *request);
+
+/**
+ * Counters of one client since it was created (`mywsclient_get_stats2()`).
+ * Starts with the fields of `mywsclient_stats`, in the same layout; fields
+ * are only ever appended (see the README's ABI policy). Zero-initialise it
+ * before the call.
+ */
+typedef struct mywsclient_stats2 {
+  /**
+   * Messages written to the socket.
+   */
+  uint64_t messages_sent;
+  /**
+   * Payload bytes of the messages written.
+   */
+  uint64_t bytes_sent;
+  /**
+   * Messages received and delivered.
+   */
+  uint64_t messages_received;
+  /**
+   * Payload bytes of the messages received.
+   */
+  uint64_t bytes_received;
+  /**
+   * Connections opened (handshake completed).
+   */
+  uint64_t connections;
+  /**
+   * Connections opened after the first one.
+   */
+  uint64_t reconnects;
+  /**
+   * Messages accepted by a send and not yet written.
+   */
+  uint64_t queued_messages;
+  /**
+   * Bytes of the messages accepted and not yet written.
+   */
+  uint64_t queued_bytes;
+  /**
+   * Close code of the last closed connection (1006 when there was no
+   * close frame; 0 before the first close).
+   */
+  uint16_t last_close_code;
+  /**
+   * Always 0 (the padding of `mywsclient_stats`, made explicit).
+   */
+  uint8_t reserved[6];
+  /**
+   * The last round-trip time of a ping (the heartbeat's or
+   * `mywsclient_ping()`'s), in microseconds; 0 before the first pong.
+   */
+  uint64_t rtt_last_us;
+  /**
+   * The smoothed round-trip time (as TCP's SRTT), in microseconds.
+   */
+  uint64_t rtt_smoothed_us;
+  /**
+   * Pongs that measured a round-trip time.
+   */
+  uint64_t rtt_samples;
+  /**
+   * Messages dropped without being written (overflow policy, a queue
+   * discarded at stop), with or without an id.
+   */
+  uint64_t messages_discarded;
+  /**
+   * `WRITTEN` receipts given (to messages from `mywsclient_send_ex()`).
+   */
+  uint64_t receipts_written;
+  /**
+   * `DISCARDED` receipts given.
+   */
+  uint64_t receipts_discarded;
+  /**
+   * permessage-deflate: original size of the messages sent compressed.
+   */
+  uint64_t uncompressed_bytes_sent;
+  /**
+   * permessage-deflate: their size on the wire.
+   */
+  uint64_t compressed_bytes_sent;
+  /**
+   * permessage-deflate: inflated size of the messages received compressed.
+   */
+  uint64_t uncompressed_bytes_received;
+  /**
+   * permessage-deflate: their size on the wire.
+   */
+  uint64_t compressed_bytes_received;
+  /**
+   * Messages put back in the queue to be written again after a connection
+   * ended before the server was known to have them (delivery modes).
+   */
+  uint64_t messages_resent;
+} mywsclient_stats2;
 
 #ifdef __cplusplus
 extern "C" {
@@ -740,6 +1051,22 @@ mywsclient_result mywsclient_set_log_callback(struct mywsclient *c,
  * `c` is NULL or a live handle.
  */
 mywsclient_result mywsclient_set_log_level(struct mywsclient *c, uint32_t level);
+
+/**
+ * What the client writes again when a connection ends abnormally
+ * (heartbeat timeout, reset, end of stream without a close frame, write
+ * error): a `mywsclient_delivery` value, default
+ * `MYWSCLIENT_DELIVERY_RESEND_UNACKNOWLEDGED` (messages the server's TCP
+ * did not acknowledge); `..._AT_MOST_ONCE` is 0.1's behaviour,
+ * `..._AT_LEAST_ONCE` also resends what was written after the last frame
+ * received. An unknown value gives `MYWSCLIENT_RESULT_INVALID_ARGUMENT`.
+ * Only before start or after stop, else `..._INVALID_STATE`. Callable from
+ * any thread, not from a callback of this client while it runs.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_delivery(struct mywsclient *c, uint32_t mode);
 
 /**
  * Reconnect policy: `enabled` (default true) reconnects after every failure;
@@ -1074,6 +1401,186 @@ mywsclient_result mywsclient_set_compression(struct mywsclient *c,
                                              size_t threshold);
 
 /**
+ * Sets the proxy. `url` NULL: from the environment with curl's rules (the
+ * default: `ws_proxy`, `http_proxy`, `all_proxy` for `ws://`; `wss_proxy`,
+ * `https_proxy`, `all_proxy` for `wss://`, also in upper case except
+ * `HTTP_PROXY`); `""`: no proxy; else a proxy URL: `http://`, `https://`,
+ * `socks5://` (the client resolves the server's name), `socks5h://` (the
+ * proxy does), `socks4://`, `socks4a://`, with optional percent-encoded
+ * `user:password@`; without a scheme, `http://`. An invalid URL gives
+ * `..._INVALID_ARGUMENT`. A proxy failure later is an `ERROR` event of kind
+ * `MYWSCLIENT_ERROR_KIND_PROXY`. The string is copied. Thread-safe; only
+ * before start or after stop (so not from this client's callbacks while it runs).
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `url` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_set_proxy(struct mywsclient *c, const char *url);
+
+/**
+ * Sets the hosts that bypass the proxy, in curl's NO_PROXY syntax: a
+ * comma-separated list of host names (matching the host and its
+ * subdomains; a leading dot is ignored), IP addresses and CIDR ranges
+ * (matching servers given as IP literals), or `*` alone for every host.
+ * NULL: from the `no_proxy` / `NO_PROXY` environment variables (the
+ * default); `""`: no host bypasses it. The string is copied. Thread-safe;
+ * only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `list` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_set_no_proxy(struct mywsclient *c, const char *list);
+
+/**
+ * Sets the `Origin` header of the upgrade request (e.g.
+ * `"https://app.example.com"`); NULL sends none (the default of the C API;
+ * the C++ `MyWSClient` sends `http://<host>` like the libwebsockets
+ * original). A control character gives `..._INVALID_ARGUMENT`. The string
+ * is copied. Thread-safe; only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `origin` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_set_origin(struct mywsclient *c, const char *origin);
+
+/**
+ * Adds a resolve override in curl's `CURLOPT_RESOLVE` syntax,
+ * `"host:port:address[,address...]"` (IPv6 addresses with or without
+ * brackets): connections to `host` on `port` use these addresses, in this
+ * order (Happy Eyeballs interleaves the families), instead of the system's
+ * resolver; for the server's name and a proxy's alike. The last entry for
+ * a host and port wins. A malformed entry gives `..._INVALID_ARGUMENT`.
+ * The string is copied. Thread-safe; only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `entry` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_add_resolve(struct mywsclient *c, const char *entry_text);
+
+/**
+ * Removes every resolve override. Thread-safe; only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_clear_resolve(struct mywsclient *c);
+
+/**
+ * Queues a message like `mywsclient_send()` / `mywsclient_send_binary()`
+ * and gives it an id: `flags` is 0 (text, which must be UTF-8) or a
+ * combination of `MYWSCLIENT_SEND_BINARY` and `MYWSCLIENT_SEND_URGENT`.
+ * On success `*id_out` (when not NULL) receives the message's id: a number
+ * above 0, larger than every id before it on this client.
+ *
+ * Every accepted message gets exactly one receipt event, `WRITTEN` (all its
+ * bytes reached the kernel's socket buffer; a later resend after a broken
+ * connection gives no second one) or `DISCARDED` (with the reason), and
+ * receipts come in id order: an urgent message written ahead of older ones
+ * has its `WRITTEN` after theirs. A message still queued when the client
+ * is freed gets none. Messages sent with `mywsclient_send()` get no receipt.
+ *
+ * Returns as `mywsclient_send()`, and `MYWSCLIENT_RESULT_INVALID_ARGUMENT`
+ * for an unknown flag; `*id_out` is written only on success. Thread-safe;
+ * may be called from a callback.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `data` is NULL or points to `len` readable
+ * bytes; `id_out` is NULL or points to a writable `uint64_t`.
+ */
+mywsclient_result mywsclient_send_ex(struct mywsclient *c,
+                                     const uint8_t *data,
+                                     size_t len,
+                                     uint32_t flags,
+                                     uint64_t *id_out);
+
+/**
+ * Sends a ping with `len` bytes of payload at `data` (at most 125; NULL
+ * when `len` is 0) on the current connection. When the pong arrives, a
+ * `PONG` event gives the round-trip time (`rtt_us`) and the payload; a
+ * pong answers the oldest ping with the same payload, and a server may
+ * answer only the last of several pings. The heartbeat's pings measure the
+ * round-trip time too (in the statistics) but raise no event.
+ *
+ * Returns `MYWSCLIENT_RESULT_INVALID_STATE` when not connected,
+ * `..._INVALID_ARGUMENT` for more than 125 bytes. A connection that ends
+ * before the pong raises no `PONG` event. Thread-safe; may be called from
+ * a callback.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `data` is NULL or points to `len` readable bytes.
+ */
+mywsclient_result mywsclient_ping(struct mywsclient *c, const uint8_t *data, size_t len);
+
+/**
+ * Closes the connection with the application's close `code` (1000, or
+ * 3000 to 4999) and `reason` (NULL or a NUL-terminated UTF-8 string of at
+ * most 123 bytes), then stops — or, with `MYWSCLIENT_CLOSE_RECONNECT` in
+ * `flags`, connects again at once, keeping the queue.
+ *
+ * Without `MYWSCLIENT_CLOSE_RECONNECT` it is `mywsclient_stop()` with a
+ * close code: what is queued is written first (bounded by the close
+ * timeout), or with `MYWSCLIENT_CLOSE_DISCARD` discarded (a `DISCARDED`
+ * event per message sent with `mywsclient_send_ex()`, before `STOPPED`).
+ * It joins the I/O thread, except from inside a callback (then it returns
+ * at once). A client that is not connected just stops.
+ *
+ * With `MYWSCLIENT_CLOSE_RECONNECT` it returns at once: an open connection
+ * closes after what is already being written (the rest waits for the next
+ * connection), then a new attempt starts without backoff delay; a client
+ * that is connecting or waiting to retry starts a new attempt at once.
+ *
+ * Returns `MYWSCLIENT_RESULT_INVALID_ARGUMENT` for a code, reason length or
+ * flag that is not allowed (or both flags), `..._INVALID_UTF8` for a reason
+ * that is not UTF-8, `..._INVALID_STATE` for
+ * `MYWSCLIENT_CLOSE_RECONNECT` or `MYWSCLIENT_CLOSE_DISCARD` on a client
+ * that is not running. Thread-safe; may be called from a callback.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `reason` is NULL or a NUL-terminated string.
+ */
+mywsclient_result mywsclient_close(struct mywsclient *c,
+                                   uint32_t code,
+                                   const char *reason,
+                                   uint32_t flags);
+
+/**
+ * Sets what a send does when the queue is full: a
+ * `mywsclient_overflow_policy` value (default `REFUSE`). An unknown value
+ * gives `MYWSCLIENT_RESULT_INVALID_ARGUMENT`. Only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_overflow_policy(struct mywsclient *c, uint32_t policy);
+
+/**
+ * Queue watermarks, in bytes of queued messages (accepted, not yet
+ * written): when the queue grows to `high` or more, a `QUEUE_HIGH` event;
+ * when it then falls to `low` or less, a `QUEUE_DRAINED` event; then again.
+ * Evaluated on the I/O thread (after sends and writes), so a queue that
+ * rises and falls between two looks raises nothing. `high` 0 turns them off
+ * (the default); else `low` < `high` is required
+ * (`..._INVALID_ARGUMENT`). Only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_queue_watermarks(struct mywsclient *c, size_t high, size_t low);
+
+/**
+ * With `discard` true, whenever the client stops — `mywsclient_stop()`,
+ * `mywsclient_close()` without `MYWSCLIENT_CLOSE_RECONNECT`, reconnecting
+ * off or given up — what is still queued is discarded instead of kept for
+ * the next start, with a `DISCARDED` event per message sent with
+ * `mywsclient_send_ex()` (reason `STOPPED`, or `GAVE_UP` when the client
+ * stopped by itself). Default false. Only before start or after stop.
+ *
+ * # Safety
+ * `c` is NULL or a live handle.
+ */
+mywsclient_result mywsclient_set_discard_on_stop(struct mywsclient *c, bool discard);
+
+/**
  * A static, NUL-terminated description of a `mywsclient_result` code;
  * "unknown result" for any other value. Never NULL; do not free.
  * Thread-safe; may be called from a callback.
@@ -1212,6 +1719,29 @@ mywsclient_result mywsclient_request_remove_header(struct mywsclient_request *re
 mywsclient_result mywsclient_request_set_subprotocols(struct mywsclient_request *request,
                                                       const char *const *protocols,
                                                       size_t count);
+
+/**
+ * Copies the client's counters into `*out`, of which the caller says how
+ * many bytes it has: pass `sizeof *out` (a program built against an older
+ * header passes the older, smaller size). The library writes
+ * `min(size, sizeof(its mywsclient_stats2))` bytes and leaves the rest
+ * untouched: zero-initialise the struct so that counters an older library
+ * does not know read as 0. Fields are only ever appended, so a program
+ * built against an older header keeps working with a newer library, and
+ * the reverse.
+ *
+ * Returns `MYWSCLIENT_RESULT_NULL_ARGUMENT` when `c` or `out` is NULL and
+ * `..._INVALID_ARGUMENT` when `size` is smaller than
+ * `sizeof(mywsclient_stats)` (the first layout, which is also the start of
+ * this one); `*out` is written only on success. Thread-safe; may be called
+ * from a callback.
+ *
+ * # Safety
+ * `c` is NULL or a live handle; `out` is NULL or points to `size` writable bytes.
+ */
+mywsclient_result mywsclient_get_stats2(const struct mywsclient *c,
+                                        struct mywsclient_stats2 *out,
+                                        size_t size);
 
 /**
  * A static, NUL-terminated string naming the library's version and its

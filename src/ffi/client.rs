@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::client::Client;
 use crate::config::{Config, HttpErrorPolicy, TlsOptions};
+use crate::delivery::Delivery;
 use crate::ffi::boundary::{
     bytes_arg, fail, fail_with, guard, obj_arg, opt_str_arg, result_of, str_arg, ArgError,
 };
@@ -23,7 +24,7 @@ use crate::tls;
 /// `mywsclient_free()`. Every function may be called on it from any thread,
 /// concurrently, except `mywsclient_free()`, which must be the last call.
 pub struct mywsclient {
-    client: Client,
+    pub(crate) client: Client,
     /// Closed when the handle is freed from inside one of its callbacks (the
     /// core then detaches the message and event handlers by itself).
     log_gate: LogGate,
@@ -38,7 +39,10 @@ pub(crate) fn entry(f: impl FnOnce() -> Result<mywsclient_result, ArgError>) -> 
 ///
 /// # Safety
 /// `c` is NULL or a live handle.
-unsafe fn configure(c: *mut mywsclient, f: impl FnOnce(&mut Config)) -> mywsclient_result {
+pub(crate) unsafe fn configure(
+    c: *mut mywsclient,
+    f: impl FnOnce(&mut Config),
+) -> mywsclient_result {
     entry(|| {
         // SAFETY: forwarded from the caller.
         let c = unsafe { obj_arg(c, "client") }?;
@@ -306,6 +310,36 @@ pub unsafe extern "C" fn mywsclient_set_log_level(
             ));
         };
         Ok(apply(c, move |cfg| cfg.log_level = level))
+    })
+}
+
+/// What the client writes again when a connection ends abnormally
+/// (heartbeat timeout, reset, end of stream without a close frame, write
+/// error): a `mywsclient_delivery` value, default
+/// `MYWSCLIENT_DELIVERY_RESEND_UNACKNOWLEDGED` (messages the server's TCP
+/// did not acknowledge); `..._AT_MOST_ONCE` is 0.1's behaviour,
+/// `..._AT_LEAST_ONCE` also resends what was written after the last frame
+/// received. An unknown value gives `MYWSCLIENT_RESULT_INVALID_ARGUMENT`.
+/// Only before start or after stop, else `..._INVALID_STATE`. Callable from
+/// any thread, not from a callback of this client while it runs.
+///
+/// # Safety
+/// `c` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn mywsclient_set_delivery(
+    c: *mut mywsclient,
+    mode: u32,
+) -> mywsclient_result {
+    entry(|| {
+        // SAFETY: the caller passes NULL or a live handle.
+        let c = unsafe { obj_arg(c, "client") }?;
+        let Ok(mode) = Delivery::try_from(mode) else {
+            return Ok(fail(
+                mywsclient_result::InvalidArgument,
+                format!("delivery mode {mode} is not a mywsclient_delivery value (0-2)"),
+            ));
+        };
+        Ok(apply(c, move |cfg| cfg.delivery = mode))
     })
 }
 
@@ -978,6 +1012,15 @@ mod tests {
             assert_eq!(mywsclient_set_log_level(c, u32::MAX), R::InvalidArgument);
             assert_eq!(mywsclient_set_log_level(c, 4), R::Ok);
             assert_eq!(mywsclient_set_log_level(c, 0), R::Ok);
+            assert_eq!(mywsclient_set_delivery(c, 3), R::InvalidArgument);
+            assert!(last_error().contains("delivery mode 3"));
+            assert_eq!(
+                mywsclient_set_delivery(std::ptr::null_mut(), 1),
+                R::NullArgument
+            );
+            for mode in 0..=2 {
+                assert_eq!(mywsclient_set_delivery(c, mode), R::Ok);
+            }
             assert_eq!(
                 mywsclient_set_backoff(c, 0, 10, 2.0, 0.5),
                 R::InvalidArgument

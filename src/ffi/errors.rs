@@ -82,7 +82,8 @@ mod tests {
         assert_eq!(s(mywsclient_error_kind_str(0)), "none");
         assert_eq!(s(mywsclient_error_kind_str(6)), "DNS resolution failed");
         assert_eq!(s(mywsclient_error_kind_str(19)), "gave up reconnecting");
-        assert_eq!(s(mywsclient_error_kind_str(20)), "unknown error kind");
+        assert_eq!(s(mywsclient_error_kind_str(20)), "proxy error");
+        assert_eq!(s(mywsclient_error_kind_str(21)), "unknown error kind");
         assert_eq!(s(mywsclient_state_str(2)), "open");
         assert_eq!(s(mywsclient_state_str(5)), "stopped");
         assert_eq!(s(mywsclient_state_str(6)), "unknown state");

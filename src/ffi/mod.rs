@@ -1,10 +1,13 @@
 //! The C ABI: C types, entry points, the panic boundary — nothing else.
 //!
 //! One file per C object plus the boundary helpers: [`client`] (the
-//! `mywsclient` handle and its functions), [`compression`] (permessage-deflate:
-//! its mode enum and setter), [`callbacks`] (the C callback
+//! `mywsclient` handle and its functions; [`connect`]: its proxy, Origin
+//! and resolve options), [`compression`] (permessage-deflate: its mode enum
+//! and setter), [`callbacks`] (the C callback
 //! types and their trampolines), [`types`] (result code, enums, event and
 //! stats structs), [`errors`] (code names, last error), [`version`],
+//! [`delivery`] (ping, close, send receipts, flow control), [`stats`] (the
+//! sized statistics `mywsclient_get_stats2`),
 //! [`request`] (the `mywsclient_request` lent to the connect callback),
 //! [`headers`] (the functions on an event's `mywsclient_headers`), and
 //! [`boundary`] (the one `catch_unwind` helper every entry point runs in,
@@ -19,8 +22,11 @@ pub mod boundary;
 pub mod callbacks;
 pub mod client;
 pub mod compression;
+pub mod connect;
+pub mod delivery;
 pub mod errors;
 pub mod headers;
 pub mod request;
+pub mod stats;
 pub mod types;
 pub mod version;

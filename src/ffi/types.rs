@@ -7,8 +7,10 @@
 
 use std::os::raw::c_char;
 
+use crate::delivery::Delivery;
 use crate::error::ErrorKind;
 use crate::event::{CloseInitiator, Event, State, Stats};
+use crate::ffi::delivery::mywsclient_discard_reason;
 use crate::log::LogLevel;
 use crate::request::HttpResponse;
 
@@ -87,6 +89,22 @@ pub enum mywsclient_event_type {
     /// The I/O thread has stopped (after `mywsclient_stop()`, or because
     /// reconnecting is off or gave up). The last event of a run.
     Stopped = 6,
+    // ----- control frames, receipts, flow control (0.2) -----
+    /// The pong answering `mywsclient_ping()`: `rtt_us`, and the payload in
+    /// `data` / `data_len`.
+    Pong = 7,
+    /// All bytes of the message `message_id` (from `mywsclient_send_ex()`)
+    /// reached the kernel. One receipt per id, in id order.
+    Written = 8,
+    /// The message `message_id` was dropped without being written;
+    /// `discard_reason` says why.
+    Discarded = 9,
+    /// The queued bytes reached the high watermark: `queued_bytes`,
+    /// `queued_messages` (see `mywsclient_set_queue_watermarks()`).
+    QueueHigh = 10,
+    /// After a `QUEUE_HIGH`, the queued bytes fell to the low watermark:
+    /// `queued_bytes`, `queued_messages`.
+    QueueDrained = 11,
 }
 
 /// What went wrong (the `error_kind` field of an `ERROR` event). The values
@@ -134,6 +152,9 @@ pub enum mywsclient_error_kind {
     Config = 18,
     /// Reconnecting gave up after the configured number of attempts.
     GaveUp = 19,
+    /// A proxy failed (unreachable, credentials refused — HTTP 407 —,
+    /// destination refused, protocol error); the message names the proxy.
+    Proxy = 20,
 }
 
 /// Who ended a connection (the `close_initiator` field of a `CLOSED` event).
@@ -164,6 +185,25 @@ pub enum mywsclient_log_level {
     Debug = 4,
 }
 
+/// What a client writes again after a connection ended abnormally, for
+/// `mywsclient_set_delivery()` (see the README, "Delivery guarantees").
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum mywsclient_delivery {
+    /// A message counts as delivered once all its bytes are in the kernel:
+    /// what the server's TCP never received is lost (0.1's behaviour).
+    AtMostOnce = 0,
+    /// The default: messages the server's TCP did not acknowledge are
+    /// written again, in order, before anything sent later. A duplicate only
+    /// when the server received a message but its acknowledgement did not
+    /// reach the client before the connection died.
+    ResendUnacknowledged = 1,
+    /// Also every message written after the last frame received from the
+    /// server: for servers behind a proxy that acknowledges on their behalf.
+    /// More duplicates: deduplicate on the receiving side.
+    AtLeastOnce = 2,
+}
+
 /// An event, passed to the event callback. Borrowed: valid only during the
 /// callback; copy what you need to keep (including `text`).
 #[repr(C)]
@@ -185,6 +225,22 @@ pub struct mywsclient_event {
     /// `ERROR`: the message; `CLOSED`: the reason; `OPEN`: the selected
     /// subprotocol. Borrowed for the duration of the callback.
     pub text: *const c_char,
+    // ----- appended in 0.2: control frames, receipts, flow control -----
+    /// `WRITTEN`, `DISCARDED`: the message's id from `mywsclient_send_ex()` (else 0).
+    pub message_id: u64,
+    /// `DISCARDED`: a `mywsclient_discard_reason` value (else 0).
+    pub discard_reason: u32,
+    /// `PONG`: the round-trip time in microseconds (else 0).
+    pub rtt_us: u64,
+    /// `PONG`: the pong's payload, `data_len` bytes (NULL when empty).
+    /// Borrowed for the duration of the callback.
+    pub data: *const u8,
+    /// `PONG`: the number of bytes at `data` (else 0).
+    pub data_len: usize,
+    /// `QUEUE_HIGH`, `QUEUE_DRAINED`: bytes queued then (else 0).
+    pub queued_bytes: u64,
+    /// `QUEUE_HIGH`, `QUEUE_DRAINED`: messages queued then (else 0).
+    pub queued_messages: u64,
     // ----- Appended in 0.2 (long-lived sessions). The library owns every
     // `mywsclient_event`: it hands out pointers and never takes one in, so
     // new fields go at the end and a program built against an older header
@@ -368,6 +424,7 @@ impl From<ErrorKind> for mywsclient_error_kind {
             ErrorKind::Callback => Self::Callback,
             ErrorKind::Config => Self::Config,
             ErrorKind::GaveUp => Self::GaveUp,
+            ErrorKind::Proxy => Self::Proxy,
         }
     }
 }
@@ -396,6 +453,7 @@ impl mywsclient_error_kind {
             Self::Callback => ErrorKind::Callback,
             Self::Config => ErrorKind::Config,
             Self::GaveUp => ErrorKind::GaveUp,
+            Self::Proxy => ErrorKind::Proxy,
         })
     }
 }
@@ -446,6 +504,26 @@ impl From<mywsclient_close_initiator> for CloseInitiator {
     }
 }
 
+impl From<Delivery> for mywsclient_delivery {
+    fn from(d: Delivery) -> Self {
+        match d {
+            Delivery::AtMostOnce => Self::AtMostOnce,
+            Delivery::ResendUnacknowledged => Self::ResendUnacknowledged,
+            Delivery::AtLeastOnce => Self::AtLeastOnce,
+        }
+    }
+}
+
+impl From<mywsclient_delivery> for Delivery {
+    fn from(d: mywsclient_delivery) -> Self {
+        match d {
+            mywsclient_delivery::AtMostOnce => Delivery::AtMostOnce,
+            mywsclient_delivery::ResendUnacknowledged => Delivery::ResendUnacknowledged,
+            mywsclient_delivery::AtLeastOnce => Delivery::AtLeastOnce,
+        }
+    }
+}
+
 impl From<LogLevel> for mywsclient_log_level {
     fn from(l: LogLevel) -> Self {
         match l {
@@ -484,6 +562,13 @@ pub fn event_fields(ev: &Event) -> (mywsclient_event, &str, Option<&HttpResponse
         close_initiator: 0,
         error_kind: mywsclient_error_kind::None as u32,
         text: std::ptr::null(),
+        message_id: 0,
+        discard_reason: 0,
+        rtt_us: 0,
+        data: std::ptr::null(),
+        data_len: 0,
+        queued_bytes: 0,
+        queued_messages: 0,
     };
     let text: &str = match ev {
         Event::Connecting { attempt } => {
@@ -531,6 +616,43 @@ pub fn event_fields(ev: &Event) -> (mywsclient_event, &str, Option<&HttpResponse
         }
         Event::Stopped => {
             out.r#type = mywsclient_event_type::Stopped as u32;
+            ""
+        }
+        Event::Pong { rtt, payload } => {
+            out.r#type = mywsclient_event_type::Pong as u32;
+            out.rtt_us = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX);
+            if !payload.is_empty() {
+                out.data = payload.as_ptr();
+                out.data_len = payload.len();
+            }
+            ""
+        }
+        Event::Written { id } => {
+            out.r#type = mywsclient_event_type::Written as u32;
+            out.message_id = *id;
+            ""
+        }
+        Event::Discarded { id, reason } => {
+            out.r#type = mywsclient_event_type::Discarded as u32;
+            out.message_id = *id;
+            out.discard_reason = mywsclient_discard_reason::from(*reason) as u32;
+            ""
+        }
+        Event::QueueHigh {
+            queued_bytes,
+            queued_messages,
+        }
+        | Event::QueueDrained {
+            queued_bytes,
+            queued_messages,
+        } => {
+            out.r#type = if matches!(ev, Event::QueueHigh { .. }) {
+                mywsclient_event_type::QueueHigh
+            } else {
+                mywsclient_event_type::QueueDrained
+            } as u32;
+            out.queued_bytes = *queued_bytes;
+            out.queued_messages = *queued_messages;
             ""
         }
     };
@@ -663,7 +785,83 @@ mod tests {
             },
             &[],
         );
+        check_pairs(
+            &Delivery::ALL,
+            "MYWSCLIENT_DELIVERY_",
+            Delivery::name,
+            |d| {
+                let c = mywsclient_delivery::from(d);
+                (c as u32, Some(c.into()))
+            },
+            &[],
+        );
         assert_eq!(mywsclient_error_kind::None.to_core(), None);
+        // Control frames, receipts, flow control (0.2).
+        use crate::ffi::delivery::mywsclient_overflow_policy;
+        use crate::flow::OverflowPolicy;
+        use crate::receipts::DiscardReason;
+        check_pairs(
+            &DiscardReason::ALL,
+            "MYWSCLIENT_DISCARD_REASON_",
+            DiscardReason::name,
+            |r| {
+                let c = mywsclient_discard_reason::from(r);
+                (c as u32, c.to_core())
+            },
+            &[("NONE", 0)],
+        );
+        check_pairs(
+            &OverflowPolicy::ALL,
+            "MYWSCLIENT_OVERFLOW_POLICY_",
+            OverflowPolicy::name,
+            |p| {
+                let c = mywsclient_overflow_policy::from(p);
+                (c as u32, Some(c.into()))
+            },
+            &[],
+        );
+        assert_eq!(mywsclient_discard_reason::None.to_core(), None);
+    }
+
+    #[test]
+    fn delivery_events_fill_their_appended_fields() {
+        use crate::receipts::DiscardReason;
+        let ev = Event::Pong {
+            rtt: Duration::from_micros(1234),
+            payload: b"abc".to_vec(),
+        };
+        let (e, t, _) = event_fields(&ev);
+        assert_eq!((e.r#type, e.rtt_us, e.data_len, t), (7, 1234, 3, ""));
+        // SAFETY: `data` points to `data_len` bytes of `ev`'s payload, alive here.
+        let data = unsafe { std::slice::from_raw_parts(e.data, e.data_len) };
+        assert_eq!(data, b"abc");
+        let (e, _, _) = event_fields(&Event::Pong {
+            rtt: Duration::ZERO,
+            payload: Vec::new(),
+        });
+        assert!(e.data.is_null() && e.data_len == 0);
+        let (e, _, _) = event_fields(&Event::Written { id: 42 });
+        assert_eq!((e.r#type, e.message_id, e.discard_reason), (8, 42, 0));
+        let (e, _, _) = event_fields(&Event::Discarded {
+            id: 7,
+            reason: DiscardReason::Overflow,
+        });
+        assert_eq!((e.r#type, e.message_id, e.discard_reason), (9, 7, 3));
+        let (e, _, _) = event_fields(&Event::QueueHigh {
+            queued_bytes: 10,
+            queued_messages: 2,
+        });
+        assert_eq!((e.r#type, e.queued_bytes, e.queued_messages), (10, 10, 2));
+        let (e, _, _) = event_fields(&Event::QueueDrained {
+            queued_bytes: 1,
+            queued_messages: 1,
+        });
+        assert_eq!(
+            (e.r#type, e.queued_bytes, e.message_id, e.rtt_us),
+            (11, 1, 0, 0)
+        );
+        let (e, _, _) = event_fields(&Event::Stopped);
+        assert_eq!((e.message_id, e.rtt_us, e.queued_bytes), (0, 0, 0));
     }
 
     #[test]
@@ -672,12 +870,12 @@ mod tests {
             assert_eq!(State::try_from(v).map(|s| s as u32), Ok(v));
         }
         assert_eq!(State::try_from(6), Err(6));
-        for v in 1..=19u32 {
-            let k = ErrorKind::try_from(v).expect("every value 1..=19 is a kind");
+        for v in 1..=20u32 {
+            let k = ErrorKind::try_from(v).expect("every value 1..=20 is a kind");
             assert_eq!(k as u32, v);
         }
         assert_eq!(ErrorKind::try_from(0), Err(0));
-        assert_eq!(ErrorKind::try_from(20), Err(20));
+        assert_eq!(ErrorKind::try_from(21), Err(21));
         for v in 0..=4u32 {
             assert_eq!(LogLevel::try_from(v).map(|l| l as u32), Ok(v));
         }

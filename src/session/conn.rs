@@ -1,9 +1,9 @@
 //! A connection's buffers: the bytes on their way to the transport, the
 //! messages they carry, and tungstenite's view of both.
 
-use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 
+use crate::delivery::{Delivery, Ledger, Taken};
 use crate::queue::Outgoing;
 use crate::transport::Transport;
 
@@ -41,15 +41,15 @@ impl OutBuf {
     }
 }
 
-/// A connection: the transport, the bytes going out, and what they carry.
+/// A connection: the transport, the bytes going out, and the messages they
+/// carry until the peer is known to have them (see `delivery`).
 pub(super) struct Conn {
     pub(super) t: Transport,
     pub(super) out: OutBuf,
-    /// Bytes handed to the transport, and those known to be in the kernel.
+    /// Plaintext bytes handed to the transport.
     pub(super) accepted: u64,
-    pub(super) confirmed: u64,
-    /// Messages in `out` (or the TLS layer), with the offset of their end.
-    pub(super) inflight: VecDeque<(u64, Outgoing)>,
+    /// The messages written into `out`, until known delivered.
+    pub(super) ledger: Ledger<Outgoing>,
     /// Something arrived during the last read pass.
     pub(super) got_data: bool,
     /// A plain socket returned less than asked during this read pass: it is
@@ -58,13 +58,13 @@ pub(super) struct Conn {
 }
 
 impl Conn {
-    pub(super) fn new(t: Transport) -> Conn {
+    /// A connection over `t`; `delivery` and `keep_limit` set up its ledger.
+    pub(super) fn new(t: Transport, delivery: Delivery, keep_limit: u64) -> Conn {
         Conn {
             t,
             out: OutBuf::default(),
             accepted: 0,
-            confirmed: 0,
-            inflight: VecDeque::new(),
+            ledger: Ledger::new(delivery, keep_limit),
             got_data: false,
             drained: false,
         }
@@ -74,8 +74,26 @@ impl Conn {
         self.out.len() > 0 || self.t.wants_write()
     }
 
+    /// Bytes written to the socket so far (ciphertext over TLS).
+    fn stream_written(&self) -> u64 {
+        self.t.tls_sent().unwrap_or(self.accepted)
+    }
+
+    /// Tells the ledger which messages are wholly in the kernel: over TLS,
+    /// once no record waits for the socket, every accepted byte's record
+    /// ends at the ciphertext count.
+    fn map_written(&mut self) {
+        match self.t.tls_sent() {
+            None => self.ledger.written(self.accepted, None),
+            Some(sent) if self.t.all_sent() => self.ledger.written(self.accepted, Some(sent)),
+            Some(_) => {}
+        }
+    }
+
     /// Writes what the socket takes now.
     pub(super) fn pump(&mut self) -> io::Result<()> {
+        self.t.flush()?;
+        self.map_written();
         while self.out.len() > 0 {
             let n = self.t.write(self.out.pending())?;
             if n == 0 {
@@ -83,12 +101,46 @@ impl Conn {
             }
             self.out.consume(n);
             self.accepted += n as u64;
+            // Over TLS, record by record: each maps its messages.
+            self.map_written();
         }
-        self.t.flush()?;
-        if self.t.all_sent() {
-            self.confirmed = self.accepted;
+        if self.ledger.wants_prune() {
+            let acked = self.acked();
+            self.ledger.prune(acked.unwrap_or(u64::MAX));
         }
         Ok(())
+    }
+
+    /// The stream offset up to which the peer acknowledged (`None`: the
+    /// kernel cannot tell).
+    fn acked(&self) -> Option<u64> {
+        let written = self.stream_written();
+        self.t.unacked().map(|u| written.saturating_sub(u))
+    }
+
+    /// Something arrived from the server (for at-least-once).
+    pub(super) fn note_received(&mut self) {
+        let written = self.stream_written();
+        self.ledger.received(written);
+    }
+
+    /// The connection is over (its socket still open): the messages it may
+    /// not have delivered, oldest first, and what they were. Call after the
+    /// ledger's `settle`.
+    pub(super) fn take_undelivered(
+        &mut self,
+    ) -> (
+        Taken,
+        impl DoubleEndedIterator<Item = Outgoing> + ExactSizeIterator + '_,
+    ) {
+        let acked = self.acked();
+        let (taken, undelivered) = self.ledger.take_undelivered(acked, self.accepted);
+        if taken.settled > 0 {
+            // They go back to the queue: this connection must not deliver
+            // them late (a closed socket still sends what it holds).
+            self.t.discard_unsent_on_close();
+        }
+        (taken, undelivered)
     }
 }
 

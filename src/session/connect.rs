@@ -1,8 +1,10 @@
-//! The phases up to an open connection: backoff wait, DNS lookup on a helper
-//! thread, non-blocking TCP connect, TLS and the HTTP upgrade.
+//! The phases up to an open connection: backoff wait, name lookup (resolve
+//! overrides, else the system's resolver on a helper thread), the TCP
+//! connect race (Happy Eyeballs, `race`), the proxy tunnel (`tunnel`), TLS
+//! and the HTTP upgrade.
 
 use std::io;
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,6 +13,8 @@ use rustls::pki_types::ServerName;
 use rustls::ClientConfig;
 
 use super::conn::Conn;
+use super::race::{RaceStep, Racing};
+use super::tunnel::Link;
 use super::{Phase, Session};
 use crate::deflate::negotiate::Agreed;
 use crate::error::{Error, ErrorKind};
@@ -19,89 +23,172 @@ use crate::handshake;
 use crate::heartbeat::Heartbeat;
 use crate::redirect::{self, Next, CREDENTIAL_HEADERS};
 use crate::request::HttpResponse;
+use crate::resolve::{self, ResolveOverride};
 use crate::sys;
 use crate::tls;
 use crate::transport::Transport;
 use crate::wire::Wire;
 
+/// A finished lookup: the addresses to connect to (the server's or the
+/// proxy's), and the server's own for a proxy that wants an address.
+pub(crate) type Resolved = (
+    io::Result<Vec<SocketAddr>>,
+    Option<io::Result<Vec<SocketAddr>>>,
+);
+
+/// A name to look up: an IP literal, an override, or the system's resolver.
+fn lookup(overrides: &[ResolveOverride], host: &str, port: u16) -> Option<Vec<SocketAddr>> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Some(vec![SocketAddr::new(ip, port)]);
+    }
+    resolve::lookup(overrides, host, port)
+}
+
+fn system_lookup(
+    overrides: &[ResolveOverride],
+    host: &str,
+    port: u16,
+) -> io::Result<Vec<SocketAddr>> {
+    match lookup(overrides, host, port) {
+        Some(a) => Ok(a),
+        None => (host, port).to_socket_addrs().map(|a| a.collect()),
+    }
+}
+
 impl Session {
-    /// The DNS lookup: done, failed, timed out, or still running.
+    /// The lookup: done, failed, timed out, or still running.
     pub(super) fn step_resolving(
         &mut self,
         now: Instant,
-        rx: Receiver<io::Result<Vec<SocketAddr>>>,
+        rx: Receiver<Resolved>,
         deadline: Instant,
+        rotation: usize,
     ) {
         match rx.try_recv() {
-            Ok(Ok(addrs)) => self.connect_to(addrs, deadline),
-            Ok(Err(e)) => self.fail(
-                now,
-                Error::new(
-                    ErrorKind::Dns,
-                    format!("cannot resolve {}: {e}", self.req.endpoint().host),
-                ),
-            ),
-            Err(TryRecvError::Empty) if now >= deadline => self.fail(
-                now,
-                Error::new(
-                    ErrorKind::ConnectTimeout,
-                    format!(
-                        "resolving {} took longer than {:?}",
-                        self.req.endpoint().host,
-                        self.cfg.connect_timeout
-                    ),
-                ),
-            ),
-            Err(TryRecvError::Empty) => self.phase = Phase::Resolving { rx, deadline },
+            Ok(r) => self.after_lookup(now, r, deadline, rotation),
+            Err(TryRecvError::Empty) if now >= deadline => {
+                let (host, _) = self.connect_host();
+                let msg = format!(
+                    "resolving {host} took longer than {:?}",
+                    self.cfg.connect_timeout
+                );
+                let err = match self.proxy {
+                    Some(_) => self.proxy_error("resolve", msg),
+                    None => Error::new(ErrorKind::ConnectTimeout, msg),
+                };
+                self.fail(now, err)
+            }
+            Err(TryRecvError::Empty) => {
+                self.phase = Phase::Resolving {
+                    rx,
+                    deadline,
+                    rotation,
+                }
+            }
             Err(TryRecvError::Disconnected) => {
                 self.fail(now, Error::new(ErrorKind::Dns, "the resolver thread died"))
             }
         }
     }
 
-    /// The TCP connect: done, failed (try the next address), timed out, or
-    /// still in progress.
+    /// Where the TCP connection goes: the proxy, or the server.
+    fn connect_host(&self) -> (String, u16) {
+        match &self.proxy {
+            Some(r) => (r.chosen.proxy.host.clone(), r.chosen.proxy.port),
+            None => (self.req.endpoint().host.clone(), self.req.endpoint().port),
+        }
+    }
+
+    /// The race starts once the names are known.
+    fn after_lookup(&mut self, now: Instant, r: Resolved, deadline: Instant, rotation: usize) {
+        let (host, _) = self.connect_host();
+        let addrs = match r.0 {
+            Ok(a) if !a.is_empty() => a,
+            Ok(_) => return self.fail_lookup(now, &host, "no address".to_string()),
+            Err(e) => return self.fail_lookup(now, &host, e.to_string()),
+        };
+        let target = match r.1 {
+            None => None,
+            Some(Ok(t)) if !t.is_empty() => {
+                // SOCKS4 reaches IPv4 only.
+                let v4 = t.iter().find(|a| a.is_ipv4());
+                Some(v4.unwrap_or(&t[0]).ip())
+            }
+            Some(res) => {
+                let ep = self.req.endpoint();
+                let why = match res {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "no address".into(),
+                };
+                let msg = format!(
+                    "cannot resolve {} for the proxy, which wants an address ({why}; socks5h:// or socks4a:// let the proxy resolve it)",
+                    ep.host
+                );
+                return self.fail(now, Error::new(ErrorKind::Dns, msg));
+            }
+        };
+        let budget = deadline
+            .saturating_duration_since(now)
+            .max(Duration::from_millis(1));
+        match Racing::start(&addrs, rotation, now, budget) {
+            Ok(race) => {
+                self.generation += 1;
+                self.step_connecting(now, race, target);
+            }
+            Err(e) => self.fail(
+                now,
+                Error::new(ErrorKind::Io, format!("cannot create an epoll set: {e}")),
+            ),
+        }
+    }
+
+    fn fail_lookup(&mut self, now: Instant, host: &str, why: String) {
+        let err = match self.proxy {
+            Some(_) => self.proxy_error("resolve", format!("cannot resolve {host}: {why}")),
+            None => Error::new(ErrorKind::Dns, format!("cannot resolve {host}: {why}")),
+        };
+        self.fail(now, err)
+    }
+
+    /// The connect race: won (on to the proxy or the handshake), lost, or
+    /// still running.
     pub(super) fn step_connecting(
         &mut self,
         now: Instant,
-        ready: sys::Ready,
-        sock: TcpStream,
-        addr: SocketAddr,
-        rest: Vec<SocketAddr>,
-        deadline: Instant,
+        mut race: Racing,
+        target: Option<IpAddr>,
     ) {
-        if ready.writable || ready.error {
-            match sys::take_connect_error(&sock) {
-                Ok(()) => self.connected(now, sock),
-                Err(e) if !rest.is_empty() => {
-                    self.log.debug(format_args!(
-                        "connect to {addr}: {e}; trying the next address"
-                    ));
-                    self.connect_to(rest, deadline);
+        match race.step(now) {
+            RaceStep::Pending => self.phase = Phase::Connecting { race, target },
+            RaceStep::Won(sock, addr) => {
+                self.log.debug(format_args!(
+                    "TCP connected to {addr} (of {})",
+                    race.addresses().len()
+                ));
+                self.tune(&sock);
+                if self.proxy.is_some() {
+                    self.begin_tunnel(now, sock, target);
+                } else {
+                    self.connected(now, Link::Tcp(sock), Vec::new());
                 }
-                Err(e) => self.fail(
-                    now,
-                    Error::new(ErrorKind::Connect, format!("connect to {addr}: {e}")),
-                ),
             }
-        } else if now >= deadline {
-            self.fail(
-                now,
-                Error::new(
-                    ErrorKind::ConnectTimeout,
-                    format!(
-                        "connect to {addr} took longer than {:?}",
-                        self.cfg.connect_timeout
-                    ),
-                ),
-            );
-        } else {
-            self.phase = Phase::Connecting {
-                sock,
-                addr,
-                rest,
-                deadline,
-            };
+            RaceStep::Lost { message, timed_out } => {
+                let err = if self.proxy.is_some() {
+                    self.proxy_error("connect", message)
+                } else {
+                    let kind = if timed_out {
+                        ErrorKind::ConnectTimeout
+                    } else {
+                        ErrorKind::Connect
+                    };
+                    let ep = self.req.endpoint();
+                    Error::new(
+                        kind,
+                        format!("connect to {}:{}: {message}", ep.host, ep.port),
+                    )
+                };
+                self.fail(now, err);
+            }
         }
     }
 
@@ -129,29 +216,58 @@ impl Session {
 
     /// Resolves the request's host (or connects at once to an IP literal).
     fn resolve(&mut self, now: Instant) {
-        let ep = self.req.endpoint().clone();
+        if let Err(e) = self.choose_proxy() {
+            return self.fail(now, e);
+        }
+        if let Some(r) = &self.proxy {
+            self.log.info(format_args!(
+                "connecting to {} through proxy {} (from {})",
+                self.req.endpoint().url(),
+                r.chosen.proxy,
+                r.chosen.source
+            ));
+        }
         let deadline = now + self.cfg.connect_timeout;
-        if let Some(ip) = ep.ip {
-            self.connect_to(vec![SocketAddr::new(ip, ep.port)], deadline);
-            return;
+        let rotation = self.req.attempt().saturating_sub(1) as usize;
+        let (host, port) = self.connect_host();
+        let ep = self.req.endpoint();
+        // A proxy that wants an address (socks5://, socks4://) needs the server's too.
+        let target = match &self.proxy {
+            Some(r) if r.chosen.proxy.scheme.resolves_locally() && ep.ip.is_none() => {
+                Some((ep.host.clone(), ep.port))
+            }
+            _ => None,
+        };
+        let overrides = self.cfg.resolve.clone();
+        let quick = lookup(&overrides, &host, port);
+        let quick_target = target.as_ref().map(|(h, p)| lookup(&overrides, h, *p));
+        match (quick, quick_target) {
+            (Some(a), None) => return self.after_lookup(now, (Ok(a), None), deadline, rotation),
+            (Some(a), Some(Some(t))) => {
+                return self.after_lookup(now, (Ok(a), Some(Ok(t))), deadline, rotation)
+            }
+            _ => {}
         }
         // getaddrinfo blocks: run it on a helper thread so that stop and
         // timeouts stay prompt; the helper wakes us when done.
         let (tx, rx) = crossbeam_channel::bounded(1);
-        let host = ep.host.clone();
-        let port = ep.port;
         let sh = self.sh.clone();
         let spawned = std::thread::Builder::new()
             .name("mywsclient-dns".into())
             .spawn(move || {
-                let r = (host.as_str(), port)
-                    .to_socket_addrs()
-                    .map(|a| a.collect::<Vec<_>>());
-                let _ = tx.send(r);
+                let a = system_lookup(&overrides, &host, port);
+                let t = target.map(|(h, p)| system_lookup(&overrides, &h, p));
+                let _ = tx.send((a, t));
                 sh.wake();
             });
         match spawned {
-            Ok(_) => self.phase = Phase::Resolving { rx, deadline },
+            Ok(_) => {
+                self.phase = Phase::Resolving {
+                    rx,
+                    deadline,
+                    rotation,
+                }
+            }
             Err(e) => self.fail(
                 now,
                 Error::new(
@@ -162,37 +278,19 @@ impl Session {
         }
     }
 
-    pub(super) fn connect_to(&mut self, mut addrs: Vec<SocketAddr>, deadline: Instant) {
-        // Prefer IPv4 loopback/any order as given by the resolver.
-        let mut last_err = None;
-        while !addrs.is_empty() {
-            let addr = addrs.remove(0);
-            match sys::connect_nonblocking(&addr) {
-                Ok(sock) => {
-                    self.generation += 1;
-                    self.phase = Phase::Connecting {
-                        sock,
-                        addr,
-                        rest: addrs,
-                        deadline,
-                    };
-                    return;
-                }
-                Err(e) => last_err = Some(format!("connect to {addr}: {e}")),
-            }
-        }
-        let msg = last_err
-            .unwrap_or_else(|| format!("{} resolved to no address", self.req.endpoint().host));
-        self.fail(Instant::now(), Error::new(ErrorKind::Connect, msg));
-    }
-
-    pub(super) fn connected(&mut self, now: Instant, sock: TcpStream) {
+    fn tune(&self, sock: &std::net::TcpStream) {
         let keepalive = self.cfg.heartbeat_interval.max(Duration::from_secs(5));
         let user_timeout =
             (self.cfg.heartbeat_interval + self.cfg.heartbeat_timeout).max(Duration::from_secs(10));
-        if let Err(e) = sys::tune_socket(&sock, keepalive, user_timeout) {
+        if let Err(e) = sys::tune_socket(sock, keepalive, user_timeout) {
             self.log.debug(format_args!("socket options: {e}"));
         }
+    }
+
+    /// The byte path to the server is up (TCP, or a proxy's tunnel with
+    /// `early` bytes already read after the proxy's reply): TLS if `wss://`,
+    /// then the upgrade request.
+    pub(super) fn connected(&mut self, now: Instant, link: Link, early: Vec<u8>) {
         let ep = self.req.endpoint().clone();
         let tls = if ep.secure {
             match self.tls_config() {
@@ -202,8 +300,15 @@ impl Session {
         } else {
             None
         };
-        let t = match tls {
-            None => Transport::Plain(sock),
+        let mut buf = Vec::new();
+        let t = match &tls {
+            None => {
+                buf = early;
+                match link {
+                    Link::Tcp(sock) => Transport::Plain(sock),
+                    Link::Tls(outer) => Transport::Proxied(outer),
+                }
+            }
             Some(cfg) => {
                 let name = match ep.ip {
                     Some(ip) => ServerName::IpAddress(ip.into()),
@@ -220,23 +325,44 @@ impl Session {
                         }
                     },
                 };
-                match rustls::ClientConnection::new(cfg.clone(), name) {
-                    Ok(c) => Transport::Tls {
+                let mut c = match rustls::ClientConnection::new(cfg.clone(), name) {
+                    Ok(c) => c,
+                    Err(e) => return self.fail(now, tls::map_tls_error(&ep.host, &e)),
+                };
+                if !early.is_empty() {
+                    // The server's first TLS bytes came with the proxy's reply.
+                    let fed = c.read_tls(&mut early.as_slice());
+                    if let Err(e) = fed.map_err(|e| e.to_string()).and_then(|_| {
+                        c.process_new_packets()
+                            .map(|_| ())
+                            .map_err(|e| e.to_string())
+                    }) {
+                        let msg = format!("TLS with {} failed: {e}", ep.host);
+                        return self.fail(now, Error::new(ErrorKind::Tls, msg));
+                    }
+                }
+                match link {
+                    Link::Tcp(sock) => Transport::Tls {
                         tls: Box::new(c),
                         sock,
                         error: None,
+                        sent: 0,
                     },
-                    Err(e) => return self.fail(now, tls::map_tls_error(&ep.host, &e)),
+                    Link::Tls(outer) => Transport::Nested {
+                        tls: Box::new(c),
+                        outer,
+                        error: None,
+                    },
                 }
             }
         };
-        let mut conn = Conn::new(t);
+        let mut conn = Conn::new(t, self.cfg.delivery, self.cfg.max_queue_bytes as u64);
         let offer = self.cfg.compression.offer();
         let req = handshake::build_request(&self.req, offer.as_ref());
         conn.out.buf.extend_from_slice(&req.bytes);
         conn.out.appended += req.bytes.len() as u64;
         let deadline = now + self.cfg.handshake_timeout;
-        self.step_handshake(now, conn, req.key, Vec::new(), deadline);
+        self.step_handshake(now, conn, req.key, buf, deadline);
     }
 
     pub(super) fn step_handshake(
@@ -253,6 +379,7 @@ impl Session {
         }
         let mut chunk = [0u8; 4096];
         loop {
+            let _ = sys::quickack(conn.t.fd());
             match conn.t.read(&mut chunk) {
                 Ok(0) => {
                     return self.fail(
@@ -334,6 +461,9 @@ impl Session {
             deflate.map(|a| (a, settings)),
         ));
         self.sh.count_connection();
+        // Pings belong to one connection: none carried over.
+        self.pings = crate::rtt::Pings::default();
+        drop(self.sh.take_pings());
         self.sh.set_state(State::Open);
         self.log.info(format_args!(
             "connected to {}{}{}",

@@ -42,7 +42,11 @@ pub fn fuzz_server_stream(data: &[u8]) {
         synthesize_handshake: mode & 1 == 1,
     };
     let now = Instant::now();
-    let mut conn = Conn::new(Transport::Memory(stream));
+    let mut conn = Conn::new(
+        Transport::Memory(stream),
+        crate::delivery::Delivery::default(),
+        1 << 20,
+    );
     let req = handshake::build_request(&s.req, None);
     conn.out.buf.extend_from_slice(&req.bytes);
     conn.out.appended += req.bytes.len() as u64;

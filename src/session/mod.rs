@@ -11,10 +11,11 @@ mod errors;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) mod fuzz;
 mod open;
+mod race;
+mod tunnel;
 
-use std::io;
-use std::net::{SocketAddr, TcpStream};
-use std::os::fd::{AsRawFd, RawFd};
+use std::net::IpAddr;
+use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,11 +27,14 @@ use tungstenite::protocol::frame::CloseFrame;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::event::{CloseInitiator, Event, State};
+use crate::flow::Crossing;
 use crate::heartbeat::Heartbeat;
 use crate::log::Logger;
+use crate::receipts::{DiscardReason, Outcome};
 use crate::reconnect::{Decision, Reconnect};
 use crate::request::{HttpResponse, Request};
-use crate::shared::Shared;
+use crate::rtt::Pings;
+use crate::shared::{CloseRequest, Shared};
 use crate::sys;
 use crate::wire::Wire;
 
@@ -58,16 +62,23 @@ pub(crate) struct Wait {
 enum Phase {
     /// Waiting for the backoff delay.
     Waiting { until: Instant },
-    /// DNS lookup on a helper thread.
+    /// DNS lookup on a helper thread (the server's or the proxy's name,
+    /// and the server's for a proxy that wants an address).
     Resolving {
-        rx: Receiver<io::Result<Vec<SocketAddr>>>,
+        rx: Receiver<connect::Resolved>,
         deadline: Instant,
+        rotation: usize,
     },
-    /// TCP connect in progress.
+    /// TCP connects racing (Happy Eyeballs), to the server or the proxy;
+    /// `target`: the server's address for a proxy that wants one.
     Connecting {
-        sock: TcpStream,
-        addr: SocketAddr,
-        rest: Vec<SocketAddr>,
+        race: race::Racing,
+        target: Option<IpAddr>,
+    },
+    /// The proxy's tunnel handshake (HTTP CONNECT, SOCKS).
+    Tunneling {
+        link: tunnel::Link,
+        tunnel: Box<crate::proxy::Tunnel>,
         deadline: Instant,
     },
     /// TLS and HTTP upgrade in progress.
@@ -122,6 +133,18 @@ pub(crate) struct Session {
     tls_warned: bool,
     /// Counts sockets created (see [`Wait::generation`]).
     generation: u64,
+    /// The proxy of this run (chosen at `begin`), if any.
+    proxy: Option<tunnel::Route>,
+    // ----- control frames and receipts (0.2) -----
+    /// Pings of the open connection awaiting their pong.
+    pings: Pings,
+    /// The close code and reason this client closes with (1000, "" unless
+    /// the application chose them).
+    closing_with: (u16, String),
+    /// After the close in progress, connect again at once.
+    reconnect_at_once: bool,
+    /// Discard the queue when the session finishes.
+    discard: Option<DiscardReason>,
     /// The current attempt's request (URL, headers, subprotocols), after
     /// the connect hook and the redirects followed.
     req: Request,
@@ -151,6 +174,11 @@ impl Session {
             stopping: false,
             tls_warned: false,
             generation: 0,
+            proxy: None,
+            pings: Pings::default(),
+            closing_with: (1000, String::new()),
+            reconnect_at_once: false,
+            discard: None,
             req,
             chain: Vec::new(),
         }
@@ -165,6 +193,11 @@ impl Session {
                 self.phase = Phase::Done;
                 return;
             }
+        }
+        if let Err(e) = self.choose_proxy() {
+            self.error(e);
+            self.phase = Phase::Done;
+            return;
         }
         self.begin_attempt(Instant::now());
     }
@@ -194,11 +227,15 @@ impl Session {
         let (fd, deadline) = self.interest();
         let accepts_sends = self.accepts_sends();
         let stop_pending = self.sh.stop_requested() && !self.stopping;
+        let open = matches!(self.phase, Phase::Open { .. });
         let mut immediate = stop_pending
             || (self.sh.reconnect_requested() && !self.stopping)
             || self.read_more
             || (accepts_sends && self.sh.queue().has_next())
-            || deadline.is_some_and(|d| d <= now);
+            || deadline.is_some_and(|d| d <= now)
+            || self.sh.queue().has_events()
+            || (open && self.sh.has_pings())
+            || (!self.stopping && self.sh.reconnect_close_requested());
         if !immediate && accepts_sends {
             self.sh.want_wake();
             // A send may have slipped in between the check and the store.
@@ -217,6 +254,10 @@ impl Session {
         self.sh.awake();
         if self.sh.stop_requested() && !self.stopping {
             self.begin_stop(now);
+        } else if !self.stopping {
+            if let Some(req) = self.sh.take_reconnect_close() {
+                self.close_and_reconnect(now, req);
+            }
         }
         if self.sh.take_reconnect_request() && !self.stopping {
             self.begin_reconnect(now);
@@ -226,6 +267,73 @@ impl Session {
         if !self.done() {
             self.step(now, ready);
         }
+        self.emit_queue_events();
+    }
+
+    /// Reports the receipts decided (in id order) and a watermark crossing.
+    fn emit_queue_events(&self) {
+        // One at a time: the handler may send, which takes the queue's locks.
+        while let Some((id, outcome)) = self.sh.queue().pop_receipt() {
+            self.emit(match outcome {
+                Outcome::Written => Event::Written { id },
+                Outcome::Discarded(reason) => Event::Discarded { id, reason },
+            });
+        }
+        if let Some(c) = self.sh.queue().crossing() {
+            let q = self.sh.queue();
+            let (queued_bytes, queued_messages) = (q.queued_bytes(), q.queued_messages());
+            self.emit(match c {
+                Crossing::High => Event::QueueHigh {
+                    queued_bytes,
+                    queued_messages,
+                },
+                Crossing::Drained => Event::QueueDrained {
+                    queued_bytes,
+                    queued_messages,
+                },
+            });
+        }
+    }
+
+    /// `Client::close` with `reconnect`: an open connection closes with the
+    /// application's code after what is being written, then a new attempt
+    /// starts at once; an attempt in progress or a backoff wait is cut short.
+    fn close_and_reconnect(&mut self, now: Instant, req: CloseRequest) {
+        self.reconnect.restart();
+        match std::mem::replace(&mut self.phase, Phase::Done) {
+            Phase::Open {
+                mut conn,
+                mut ws,
+                opened,
+                ..
+            } => {
+                self.sh.set_state(State::Closing);
+                let frame = CloseFrame {
+                    code: CloseCode::from(req.code),
+                    reason: req.reason.clone().into(),
+                };
+                self.closing_with = (req.code, req.reason);
+                self.reconnect_at_once = true;
+                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
+                let close = Closing {
+                    deadline: now + self.cfg.close_timeout,
+                    healthy: now - opened,
+                    by_peer: false,
+                    reconnect_now: true,
+                };
+                self.step_closing(now, conn, ws, close);
+            }
+            Phase::Closing { conn, ws, close } => {
+                self.reconnect_at_once = true;
+                self.phase = Phase::Closing { conn, ws, close };
+            }
+            Phase::Handshaking { conn, .. } => {
+                self.requeue(conn);
+                self.begin_attempt(now);
+            }
+            Phase::Done => {}
+            _ => self.begin_attempt(now),
+        }
     }
 
     /// The fd to poll (and whether for writing) and the next timer.
@@ -233,9 +341,18 @@ impl Session {
         match &self.phase {
             Phase::Waiting { until } => (None, Some(*until)),
             Phase::Resolving { deadline, .. } => (None, Some(*deadline)),
-            Phase::Connecting { sock, deadline, .. } => {
-                (Some((sock.as_raw_fd(), true)), Some(*deadline))
-            }
+            Phase::Connecting { race, .. } => (race.fd(), Some(race.deadline())),
+            Phase::Tunneling {
+                link,
+                tunnel,
+                deadline,
+            } => (
+                Some((
+                    link.fd(),
+                    !tunnel.to_send().is_empty() || link.wants_write(),
+                )),
+                Some(*deadline),
+            ),
             Phase::Handshaking { conn, deadline, .. } => {
                 (Some((conn.t.fd(), conn.wants_write())), Some(*deadline))
             }
@@ -310,13 +427,17 @@ impl Session {
                     self.phase = Phase::Waiting { until };
                 }
             }
-            Phase::Resolving { rx, deadline } => self.step_resolving(now, rx, deadline),
-            Phase::Connecting {
-                sock,
-                addr,
-                rest,
+            Phase::Resolving {
+                rx,
                 deadline,
-            } => self.step_connecting(now, ready, sock, addr, rest, deadline),
+                rotation,
+            } => self.step_resolving(now, rx, deadline, rotation),
+            Phase::Connecting { race, target } => self.step_connecting(now, race, target),
+            Phase::Tunneling {
+                link,
+                tunnel,
+                deadline,
+            } => self.step_tunnel(now, link, tunnel, deadline),
             Phase::Handshaking {
                 conn,
                 key,
@@ -430,6 +551,15 @@ impl Session {
 
     fn begin_stop(&mut self, now: Instant) {
         self.stopping = true;
+        self.reconnect_at_once = false;
+        if let Some(req) = self.sh.take_close_request() {
+            if !req.reconnect {
+                if req.discard {
+                    self.discard = Some(DiscardReason::Stopped);
+                }
+                self.closing_with = (req.code, req.reason);
+            }
+        }
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::Open {
                 mut conn,
@@ -438,11 +568,14 @@ impl Session {
                 ..
             } => {
                 self.sh.set_state(State::Closing);
-                // Let out what is already queued (bounded by the close timeout), then close.
-                let _ = self.fill(&mut conn, &mut ws, usize::MAX);
+                // Let out what is already queued (bounded by the close
+                // timeout), unless it is to be discarded; then close.
+                if self.discard.is_none() {
+                    let _ = self.fill(&mut conn, &mut ws, usize::MAX);
+                }
                 let frame = CloseFrame {
-                    code: CloseCode::Normal,
-                    reason: "".into(),
+                    code: CloseCode::from(self.closing_with.0),
+                    reason: self.closing_with.1.clone().into(),
                 };
                 let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
                 let close = Closing {
@@ -470,7 +603,23 @@ impl Session {
     }
 
     pub(crate) fn finish(&mut self) {
-        // What was not written stays in the queue for the next start.
+        // What was not written stays in the queue for the next start,
+        // unless the application asked to discard it.
+        let discard = self.discard.or(self.cfg.discard_on_stop.then_some(
+            if self.stopping || self.sh.stop_requested() {
+                DiscardReason::Stopped
+            } else {
+                DiscardReason::GaveUp
+            },
+        ));
+        if let Some(reason) = discard {
+            let n = self.sh.queue().discard_all(reason);
+            if n > 0 {
+                self.log
+                    .info(format_args!("discarded {n} queued message(s) at stop"));
+            }
+        }
+        self.emit_queue_events();
         self.sh.set_state(State::Stopped);
         self.emit(Event::Stopped);
         self.sh.set_wake_target(None);

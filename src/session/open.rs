@@ -12,6 +12,7 @@ use super::{Closing, Phase, Session, OUT_HIGH_WATER, READ_BATCH};
 use crate::error::{Error, ErrorKind};
 use crate::event::{CloseInitiator, Event, State};
 use crate::heartbeat::{self, Heartbeat};
+use crate::rtt::PingSource;
 use crate::sys;
 use crate::wire::reader::{Item, INVALID_CLOSE_CODE_REASON};
 use crate::wire::{Wire, WireError};
@@ -46,6 +47,7 @@ impl Session {
         };
         if conn.got_data {
             hb.on_receive(now);
+            conn.note_received();
         }
         match closed {
             Ok(None) => {}
@@ -119,6 +121,7 @@ impl Session {
                 self.log
                     .debug(format_args!("no data for {:?}: ping", hb.silent_for(now)));
                 let _ = ws.writer.ping(&mut io_of(&mut conn), &[]);
+                self.pings.sent(b"", now, PingSource::Heartbeat);
             }
             heartbeat::Action::Dead => {
                 let msg = format!(
@@ -132,6 +135,15 @@ impl Session {
                     Some(now - opened),
                     Error::new(ErrorKind::HeartbeatTimeout, msg),
                 );
+            }
+        }
+        // The application's pings go ahead of queued messages not yet in
+        // the output buffer.
+        for payload in self.sh.take_pings() {
+            self.pings.sent(&payload, now, PingSource::User);
+            if let Err(e) = ws.writer.ping(&mut io_of(&mut conn), &payload) {
+                let err = self.ws_error(&conn, e);
+                return self.drop_conn(now, conn, Some(now - opened), err);
             }
         }
         if !self.stopping {
@@ -193,28 +205,24 @@ impl Session {
         if finished || now >= close.deadline {
             conn.t.shutdown();
             self.requeue(conn);
-            if !self.stopping && close.reconnect_now {
-                // reconnect(): no backoff wait.
-                if !close.by_peer {
-                    self.emit(Event::Closed {
-                        code: 1000,
-                        reason: String::new(),
-                        initiator: CloseInitiator::Client,
-                    });
-                }
+            let (code, reason) = std::mem::replace(&mut self.closing_with, (1000, String::new()));
+            // `close` with reconnect (the application's code) or `reconnect()`.
+            let at_once = std::mem::take(&mut self.reconnect_at_once) || close.reconnect_now;
+            if !close.by_peer && (self.stopping || at_once) {
+                self.emit(Event::Closed {
+                    code,
+                    reason,
+                    initiator: CloseInitiator::Client,
+                });
+            }
+            if !self.stopping && at_once {
+                // The application asked to reconnect: at once, no backoff.
                 self.begin_attempt(now);
                 return;
             }
             if !self.stopping {
                 self.schedule_reconnect(now, Some(close.healthy));
                 return;
-            }
-            if !close.by_peer {
-                self.emit(Event::Closed {
-                    code: 1000,
-                    reason: String::new(),
-                    initiator: CloseInitiator::Client,
-                });
             }
             self.phase = Phase::Done;
             return;
@@ -242,21 +250,19 @@ impl Session {
                     return Err(e);
                 }
             }
-            conn.inflight.push_back((conn.out.appended, msg));
+            let len = msg.data.len();
+            conn.ledger.push(conn.out.appended, len, msg);
         }
         Ok(())
     }
 
     /// Counts messages whose bytes all reached the kernel as sent.
     pub(super) fn settle(&self, conn: &mut Conn) {
-        while let Some((end, _)) = conn.inflight.front() {
-            if *end > conn.confirmed {
-                break;
-            }
-            let (_, msg) = conn.inflight.pop_front().expect("front exists");
-            self.sh.count_sent(msg.data.len());
-            self.sh.queue().mark_sent(&msg);
-        }
+        let sh = &self.sh;
+        conn.ledger.settle(|msg| {
+            sh.count_sent(msg.data.len());
+            sh.queue().mark_sent(msg);
+        });
     }
 
     /// Reads and dispatches messages: what is buffered first, then the
@@ -289,7 +295,7 @@ impl Session {
                     Item::Ping(p) => {
                         let _ = ws.writer.pong(&mut io_of(conn), p);
                     }
-                    Item::Pong(_) => {}
+                    Item::Pong(p) => self.on_pong(p),
                     Item::Close(f) => {
                         // Echo it (RFC 6455 §5.5.1), then wait for the end.
                         let _ = ws.writer.close(&mut io_of(conn), f.clone());
@@ -320,11 +326,44 @@ impl Session {
         }
     }
 
-    /// Puts messages that did not fully reach the kernel back in front of the queue.
+    /// A pong arrived: the round-trip time of the ping it answers, and a
+    /// `Pong` event when the application sent that ping.
+    fn on_pong(&mut self, payload: &[u8]) {
+        let Some((rtt, source)) = self.pings.pong(payload, Instant::now()) else {
+            self.log.debug(format_args!("unsolicited pong ignored"));
+            return;
+        };
+        self.sh.record_rtt(rtt);
+        if source == PingSource::User {
+            self.emit(Event::Pong {
+                rtt,
+                payload: payload.to_vec(),
+            });
+        }
+    }
+
+    /// The connection is over: puts every message it may not have delivered
+    /// (per the delivery mode; see `delivery`) back in front of the queue,
+    /// in order, before anything queued later. Reads the kernel's count of
+    /// unacknowledged bytes, so the socket must still be open.
     pub(super) fn requeue(&mut self, mut conn: Conn) {
         self.settle(&mut conn);
-        while let Some((_, msg)) = conn.inflight.pop_back() {
-            self.sh.queue().unpop(msg);
+        let (taken, undelivered) = conn.take_undelivered();
+        let queue = self.sh.queue();
+        // Last first, each in front of the one after it.
+        for (i, msg) in undelivered.enumerate().rev() {
+            if i < taken.settled {
+                queue.unpop_sent(msg);
+            } else {
+                queue.unpop(msg);
+            }
+        }
+        if taken.started > 0 {
+            self.sh.count_resent(taken.started);
+            self.log.debug(format_args!(
+                "{} messages the server may not have received will be written again",
+                taken.started
+            ));
         }
     }
 }

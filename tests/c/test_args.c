@@ -143,6 +143,11 @@ static void enum_values_out_of_range(void)
   CHECK_RES(mywsclient_set_log_level(c, 0xffffffffu), MYWSCLIENT_RESULT_INVALID_ARGUMENT);
   CHECK_OK(mywsclient_set_log_level(c, MYWSCLIENT_LOG_LEVEL_DEBUG));
   CHECK_OK(mywsclient_set_log_level(c, MYWSCLIENT_LOG_LEVEL_OFF));
+  CHECK_RES(mywsclient_set_delivery(c, 3), MYWSCLIENT_RESULT_INVALID_ARGUMENT);
+  CHECK(strstr(last(), "delivery mode 3") != NULL);
+  CHECK_RES(mywsclient_set_delivery(NULL, MYWSCLIENT_DELIVERY_AT_MOST_ONCE), MYWSCLIENT_RESULT_NULL_ARGUMENT);
+  CHECK_OK(mywsclient_set_delivery(c, MYWSCLIENT_DELIVERY_AT_LEAST_ONCE));
+  CHECK_OK(mywsclient_set_delivery(c, MYWSCLIENT_DELIVERY_RESEND_UNACKNOWLEDGED));
   mywsclient_free(c);
   /* Every result code has its own name; unknown codes one shared name. */
   for (i = (int)MYWSCLIENT_RESULT_OK; i <= (int)MYWSCLIENT_RESULT_PANIC; i++)
@@ -162,7 +167,8 @@ static void enum_values_out_of_range(void)
   CHECK(strcmp(mywsclient_state_str(0xffffffffu), "unknown state") == 0);
   CHECK(strcmp(mywsclient_error_kind_str(MYWSCLIENT_ERROR_KIND_NONE), "none") == 0);
   CHECK(strcmp(mywsclient_error_kind_str(MYWSCLIENT_ERROR_KIND_HEARTBEAT_TIMEOUT), "heartbeat timeout") == 0);
-  CHECK(strcmp(mywsclient_error_kind_str(20), "unknown error kind") == 0);
+  CHECK(strcmp(mywsclient_error_kind_str(MYWSCLIENT_ERROR_KIND_PROXY), "proxy error") == 0);
+  CHECK(strcmp(mywsclient_error_kind_str(21), "unknown error kind") == 0);
 }
 
 static void sends_refused_with_a_reason(void)

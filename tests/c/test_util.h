@@ -243,7 +243,7 @@ typedef struct recorder
 {
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  int events[8]; /* count per mywsclient_event_type */
+  int events[16]; /* count per mywsclient_event_type */
   uint32_t last_error_kind;
   uint16_t last_close_code;
   uint32_t last_close_initiator;
@@ -307,7 +307,7 @@ static inline void rec_on_event(void *ud, const mywsclient_event *ev)
 {
   recorder *r = (recorder *)ud;
   CHECK(ev != NULL && ev->text != NULL);
-  CHECK(ev->type >= 1 && ev->type <= 6);
+  CHECK(ev->type >= 1 && ev->type < 16);
   pthread_mutex_lock(&r->mu);
   if (r->freed)
     r->after_free_calls++;

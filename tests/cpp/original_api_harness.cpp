@@ -14,6 +14,12 @@
 //   tls-refused   the same without the variable: the certificate is refused,
 //                 with a log line on stderr that names MYWSCLIENT_TLS_INSECURE
 //                 and setCaFile; once seen, the client is terminated
+//   proxy-env     as tls-insecure, with https_proxy naming a tinyproxy on
+//                 127.0.0.1 (scripts/deps.sh installs it) and no_proxy naming
+//                 other hosts in the environment: all echoes back, and the
+//                 proxy logged the CONNECT (no code change: curl's rules)
+//   proxy-bypass  the same with no_proxy=localhost,127.0.0.1: all echoes back
+//                 and the proxy saw nothing
 //
 // Server paths: $MYWSCLIENT_ECHO_SERVER and $MYWSCLIENT_LWS_SERVER, else the
 // build-time defaults. Every wait is bounded; every process started here is
@@ -21,7 +27,14 @@
 #include "test_support.h"
 
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <memory>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using testsupport::Clock;
 using testsupport::Process;
@@ -43,6 +56,89 @@ std::string lwsServerPath()
 }
 
 bool contains(const std::string &s, const char *part) { return s.find(part) != std::string::npos; }
+
+/// An executable named `name` on $PATH (posix_spawn does not search it).
+std::string onPath(const std::string &name)
+{
+  const char *path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  std::string::size_type start = 0;
+  while (start <= dirs.size())
+  {
+    std::string::size_type end = dirs.find(':', start);
+    std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::filesystem::path candidate = std::filesystem::path(dir.empty() ? "." : dir) / name;
+    if (access(candidate.c_str(), X_OK) == 0)
+      return candidate.string();
+    if (end == std::string::npos)
+      break;
+    start = end + 1;
+  }
+  throw std::runtime_error(name + " not found on PATH (run scripts/deps.sh)");
+}
+
+/// A tinyproxy on 127.0.0.1 with a config written to `dir`, logging there;
+/// stopped (SIGTERM, then the Process's own bounded stop) by the destructor.
+struct Tinyproxy
+{
+  Process process;
+  int port = 0;
+  std::filesystem::path log;
+
+  explicit Tinyproxy(const std::filesystem::path &dir)
+  {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len) != 0)
+      throw std::runtime_error("cannot find a free port");
+    port = ntohs(a.sin_port);
+    close(fd);
+    log = dir / "tinyproxy.log";
+    std::filesystem::path conf = dir / "tinyproxy.conf";
+    {
+      std::ofstream c(conf);
+      c << "Port " << port << "\nListen 127.0.0.1\nTimeout 60\nMaxClients 50\nLogLevel Info\n"
+        << "DisableViaHeader Yes\nLogFile \"" << log.string() << "\"\n";
+    }
+    process = Process::spawn({onPath("tinyproxy"), "-d", "-c", conf.string()}, {}, {}, false);
+    auto deadline = Clock::now() + std::chrono::seconds(10);
+    for (;;)
+    {
+      int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      a.sin_port = htons(static_cast<std::uint16_t>(port));
+      bool up = s >= 0 && connect(s, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0;
+      if (s >= 0)
+        close(s);
+      if (up)
+        break;
+      if (Clock::now() > deadline)
+        throw std::runtime_error("tinyproxy did not listen within 10 s");
+      // A listening port has no notification: look again shortly (bounded above).
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  ~Tinyproxy()
+  {
+    process.kill(SIGTERM);
+    process.stop();
+  }
+
+  /// CONNECT requests for 127.0.0.1:`target` in the proxy's log.
+  int connectsTo(int target) const
+  {
+    std::ifstream in(log);
+    std::string line, want = "CONNECT 127.0.0.1:" + std::to_string(target) + " ";
+    int n = 0;
+    while (std::getline(in, line))
+      n += line.find(want) != std::string::npos ? 1 : 0;
+    return n;
+  }
+};
 
 struct Output
 {
@@ -120,7 +216,7 @@ int run(const std::string &which, const std::string &clientPath)
     serverArgs = {testsupport::echoServerPath()};
   else if (which == "lws")
     serverArgs = {lwsServerPath()};
-  else if (which == "tls-insecure" || which == "tls-refused")
+  else if (which == "tls-insecure" || which == "tls-refused" || which == "proxy-env" || which == "proxy-bypass")
   {
     char tmpl[] = "/tmp/mywsclient-cpp-tls-XXXXXX";
     if (!mkdtemp(tmpl))
@@ -128,7 +224,7 @@ int run(const std::string &which, const std::string &clientPath)
     tlsDir = tmpl;
     serverArgs = {testsupport::echoServerPath(), "--tls-self-signed", tlsDir.string()};
     host = "127.0.0.1"; // a bare host, as the original took it: wss://
-    if (which == "tls-insecure")
+    if (which != "tls-refused")
       env = {"MYWSCLIENT_TLS_INSECURE=1"};
   }
   else
@@ -148,13 +244,26 @@ int run(const std::string &which, const std::string &clientPath)
     }
   } cleanup{tlsDir};
 
+  std::unique_ptr<Tinyproxy> proxy;
+  if (which == "proxy-env" || which == "proxy-bypass")
+  {
+    proxy.reset(new Tinyproxy(tlsDir));
+    for (const char *v : {"ws_proxy", "WS_PROXY", "wss_proxy", "WSS_PROXY", "http_proxy", "HTTPS_PROXY", "all_proxy",
+                          "ALL_PROXY", "NO_PROXY"})
+      unset.push_back(v);
+    env.push_back("https_proxy=http://127.0.0.1:" + std::to_string(proxy->port));
+    env.push_back(which == "proxy-env" ? "no_proxy=example.com,.internal" : "no_proxy=localhost,127.0.0.1");
+  }
+
   Server server = Server::start(serverArgs);
   std::cout << "server " << serverArgs[0] << " listening on port " << server.port << std::endl;
   std::vector<std::string> argv = {clientPath, host, std::to_string(server.port), "/", "20"};
   std::cout << "client:";
   for (const auto &a : argv)
     std::cout << " " << a;
-  std::cout << (env.empty() ? "" : " (MYWSCLIENT_TLS_INSECURE=1)") << std::endl;
+  for (const auto &e : env)
+    std::cout << " [" << e << "]";
+  std::cout << std::endl;
 
   Process client = Process::spawn(argv, env, unset);
   Output o;
@@ -213,6 +322,17 @@ int run(const std::string &which, const std::string &clientPath)
     }
     if (!exited0)
       std::cout << "FAIL: client wait status " << st << std::endl;
+    if (proxy)
+    {
+      int n = proxy->connectsTo(server.port);
+      bool want = which == "proxy-env";
+      std::cout << "the proxy logged " << n << " CONNECT to the server" << std::endl;
+      if (want ? n < 1 : n != 0)
+      {
+        std::cout << "FAIL: " << (want ? "https_proxy was not used" : "no_proxy did not bypass the proxy") << std::endl;
+        ok = false;
+      }
+    }
   }
   std::cout << (ok ? "PASS " : "FAIL ") << which << std::endl;
   return ok ? 0 : 1;
@@ -224,7 +344,8 @@ int main(int argc, char **argv)
 {
   if (argc != 3)
   {
-    std::cerr << "usage: " << argv[0] << " plain|lws|tls-insecure|tls-refused CLIENT_BINARY" << std::endl;
+    std::cerr << "usage: " << argv[0] << " plain|lws|tls-insecure|tls-refused|proxy-env|proxy-bypass CLIENT_BINARY"
+              << std::endl;
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);

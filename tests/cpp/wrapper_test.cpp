@@ -13,6 +13,12 @@
 #include <map>
 #include <set>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using namespace std::chrono_literals;
 using testsupport::Process;
 using testsupport::Server;
@@ -97,6 +103,84 @@ struct CerrCapture
   CerrCapture() : old(std::cerr.rdbuf(buf.rdbuf())) {}
   ~CerrCapture() { std::cerr.rdbuf(old); }
   std::string text() const { return buf.str(); }
+};
+
+/// A server that records each upgrade request and answers 403 Forbidden
+/// (enough to see the headers a client sends). Stops in its destructor.
+struct RequestRecorder
+{
+  int fd = -1;
+  int port = 0;
+  std::atomic<bool> stop{false};
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::string> requests;
+  std::thread thread;
+
+  RequestRecorder()
+  {
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    CHECK(fd >= 0 && bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0 && listen(fd, 16) == 0 &&
+          getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len) == 0);
+    port = ntohs(a.sin_port);
+    thread = std::thread([this] { serve(); });
+  }
+
+  ~RequestRecorder()
+  {
+    stop = true;
+    thread.join();
+    close(fd);
+  }
+
+  void serve()
+  {
+    while (!stop)
+    {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0)
+        continue;
+      int c = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0)
+        continue;
+      std::string req;
+      char buf[4096];
+      for (int i = 0; i < 100 && req.find("\r\n\r\n") == std::string::npos; i++)
+      {
+        pollfd q{c, POLLIN, 0};
+        if (poll(&q, 1, 100) <= 0)
+          continue;
+        ssize_t n = read(c, buf, sizeof buf);
+        if (n <= 0)
+          break;
+        req.append(buf, static_cast<std::size_t>(n));
+      }
+      const char reply[] = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
+      (void)!write(c, reply, sizeof reply - 1);
+      close(c);
+      std::lock_guard<std::mutex> lock(m);
+      requests.push_back(req);
+      cv.notify_all();
+    }
+  }
+
+  /// The next request from index `from` on (bounded wait).
+  std::string next(std::size_t from)
+  {
+    CHECK(testsupport::waitFor(m, cv, 30s, [&] { return requests.size() > from; }));
+    std::lock_guard<std::mutex> lock(m);
+    return requests[from];
+  }
+
+  std::size_t count()
+  {
+    std::lock_guard<std::mutex> lock(m);
+    return requests.size();
+  }
 };
 
 } // namespace
@@ -516,6 +600,8 @@ TEST(refusals_have_reasons_and_never_throw)
   CHECK(!client.trySendBinary(std::string(17, 'x'), &why));
   CHECK(client.trySendBinary(std::string(16, 'x'), &why));
   CHECK(client.setQueueLimits(1 << 20, 2));
+  CHECK(client.setDelivery(MyWSClient::Delivery::AtLeastOnce));
+  CHECK(client.setDelivery(MyWSClient::Delivery::ResendUnacknowledged));
   CHECK(client.trySendMessage("two"));
   CHECK(!client.trySendMessage("three", &why));
   CHECK_MSG(contains(why, "queue full"), why);
@@ -792,4 +878,62 @@ int main(int argc, char **argv)
   unsetenv("MYWSCLIENT_TLS_INSECURE");
   signal(SIGPIPE, SIG_IGN);
   return testsupport::runAll(argc, argv);
+}
+
+/// For wait predicates (which run under the Events lock): an error of `k` containing `part`.
+static bool hasError(Events &ev, MyWSClient::ErrorKind k, const std::string &part)
+{
+  return std::any_of(ev.errors.begin(), ev.errors.end(),
+                     [&](const auto &e) { return e.first == k && contains(e.second, part); });
+}
+
+TEST(origin_is_http_host_by_default_like_the_original_and_setOrigin_changes_it)
+{
+  RequestRecorder server;
+  Events ev;
+  MyWSClient client(kHost, server.port, "/");
+  ev.attach(client);
+  client.start();
+  std::string req = server.next(0);
+  client.stop();
+  CHECK(contains(req, "\r\nOrigin: http://127.0.0.1\r\n"));
+  // The refusal names the likely cause.
+  CHECK(ev.wait([&] { return hasError(ev, MyWSClient::ErrorKind::Handshake, "Origin"); }));
+  CHECK(client.setOrigin("https://app.example"));
+  std::size_t n = server.count();
+  client.start();
+  req = server.next(n);
+  client.stop();
+  CHECK(contains(req, "\r\nOrigin: https://app.example\r\n"));
+  CHECK(client.setOrigin(""));
+  n = server.count();
+  client.start();
+  req = server.next(n);
+  client.stop();
+  CHECK(!contains(req, "Origin:"));
+  CHECK(!client.setOrigin("bad\norigin"));
+}
+
+TEST(proxy_setters)
+{
+  Server server = echoServer();
+  Events ev;
+  MyWSClient client(kHost, server.port, "/");
+  ev.attach(client);
+  CHECK(!client.setProxy("ftp://nope"));
+  CHECK(client.setProxy("http://127.0.0.1:1")); // nothing listens there: a PROXY error
+  CHECK(client.setNoProxy("example.com"));
+  CHECK(client.addResolve("echo.test:1:127.0.0.1"));
+  CHECK(!client.addResolve("no port"));
+  client.start();
+  CHECK(ev.wait([&] { return hasError(ev, MyWSClient::ErrorKind::Proxy, "127.0.0.1:1"); }));
+  client.stop();
+  CHECK(client.setNoProxy("127.0.0.1")); // bypassed: direct
+  ev.opens.clear();
+  client.start();
+  CHECK(ev.wait([&] { return ev.opens.size() == 1; }));
+  client.stop();
+  CHECK(client.setProxy(""));
+  CHECK(client.setProxyFromEnvironment());
+  CHECK(client.clearResolve());
 }

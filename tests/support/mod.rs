@@ -5,6 +5,8 @@
 //! messages and log lines and waits on them with a timeout.
 #![allow(dead_code, unused_imports)]
 
+#[path = "../../tools/src/control.rs"]
+pub mod control;
 #[path = "../../tools/src/echo.rs"]
 pub mod echo;
 pub mod hostile;
@@ -361,11 +363,14 @@ impl Recorder {
             (s.messages.len() >= n).then(|| s.messages.clone())
         }) {
             Some(m) => m,
-            None => panic!(
-                "only {} of {n} messages within {timeout:?}; events:\n{}",
-                lock(&self.inner.state).messages.len(),
-                self.dump()
-            ),
+            None => {
+                // One lock at a time: `dump` takes it too.
+                let got = lock(&self.inner.state).messages.len();
+                panic!(
+                    "only {got} of {n} messages within {timeout:?}; events:\n{}",
+                    self.dump()
+                )
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 //! self-contained (std + external crates + `sock`) so that the core's
 //! integration tests can compile them in with `#[path]`.
 
+pub mod control;
 pub mod echo;
 pub mod gate;
 pub mod pki;
