@@ -168,6 +168,18 @@ struct Results
     values[k] = v ? "true" : "false";
     flush();
   }
+  void nums(const std::string &k, const std::vector<double> &v)
+  {
+    std::string s = "[";
+    char b[64];
+    for (size_t i = 0; i < v.size(); i++)
+    {
+      snprintf(b, sizeof b, "%s%.6g", i ? ", " : "", v[i]);
+      s += b;
+    }
+    values[k] = s + "]";
+    flush();
+  }
   void stage(const std::string &s) { str("stage", s); }
   // Rewrites the whole file in place (the runner reads it after the exit).
   void flush()
@@ -598,6 +610,13 @@ static int sc_rtt(const Args &a)
   R.num("latency_n", double(us.size()));
   R.num("latency_p50_us", percentile(us, 0.5));
   R.num("latency_p99_us", percentile(us, 0.99));
+  // The distribution for the report's CDF chart: every percentile, then 99.5 and 99.9.
+  std::vector<double> cdf;
+  for (int q = 0; q <= 100; q++)
+    cdf.push_back(percentile(us, q / 100.0));
+  cdf.push_back(percentile(us, 0.995));
+  cdf.push_back(percentile(us, 0.999));
+  R.nums("latency_cdf_us", cdf);
   double sum = 0;
   for (double x : us)
     sum += x;
@@ -1048,6 +1067,8 @@ static int sc_many(const Args &a)
   sleep_ms(idle_s * 1000);
   R.num("idle_cpu_s_per_10s", (cpu_seconds() - cpu0) * 10 / ((now_ns() - i0) / 1e9));
   R.num("rss_after_idle_mib", proc_status("VmRSS") / 1024.0);
+  if (count.load() > 0)
+    R.num("rss_per_client_kib", proc_status("VmRSS") / double(count.load()));
   R.stage("done");
   // Tearing 10,000 clients down is not measured: leave without it.
   fflush(stdout);

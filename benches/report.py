@@ -11,6 +11,8 @@ import os
 import re
 import statistics
 
+import charts
+
 CONTENDERS = ["ours", "original", "websocketpp", "beast"]
 NAMES = {"ours": "ours", "original": "original (lws)", "websocketpp": "websocketpp", "beast": "Boost.Beast"}
 SIZES = [("100 B", 100), ("1 KiB", 1024), ("2 KiB", 2048), ("64 KiB", 64 << 10), ("1 MiB", 1 << 20), ("16 MiB", 16 << 20)]
@@ -40,14 +42,15 @@ ROWS = [
 ]
 
 
-def many_rows(n, shared=False):
-    s = f"many_{n}" + ("_shared" if shared else "")
-    p = f"{n:,} clients{' (ours: shared I/O threads)' if shared else ''}"
+def many_rows(n, shared=False, tls=False):
+    s = f"many_{n}" + ("_shared" if shared else "") + ("_tls" if tls else "")
+    p = f"{n:,} {'wss:// ' if tls else ''}clients{' (ours: shared I/O threads)' if shared else ''}"
     return [
         (f"{p}: connected (echoed once)", [(s, "connected")], "clients", True, "{:,.0f}"),
         (f"{p}: time to connect all", [(s, "connect_all_s")], "s", False, "{:.2f}"),
         (f"{p}: time to the last connection", [(s, "last_connect_s")], "s", False, "{:.2f}"),
         (f"{p}: RSS", [(s, "rss_mib")], "MiB", False, "{:.0f}"),
+        (f"{p}: RSS per connected client, after idling", [(s, "rss_per_client_kib")], "KiB", False, "{:.1f}"),
         (f"{p}: idle CPU", [(s, "idle_cpu_s_per_10s")], "s per 10 s", False, "{:.3f}"),
         (f"{p}: threads", [(s, "threads")], "", False, "{:,.0f}"),
         (f"{p}: open fds", [(s, "fds")], "", False, "{:,.0f}"),
@@ -129,7 +132,7 @@ def ratio(a, b):
     return f"{r:.3g}"
 
 
-def render(results, command):
+def render(results, command, charts_dir=None):
     t = Table(results)
     env = results.get("environment", {})
     out = []
@@ -171,7 +174,10 @@ def render(results, command):
     for n in (small, big):
         if t.recs(f"many_{n}_shared", "ours"):
             rows += many_rows(n, shared=True)
+        if t.recs(f"many_{n}_shared_tls", "ours"):
+            rows += many_rows(n, shared=True, tls=True)
     medians = {}
+    chart_rows = []
     for label, alts, unit, higher, fmt in rows:
         cells, vals = [], {}
         for c in CONTENDERS:
@@ -179,6 +185,7 @@ def render(results, command):
             cells.append(text)
             vals[c] = v
         medians[label] = vals
+        chart_rows.append((label, higher, vals))
         # intactness of the size round trips
         if alts[0][0].startswith("size_"):
             for i, c in enumerate(CONTENDERS):
@@ -193,10 +200,35 @@ def render(results, command):
         rs = [ratio(vals["ours"], vals[o]) for o in ("original", "websocketpp", "beast")]
         w(f"| {label}{' (higher is better)' if higher else ''} | {unit} | " + " | ".join(cells) + " | " + " | ".join(rs) + " |")
     w("")
+    if charts_dir:
+        w(write_charts(t, chart_rows, charts_dir))
     w(targets(t, results))
     w(server_section(t, results))
     w(NOT_COMPARABLE)
     return "\n".join(out) + "\n"
+
+
+def write_charts(t, chart_rows, charts_dir):
+    """Writes the two SVG charts beside the report; returns the Markdown that shows them."""
+    others = [c for c in CONTENDERS if c != "ours"]
+    names = {c: NAMES[c] for c in CONTENDERS}
+    with open(os.path.join(charts_dir, "bench-ratios.svg"), "w") as f:
+        f.write(charts.ratio_chart(chart_rows, names, others))
+    panels = []
+    for title, sid in (("plain ws://", "rtt"), ("TLS wss://", "tls_rtt")):
+        curves = {}
+        for c in CONTENDERS:
+            curve = charts.median_curve([rec["data"].get("latency_cdf_us") for rec in t.recs(sid, c)])
+            if curve:
+                curves[c] = curve
+        if curves:
+            panels.append((title, curves))
+    lines = ["![How many times better ours is, per row](bench-ratios.svg)", ""]
+    if panels:
+        with open(os.path.join(charts_dir, "bench-rtt-cdf.svg"), "w") as f:
+            f.write(charts.cdf_chart(panels, names))
+        lines += ["![Round-trip time distribution per contender](bench-rtt-cdf.svg)", ""]
+    return "\n".join(lines)
 
 
 def results_many(results):
@@ -380,7 +412,7 @@ def main():
     a = ap.parse_args()
     with open(a.results) as f:
         results = json.load(f)
-    text = render(results, results.get("command", ""))
+    text = render(results, results.get("command", ""), os.path.dirname(os.path.abspath(a.out)))
     with open(a.out, "w") as f:
         f.write(text)
     print(f"wrote {a.out}")

@@ -63,6 +63,8 @@ def scenarios(quick, shared_io=False):
         s.append((f"many_{n}", "many", many, cs, "plain", 120, i != 0, None))
         if shared_io:
             s.append((f"many_{n}_shared", "many", dict(many, **{"shared-io": 1}), ["ours"], "plain", 120, True, None))
+            # wss:// through the TLS echo server: handshakes at scale, memory per TLS client.
+            s.append((f"many_{n}_shared_tls", "many", dict(many, **{"shared-io": 1}), ["ours"], "tls", 150, True, None))
     return s
 
 

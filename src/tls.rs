@@ -1,8 +1,9 @@
 //! rustls client configuration: system roots, a private CA file, client
 //! certificates, and the explicitly dangerous no-verification mode.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::SystemTime;
 
 use once_cell::sync::Lazy;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -78,10 +79,69 @@ pub fn check_files(opts: &TlsOptions) -> Result<()> {
     Ok(())
 }
 
-/// Builds the rustls configuration for `opts`. Returns it and whether
-/// verification is disabled.
+/// A file named by the options, with its size and modification time.
+type FileStamp = (PathBuf, Option<(u64, SystemTime)>);
+
+/// The configurations built so far, by what they were built from.
+type ConfigCache = Mutex<Vec<(ConfigKey, Weak<ClientConfig>)>>;
+
+/// What a configuration was built from: the options, the insecure switch,
+/// and each named file's size and modification time (a file rewritten in
+/// place gives a new configuration to clients started afterwards).
+#[derive(PartialEq, Eq)]
+struct ConfigKey {
+    files: [Option<FileStamp>; 3],
+    no_system_roots: bool,
+    insecure: bool,
+}
+
+impl ConfigKey {
+    fn new(opts: &TlsOptions, insecure: bool) -> ConfigKey {
+        let file = |p: &Option<PathBuf>| {
+            p.as_ref().map(|p| {
+                let meta = std::fs::metadata(p).ok();
+                let stamp = meta.and_then(|m| Some((m.len(), m.modified().ok()?)));
+                (p.clone(), stamp)
+            })
+        };
+        ConfigKey {
+            files: [
+                file(&opts.ca_file),
+                file(&opts.client_cert_file),
+                file(&opts.client_key_file),
+            ],
+            no_system_roots: opts.no_system_roots,
+            insecure,
+        }
+    }
+}
+
+/// The rustls configuration for `opts`, shared by every client whose TLS
+/// options (and files) are the same while one of them still holds it: one
+/// root store and one session cache for all of them instead of one each, so
+/// a client resumes a TLS session that another (or its own earlier
+/// connection) got from the same server. Returns it and whether verification
+/// is disabled.
 pub fn client_config(opts: &TlsOptions) -> Result<(Arc<ClientConfig>, bool)> {
+    static CONFIGS: Lazy<ConfigCache> = Lazy::new(|| Mutex::new(Vec::new()));
     let insecure = opts.dangerous_disable_verification || insecure_from_env();
+    let key = ConfigKey::new(opts, insecure);
+    let mut configs = CONFIGS.lock().unwrap_or_else(|e| e.into_inner());
+    configs.retain(|(_, w)| w.strong_count() > 0);
+    if let Some(c) = configs
+        .iter()
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, w)| w.upgrade())
+    {
+        return Ok((c, insecure));
+    }
+    let config = build_config(opts, insecure)?;
+    configs.push((key, Arc::downgrade(&config)));
+    Ok((config, insecure))
+}
+
+/// Builds a new rustls configuration for `opts`.
+fn build_config(opts: &TlsOptions, insecure: bool) -> Result<Arc<ClientConfig>> {
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::new(ErrorKind::Tls, format!("TLS setup: {e}")))?;
@@ -114,7 +174,7 @@ pub fn client_config(opts: &TlsOptions) -> Result<(Arc<ClientConfig>, bool)> {
         }
         _ => builder.with_no_client_auth(),
     };
-    Ok((Arc::new(config), insecure))
+    Ok(Arc::new(config))
 }
 
 /// Accepts any certificate, but still checks the handshake signatures so the
@@ -211,6 +271,31 @@ fn describe_cert_error(host: &str, e: &rustls::CertificateError) -> String {
 mod tests {
     use super::*;
     use std::path::PathBuf;
+
+    #[test]
+    fn clients_with_the_same_options_share_one_config() {
+        let opts = TlsOptions {
+            no_system_roots: true,
+            ..TlsOptions::default()
+        };
+        let (a, _) = client_config(&opts).unwrap();
+        let (b, _) = client_config(&opts).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        let other = TlsOptions {
+            no_system_roots: true,
+            dangerous_disable_verification: true,
+            ..TlsOptions::default()
+        };
+        let (c, insecure) = client_config(&other).unwrap();
+        assert!(insecure);
+        assert!(!Arc::ptr_eq(&a, &c));
+        // Once no client holds it, the next start builds a new one.
+        let weak = Arc::downgrade(&a);
+        drop((a, b));
+        assert!(weak.upgrade().is_none());
+        let (d, _) = client_config(&opts).unwrap();
+        assert!(Arc::ptr_eq(&d, &client_config(&opts).unwrap().0));
+    }
 
     #[test]
     fn check_files_names_the_unusable_file() {

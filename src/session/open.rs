@@ -190,7 +190,10 @@ impl Session {
                 Ok(None) => match ws.reader.read_from(&mut io_of(&mut conn)) {
                     Ok(0) => finished = true,
                     Ok(_) => {}
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        ws.reader.park();
+                        break;
+                    }
                     Err(_) => finished = true,
                 },
                 Err(_) => finished = true,
@@ -308,7 +311,10 @@ impl Session {
             match ws.reader.read_from(&mut io_of(conn)) {
                 Ok(0) => return Err(ReadEnd::Eof),
                 Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    ws.reader.park();
+                    return Ok(None);
+                }
                 Err(e) => return Err(ReadEnd::Io(e)),
             }
         }

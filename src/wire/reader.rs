@@ -50,11 +50,21 @@ struct Partial {
     wire_len: u64,
 }
 
+thread_local! {
+    /// The read buffer of the readers this thread drives, lent to one reader
+    /// for a read pass: an idle connection holds no read buffer of its own
+    /// (a shared I/O thread serves thousands with one).
+    static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// The reading half of an open connection.
 pub(crate) struct Reader {
     /// Received bytes; those not yet parsed are `buf[start..end]`. Always
     /// initialised (grown with zeros once), so reads never zero-fill.
+    /// Empty between read passes when nothing is pending (see [`Reader::park`]).
     buf: Vec<u8>,
+    /// `buf` is the thread's scratch buffer, to be given back by `park`.
+    lent: bool,
     start: usize,
     end: usize,
     max_message: usize,
@@ -77,10 +87,11 @@ impl Reader {
     /// A reader for a connection whose handshake left `rest` unparsed.
     /// `inflater`: permessage-deflate was negotiated.
     pub(crate) fn new(rest: &[u8], max_message: usize, inflater: Option<Inflater>) -> Reader {
-        let mut buf = vec![0; READ_CHUNK.max(rest.len())];
-        buf[..rest.len()].copy_from_slice(rest);
+        let mut buf = vec![0; rest.len()];
+        buf.copy_from_slice(rest);
         Reader {
             buf,
+            lent: false,
             start: 0,
             end: rest.len(),
             max_message,
@@ -111,6 +122,16 @@ impl Reader {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
+            if !self.lent && self.buf.len() < want {
+                // Nothing pending: read into the thread's buffer.
+                let scratch = SCRATCH.with(|c| c.take());
+                self.buf = if scratch.len() >= READ_CHUNK {
+                    scratch
+                } else {
+                    vec![0; READ_CHUNK]
+                };
+                self.lent = true;
+            }
         }
         if self.buf.len() - self.end < want {
             if self.start > 0 {
@@ -125,6 +146,27 @@ impl Reader {
         let n = src.read(&mut self.buf[self.end..])?;
         self.end += n;
         Ok(n)
+    }
+
+    /// Ends a read pass (the source had nothing more): gives the thread's
+    /// buffer back and keeps only the bytes of a frame still in progress,
+    /// so that an idle connection holds no read buffer.
+    pub(crate) fn park(&mut self) {
+        let pending = self.end - self.start;
+        if self.partial.is_none() && self.msg.capacity() > 0 {
+            self.msg = Vec::new();
+        }
+        if !self.lent && (pending > 0 || self.buf.capacity() == 0) {
+            return;
+        }
+        let own = self.buf[self.start..self.end].to_vec();
+        let buf = std::mem::replace(&mut self.buf, own);
+        self.start = 0;
+        self.end = pending;
+        if self.lent && buf.len() <= KEEP_CAPACITY {
+            SCRATCH.with(|c| c.set(buf));
+        }
+        self.lent = false;
     }
 
     /// Room to offer the next read: the rest of the frame in progress
@@ -149,7 +191,8 @@ impl Reader {
             self.msg = Vec::new();
         }
         if self.start == self.end && self.buf.len() > KEEP_CAPACITY {
-            self.buf = vec![0; READ_CHUNK];
+            self.buf = Vec::new();
+            self.lent = false;
             self.start = 0;
             self.end = 0;
         }

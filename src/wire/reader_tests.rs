@@ -316,5 +316,43 @@ fn buffers_shrink_after_a_large_message() {
     assert!(seen);
     assert!(r.buf.len() > KEEP_CAPACITY);
     assert!(r.next().unwrap().is_none());
-    assert_eq!(r.buf.len(), READ_CHUNK);
+    assert!(r.buf.len() <= READ_CHUNK);
+}
+
+#[test]
+fn an_idle_reader_holds_no_buffer_and_keeps_a_partial_frame() {
+    let two = [frame(FIN | 1, b"hello"), frame(FIN | 2, &[7; 300])].concat();
+    // The first message and 100 bytes of the second arrive, then nothing.
+    let mut r = Reader::new(&[], 1 << 20, None);
+    let mut src = Chunks {
+        data: &two[..7 + 104],
+        chunk: 1 << 20,
+    };
+    assert!(r.read_from(&mut src).unwrap() > 0);
+    assert_eq!(r.next().unwrap(), Some(Item::Text(b"hello")));
+    assert!(r.next().unwrap().is_none());
+    r.park();
+    assert_eq!(r.buf.len(), 104, "only the partial frame is kept");
+    // The rest arrives: the message is whole, and the next park frees all.
+    let mut rest = Chunks {
+        data: &two[7 + 104..],
+        chunk: 1 << 20,
+    };
+    r.read_from(&mut rest).unwrap();
+    assert_eq!(r.next().unwrap(), Some(Item::Binary(&[7; 300])));
+    assert!(r.next().unwrap().is_none());
+    r.park();
+    assert_eq!(r.buf.capacity(), 0);
+    assert_eq!(r.msg.capacity(), 0);
+    // The thread's buffer is lent to the next reader that reads.
+    let mut again = Reader::new(&[], 1 << 20, None);
+    let mut one = Chunks {
+        data: &two[..7],
+        chunk: 1 << 20,
+    };
+    again.read_from(&mut one).unwrap();
+    assert!(again.lent && again.buf.len() >= READ_CHUNK);
+    assert_eq!(again.next().unwrap(), Some(Item::Text(b"hello")));
+    again.park();
+    assert!(!again.lent && again.buf.capacity() == 0);
 }
