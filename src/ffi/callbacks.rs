@@ -15,8 +15,13 @@ use std::sync::Arc;
 
 use crate::event::Event;
 use crate::ffi::boundary::{call_user, to_cstring};
-use crate::ffi::types::{event_fields, mywsclient_event, mywsclient_headers, mywsclient_log_level};
+use crate::ffi::delivery::mywsclient_discard_reason;
+use crate::ffi::types::{
+    mywsclient_close_initiator, mywsclient_error_kind, mywsclient_event, mywsclient_event_type,
+    mywsclient_headers, mywsclient_log_level,
+};
 use crate::log::{LogLevel, LogSink};
+use crate::request::HttpResponse;
 
 /// Receives each whole message. Runs on the client's I/O thread, never
 /// concurrently with another callback of the same client.
@@ -156,4 +161,115 @@ pub(crate) fn log_sink(cb: mywsclient_log_cb, ud: UserData, gate: LogGate) -> Op
             }
         });
     }))
+}
+
+/// An event's fixed fields, and its text (which the caller turns into a C
+/// string that outlives the callback).
+pub fn event_fields(ev: &Event) -> (mywsclient_event, &str, Option<&HttpResponse>) {
+    let mut response = None;
+    let mut out = mywsclient_event {
+        http_status: 0,
+        http_headers: std::ptr::null(),
+        r#type: 0,
+        attempt: 0,
+        delay_ms: 0,
+        close_code: 0,
+        close_initiator: 0,
+        error_kind: mywsclient_error_kind::None as u32,
+        text: std::ptr::null(),
+        message_id: 0,
+        discard_reason: 0,
+        rtt_us: 0,
+        data: std::ptr::null(),
+        data_len: 0,
+        queued_bytes: 0,
+        queued_messages: 0,
+    };
+    let text: &str = match ev {
+        Event::Connecting { attempt } => {
+            out.r#type = mywsclient_event_type::Connecting as u32;
+            out.attempt = *attempt;
+            ""
+        }
+        Event::Open {
+            protocol,
+            response: r,
+        } => {
+            out.r#type = mywsclient_event_type::Open as u32;
+            out.http_status = r.status;
+            response = Some(&**r);
+            protocol.as_deref().unwrap_or("")
+        }
+        Event::Closed {
+            code,
+            reason,
+            initiator,
+        } => {
+            out.r#type = mywsclient_event_type::Closed as u32;
+            out.close_code = *code;
+            out.close_initiator = mywsclient_close_initiator::from(*initiator) as u32;
+            reason
+        }
+        Event::Error {
+            kind,
+            message,
+            response: r,
+        } => {
+            out.r#type = mywsclient_event_type::Error as u32;
+            if let Some(r) = r {
+                out.http_status = r.status;
+                response = Some(&**r);
+            }
+            out.error_kind = mywsclient_error_kind::from(*kind) as u32;
+            message
+        }
+        Event::ReconnectScheduled { attempt, delay } => {
+            out.r#type = mywsclient_event_type::ReconnectScheduled as u32;
+            out.attempt = *attempt;
+            out.delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+            ""
+        }
+        Event::Stopped => {
+            out.r#type = mywsclient_event_type::Stopped as u32;
+            ""
+        }
+        Event::Pong { rtt, payload } => {
+            out.r#type = mywsclient_event_type::Pong as u32;
+            out.rtt_us = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX);
+            if !payload.is_empty() {
+                out.data = payload.as_ptr();
+                out.data_len = payload.len();
+            }
+            ""
+        }
+        Event::Written { id } => {
+            out.r#type = mywsclient_event_type::Written as u32;
+            out.message_id = *id;
+            ""
+        }
+        Event::Discarded { id, reason } => {
+            out.r#type = mywsclient_event_type::Discarded as u32;
+            out.message_id = *id;
+            out.discard_reason = mywsclient_discard_reason::from(*reason) as u32;
+            ""
+        }
+        Event::QueueHigh {
+            queued_bytes,
+            queued_messages,
+        }
+        | Event::QueueDrained {
+            queued_bytes,
+            queued_messages,
+        } => {
+            out.r#type = if matches!(ev, Event::QueueHigh { .. }) {
+                mywsclient_event_type::QueueHigh
+            } else {
+                mywsclient_event_type::QueueDrained
+            } as u32;
+            out.queued_bytes = *queued_bytes;
+            out.queued_messages = *queued_messages;
+            ""
+        }
+    };
+    (out, text, response)
 }

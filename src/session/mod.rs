@@ -7,6 +7,7 @@
 
 mod conn;
 mod connect;
+mod ending;
 mod errors;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) mod fuzz;
@@ -21,8 +22,6 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 use rustls::ClientConfig;
-use tungstenite::protocol::frame::coding::CloseCode;
-use tungstenite::protocol::frame::CloseFrame;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
@@ -31,14 +30,14 @@ use crate::flow::Crossing;
 use crate::heartbeat::Heartbeat;
 use crate::log::Logger;
 use crate::receipts::{DiscardReason, Outcome};
-use crate::reconnect::{Decision, Reconnect};
+use crate::reconnect::Reconnect;
 use crate::request::{HttpResponse, Request};
 use crate::rtt::Pings;
-use crate::shared::{CloseRequest, Shared};
+use crate::shared::Shared;
 use crate::sys;
 use crate::wire::Wire;
 
-use conn::{io_of, Conn};
+use conn::Conn;
 
 /// Frames are moved into the output buffer until it holds this much; more
 /// waits in the queue (so a server that stops reading cannot grow memory
@@ -295,47 +294,6 @@ impl Session {
         }
     }
 
-    /// `Client::close` with `reconnect`: an open connection closes with the
-    /// application's code after what is being written, then a new attempt
-    /// starts at once; an attempt in progress or a backoff wait is cut short.
-    fn close_and_reconnect(&mut self, now: Instant, req: CloseRequest) {
-        self.reconnect.restart();
-        match std::mem::replace(&mut self.phase, Phase::Done) {
-            Phase::Open {
-                mut conn,
-                mut ws,
-                opened,
-                ..
-            } => {
-                self.sh.set_state(State::Closing);
-                let frame = CloseFrame {
-                    code: CloseCode::from(req.code),
-                    reason: req.reason.clone().into(),
-                };
-                self.closing_with = (req.code, req.reason);
-                self.reconnect_at_once = true;
-                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
-                let close = Closing {
-                    deadline: now + self.cfg.close_timeout,
-                    healthy: now - opened,
-                    by_peer: false,
-                    reconnect_now: true,
-                };
-                self.step_closing(now, conn, ws, close);
-            }
-            Phase::Closing { conn, ws, close } => {
-                self.reconnect_at_once = true;
-                self.phase = Phase::Closing { conn, ws, close };
-            }
-            Phase::Handshaking { conn, .. } => {
-                self.requeue(conn);
-                self.begin_attempt(now);
-            }
-            Phase::Done => {}
-            _ => self.begin_attempt(now),
-        }
-    }
-
     /// The fd to poll (and whether for writing) and the next timer.
     fn interest(&self) -> (Option<(RawFd, bool)>, Option<Instant>) {
         match &self.phase {
@@ -476,130 +434,6 @@ impl Session {
         // The full explanation is logged once; later failures log one line.
         self.tls_warned |= verify;
         self.schedule_reconnect(now, None);
-    }
-
-    /// `healthy`: how long the connection that just ended was open (`None`
-    /// when the attempt never opened); long enough resets the backoff.
-    fn schedule_reconnect(&mut self, now: Instant, healthy: Option<Duration>) {
-        match self.reconnect.after_end(healthy, self.sh.stop_requested()) {
-            Decision::Stop => self.phase = Phase::Done,
-            Decision::GiveUp { failures } => {
-                let msg = format!(
-                    "gave up on {} after {failures} failed attempts",
-                    self.req.endpoint().url(),
-                );
-                self.error(Error::new(ErrorKind::GaveUp, msg));
-                self.phase = Phase::Done;
-            }
-            Decision::Retry { attempt, delay } => {
-                self.sh.set_state(State::Reconnecting);
-                self.log.info(format_args!(
-                    "reconnecting to {} in {delay:?} (attempt {attempt})",
-                    self.req.endpoint().url(),
-                ));
-                self.emit(Event::ReconnectScheduled { attempt, delay });
-                self.phase = Phase::Waiting { until: now + delay };
-            }
-        }
-    }
-
-    /// `reconnect()`: close an open connection with 1000 and connect again
-    /// at once; an attempt in progress or a backoff wait is replaced by a
-    /// new attempt now. The backoff starts afresh. Messages already handed
-    /// to the connection go out before the close frame; the queue is not
-    /// drained into the old connection: it waits for the new one.
-    fn begin_reconnect(&mut self, now: Instant) {
-        self.log
-            .info(format_args!("reconnecting now (reconnect() called)"));
-        self.reconnect.restart();
-        match std::mem::replace(&mut self.phase, Phase::Done) {
-            Phase::Open {
-                mut conn,
-                mut ws,
-                opened,
-                ..
-            } => {
-                self.sh.set_state(State::Closing);
-                let frame = CloseFrame {
-                    code: CloseCode::Normal,
-                    reason: "".into(),
-                };
-                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
-                let close = Closing {
-                    deadline: now + self.cfg.close_timeout,
-                    healthy: now - opened,
-                    by_peer: false,
-                    reconnect_now: true,
-                };
-                self.step_closing(now, conn, ws, close);
-            }
-            Phase::Closing { conn, ws, close } => {
-                let close = Closing {
-                    reconnect_now: true,
-                    ..close
-                };
-                self.phase = Phase::Closing { conn, ws, close };
-            }
-            Phase::Handshaking { conn, .. } => {
-                self.requeue(conn);
-                self.begin_attempt(now);
-            }
-            Phase::Done => {}
-            _ => self.begin_attempt(now),
-        }
-    }
-
-    fn begin_stop(&mut self, now: Instant) {
-        self.stopping = true;
-        self.reconnect_at_once = false;
-        if let Some(req) = self.sh.take_close_request() {
-            if !req.reconnect {
-                if req.discard {
-                    self.discard = Some(DiscardReason::Stopped);
-                }
-                self.closing_with = (req.code, req.reason);
-            }
-        }
-        match std::mem::replace(&mut self.phase, Phase::Done) {
-            Phase::Open {
-                mut conn,
-                mut ws,
-                opened,
-                ..
-            } => {
-                self.sh.set_state(State::Closing);
-                // Let out what is already queued (bounded by the close
-                // timeout), unless it is to be discarded; then close.
-                if self.discard.is_none() {
-                    let _ = self.fill(&mut conn, &mut ws, usize::MAX);
-                }
-                let frame = CloseFrame {
-                    code: CloseCode::from(self.closing_with.0),
-                    reason: self.closing_with.1.clone().into(),
-                };
-                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
-                let close = Closing {
-                    deadline: now + self.cfg.close_timeout,
-                    healthy: now - opened,
-                    by_peer: false,
-                    reconnect_now: false,
-                };
-                self.step_closing(now, conn, ws, close);
-            }
-            Phase::Closing { conn, ws, close } => {
-                let close = Closing {
-                    deadline: close.deadline.min(now + self.cfg.close_timeout),
-                    reconnect_now: false,
-                    ..close
-                };
-                self.step_closing(now, conn, ws, close)
-            }
-            Phase::Handshaking { conn, .. } => {
-                self.requeue(conn);
-                self.phase = Phase::Done;
-            }
-            _ => self.phase = Phase::Done,
-        }
     }
 
     pub(crate) fn finish(&mut self) {
