@@ -108,77 +108,83 @@ public:
   };
 
   /// permessage-deflate modes, for setCompression().
-  enum class Compression : std::uint32_t {
+  enum class Compression : std::uint32_t
+  {
     Off = MYWSCLIENT_COMPRESSION_OFF,
     ContextTakeover = MYWSCLIENT_COMPRESSION_CONTEXT_TAKEOVER,
     NoContextTakeover = MYWSCLIENT_COMPRESSION_NO_CONTEXT_TAKEOVER,
-    /// What is written again after a connection ended abnormally (setDelivery;
-    /// README "Delivery guarantees").
-    enum class Delivery : std::uint32_t{
-        AtMostOnce = MYWSCLIENT_DELIVERY_AT_MOST_ONCE, ///< 0.1's behaviour: what the kernel took counts as delivered
-        ResendUnacknowledged =
-            MYWSCLIENT_DELIVERY_RESEND_UNACKNOWLEDGED,   ///< default: what the server's TCP did not acknowledge
-        AtLeastOnce = MYWSCLIENT_DELIVERY_AT_LEAST_ONCE, ///< also what followed the last frame received
-    };
+  };
 
-    /// Who ended a connection (CloseCallback).
-    enum class CloseInitiator : std::uint32_t{
-        Client = MYWSCLIENT_CLOSE_INITIATOR_CLIENT,     ///< this client (stop)
-        Server = MYWSCLIENT_CLOSE_INITIATOR_SERVER,     ///< the server sent a close frame
-        Abnormal = MYWSCLIENT_CLOSE_INITIATOR_ABNORMAL, ///< reset, EOF, protocol or heartbeat failure
-    };
+  /// What is written again after a connection ended abnormally (setDelivery;
+  /// README "Delivery guarantees").
+  enum class Delivery : std::uint32_t
+  {
+    AtMostOnce = MYWSCLIENT_DELIVERY_AT_MOST_ONCE, ///< 0.1's behaviour: what the kernel took counts as delivered
+    ResendUnacknowledged =
+        MYWSCLIENT_DELIVERY_RESEND_UNACKNOWLEDGED,   ///< default: what the server's TCP did not acknowledge
+    AtLeastOnce = MYWSCLIENT_DELIVERY_AT_LEAST_ONCE, ///< also what followed the last frame received
+  };
 
-    /// What went wrong (ErrorCallback). Same values as mywsclient_error_kind.
-    enum class ErrorKind : std::uint32_t{
-        None = MYWSCLIENT_ERROR_KIND_NONE,
-        InvalidArgument = MYWSCLIENT_ERROR_KIND_INVALID_ARGUMENT,
-        InvalidState = MYWSCLIENT_ERROR_KIND_INVALID_STATE,
-        InvalidUtf8 = MYWSCLIENT_ERROR_KIND_INVALID_UTF8,
-        MessageTooLarge = MYWSCLIENT_ERROR_KIND_MESSAGE_TOO_LARGE,
-        QueueFull = MYWSCLIENT_ERROR_KIND_QUEUE_FULL,
-        Dns = MYWSCLIENT_ERROR_KIND_DNS,
-        Connect = MYWSCLIENT_ERROR_KIND_CONNECT,
-        ConnectTimeout = MYWSCLIENT_ERROR_KIND_CONNECT_TIMEOUT,
-        Tls = MYWSCLIENT_ERROR_KIND_TLS,
-        TlsVerify = MYWSCLIENT_ERROR_KIND_TLS_VERIFY,
-        Handshake = MYWSCLIENT_ERROR_KIND_HANDSHAKE,
-        HandshakeTimeout = MYWSCLIENT_ERROR_KIND_HANDSHAKE_TIMEOUT,
-        Protocol = MYWSCLIENT_ERROR_KIND_PROTOCOL,
-        Io = MYWSCLIENT_ERROR_KIND_IO,
-        HeartbeatTimeout = MYWSCLIENT_ERROR_KIND_HEARTBEAT_TIMEOUT,
-        Closed = MYWSCLIENT_ERROR_KIND_CLOSED,
-        Callback = MYWSCLIENT_ERROR_KIND_CALLBACK, ///< a callback threw (reported by this class)
-        Config = MYWSCLIENT_ERROR_KIND_CONFIG,
-        GaveUp = MYWSCLIENT_ERROR_KIND_GAVE_UP,
-        Proxy = MYWSCLIENT_ERROR_KIND_PROXY,
-    };
+  /// Who ended a connection (CloseCallback).
+  enum class CloseInitiator : std::uint32_t
+  {
+    Client = MYWSCLIENT_CLOSE_INITIATOR_CLIENT,     ///< this client (stop)
+    Server = MYWSCLIENT_CLOSE_INITIATOR_SERVER,     ///< the server sent a close frame
+    Abnormal = MYWSCLIENT_CLOSE_INITIATOR_ABNORMAL, ///< reset, EOF, protocol or heartbeat failure
+  };
 
-    /// Counters since the client was created (stats()).
-    struct Stats{
-        std::uint64_t messagesSent = 0;     ///< messages written to the socket
-        std::uint64_t bytesSent = 0;        ///< their payload bytes
-        std::uint64_t messagesReceived = 0; ///< messages received and delivered
-        std::uint64_t bytesReceived = 0;    ///< their payload bytes
-        std::uint64_t connections = 0;      ///< connections opened
-        std::uint64_t reconnects = 0;       ///< connections opened after the first
-        std::uint64_t queuedMessages = 0;   ///< accepted, not yet written
-        std::uint64_t queuedBytes = 0;      ///< their bytes
-        std::uint16_t lastCloseCode = 0;    ///< close code of the last closed connection
-        std::string lastError{};            ///< as lastError()
-        // Control frames and receipts (0.2).
-        std::chrono::microseconds rttLast{0};     ///< last round-trip time of a ping (0: none yet)
-        std::chrono::microseconds rttSmoothed{0}; ///< smoothed round-trip time (as TCP's SRTT)
-        std::uint64_t rttSamples = 0;             ///< pongs that measured it (heartbeat and ping())
-        std::uint64_t messagesDiscarded = 0;      ///< messages dropped: overflow policy, discarding stop
-        std::uint64_t receiptsWritten = 0;        ///< onWritten receipts given
-        std::uint64_t receiptsDiscarded = 0;      ///< onDiscarded receipts given
-        std::uint64_t uncompressedBytesSent = 0;  ///< permessage-deflate: original size of messages sent compressed
-        std::uint64_t compressedBytesSent = 0;    ///< permessage-deflate: their size on the wire
-        std::uint64_t uncompressedBytesReceived =
-            0;                            ///< permessage-deflate: inflated size of messages received compressed
-        std::uint64_t messagesResent = 0; ///< written again after a connection broke (setDelivery)
-        std::uint64_t compressedBytesReceived = 0; ///< permessage-deflate: their size on the wire
-    };
+  /// What went wrong (ErrorCallback). Same values as mywsclient_error_kind.
+  enum class ErrorKind : std::uint32_t
+  {
+    None = MYWSCLIENT_ERROR_KIND_NONE,
+    InvalidArgument = MYWSCLIENT_ERROR_KIND_INVALID_ARGUMENT,
+    InvalidState = MYWSCLIENT_ERROR_KIND_INVALID_STATE,
+    InvalidUtf8 = MYWSCLIENT_ERROR_KIND_INVALID_UTF8,
+    MessageTooLarge = MYWSCLIENT_ERROR_KIND_MESSAGE_TOO_LARGE,
+    QueueFull = MYWSCLIENT_ERROR_KIND_QUEUE_FULL,
+    Dns = MYWSCLIENT_ERROR_KIND_DNS,
+    Connect = MYWSCLIENT_ERROR_KIND_CONNECT,
+    ConnectTimeout = MYWSCLIENT_ERROR_KIND_CONNECT_TIMEOUT,
+    Tls = MYWSCLIENT_ERROR_KIND_TLS,
+    TlsVerify = MYWSCLIENT_ERROR_KIND_TLS_VERIFY,
+    Handshake = MYWSCLIENT_ERROR_KIND_HANDSHAKE,
+    HandshakeTimeout = MYWSCLIENT_ERROR_KIND_HANDSHAKE_TIMEOUT,
+    Protocol = MYWSCLIENT_ERROR_KIND_PROTOCOL,
+    Io = MYWSCLIENT_ERROR_KIND_IO,
+    HeartbeatTimeout = MYWSCLIENT_ERROR_KIND_HEARTBEAT_TIMEOUT,
+    Closed = MYWSCLIENT_ERROR_KIND_CLOSED,
+    Callback = MYWSCLIENT_ERROR_KIND_CALLBACK, ///< a callback threw (reported by this class)
+    Config = MYWSCLIENT_ERROR_KIND_CONFIG,
+    GaveUp = MYWSCLIENT_ERROR_KIND_GAVE_UP,
+    Proxy = MYWSCLIENT_ERROR_KIND_PROXY,
+  };
+
+  /// Counters since the client was created (stats()).
+  struct Stats
+  {
+    std::uint64_t messagesSent = 0;     ///< messages written to the socket
+    std::uint64_t bytesSent = 0;        ///< their payload bytes
+    std::uint64_t messagesReceived = 0; ///< messages received and delivered
+    std::uint64_t bytesReceived = 0;    ///< their payload bytes
+    std::uint64_t connections = 0;      ///< connections opened
+    std::uint64_t reconnects = 0;       ///< connections opened after the first
+    std::uint64_t queuedMessages = 0;   ///< accepted, not yet written
+    std::uint64_t queuedBytes = 0;      ///< their bytes
+    std::uint16_t lastCloseCode = 0;    ///< close code of the last closed connection
+    std::string lastError{};            ///< as lastError()
+    // Control frames and receipts (0.2).
+    std::chrono::microseconds rttLast{0};        ///< last round-trip time of a ping (0: none yet)
+    std::chrono::microseconds rttSmoothed{0};    ///< smoothed round-trip time (as TCP's SRTT)
+    std::uint64_t rttSamples = 0;                ///< pongs that measured it (heartbeat and ping())
+    std::uint64_t messagesDiscarded = 0;         ///< messages dropped: overflow policy, discarding stop
+    std::uint64_t receiptsWritten = 0;           ///< onWritten receipts given
+    std::uint64_t receiptsDiscarded = 0;         ///< onDiscarded receipts given
+    std::uint64_t uncompressedBytesSent = 0;     ///< permessage-deflate: original size of messages sent compressed
+    std::uint64_t compressedBytesSent = 0;       ///< permessage-deflate: their size on the wire
+    std::uint64_t uncompressedBytesReceived = 0; ///< permessage-deflate: inflated size of messages received compressed
+    std::uint64_t compressedBytesReceived = 0;   ///< permessage-deflate: their size on the wire
+    std::uint64_t messagesResent = 0;            ///< written again after a connection broke (setDelivery)
+  };
 
   /// Why a message sent with sendMessageEx/sendBinaryEx was dropped (onDiscarded).
   enum class DiscardReason : std::uint32_t
