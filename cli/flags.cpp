@@ -39,6 +39,28 @@ double parseNumber(const std::string &s, const char *what)
   return d;
 }
 
+MyWSClient::Compression parseCompression(const std::string &v)
+{
+  if (v == "off")
+    return MyWSClient::Compression::Off;
+  if (v == "on" || v == "context-takeover")
+    return MyWSClient::Compression::ContextTakeover;
+  if (v == "no-context-takeover")
+    return MyWSClient::Compression::NoContextTakeover;
+  throw UsageError("compression must be off, on (context-takeover) or no-context-takeover, not '" + v + "'");
+}
+
+MyWSClient::Delivery parseDelivery(const std::string &v)
+{
+  if (v == "at-most-once")
+    return MyWSClient::Delivery::AtMostOnce;
+  if (v == "resend-unacknowledged")
+    return MyWSClient::Delivery::ResendUnacknowledged;
+  if (v == "at-least-once")
+    return MyWSClient::Delivery::AtLeastOnce;
+  throw UsageError("delivery must be at-most-once, resend-unacknowledged or at-least-once, not '" + v + "'");
+}
+
 MyWSClient::LogLevel parseLevel(const std::string &v)
 {
   if (v == "off")
@@ -105,6 +127,23 @@ const std::vector<Flag> kFlags = {
      [](Target &t, const std::string &v) { return store(t.gathered.handshakeTimeout, parseDuration(v)); }},
     {"--close-timeout", "DURATION", "how long closing waits for the server's close reply (1s)",
      [](Target &t, const std::string &v) { return store(t.gathered.closeTimeout, parseDuration(v)); }},
+    {"--proxy", "URL",
+     "proxy: http://, https://, socks5://, socks5h://, socks4a:// ('' = none; default: from the environment)",
+     [](Target &t, const std::string &v) { return t.client.setProxy(v); }},
+    {"--no-proxy", "LIST", "hosts that bypass the proxy, NO_PROXY syntax (default: no_proxy / NO_PROXY)",
+     [](Target &t, const std::string &v) { return t.client.setNoProxy(v); }},
+    {"--origin", "URL", "Origin header ('' = none; default: http://<host>, as MyWSClient)",
+     [](Target &t, const std::string &v) { return t.client.setOrigin(v); }},
+    {"--resolve", "HOST:PORT:ADDR[,ADDR]", "use these addresses for HOST:PORT instead of DNS (repeatable)",
+     [](Target &t, const std::string &v) { return t.client.addResolve(v); }},
+    {"--compression", "MODE[,LEVEL[,THRESHOLD]]",
+     "permessage-deflate: off (default), on, no-context-takeover; zlib level (-1), threshold (128)",
+     [](Target &t, const std::string &v)
+     {
+       auto p = items(v, 1, 3);
+       int level = p.size() > 1 ? static_cast<int>(parseNumber(p[1], "level")) : -1;
+       return t.client.setCompression(parseCompression(p[0]), level, p.size() > 2 ? parseSize(p[2]) : 128);
+     }},
     {"--shared-io", nullptr, "run on the library's shared I/O threads instead of a thread of its own",
      [](Target &t, const std::string &) { return t.client.setSharedIo(true); }},
 
@@ -143,6 +182,9 @@ const std::vector<Flag> kFlags = {
      [](Target &t, const std::string &v) { return t.client.setFollowRedirects(toUnsigned(parseCount(v))); }},
     {"--stop-on-http-error", nullptr, "stop (exit) when the server refuses the upgrade with an HTTP error",
      [](Target &t, const std::string &) { return t.client.setHttpErrorPolicy(MyWSClient::HttpErrorPolicy::Stop); }},
+    {"--delivery", "MODE",
+     "after a broken connection resend: at-most-once, resend-unacknowledged (default), at-least-once",
+     [](Target &t, const std::string &v) { return t.client.setDelivery(parseDelivery(v)); }},
     {"--heartbeat", "INTERVAL[,TIMEOUT]", "ping after INTERVAL of silence, dead after TIMEOUT more (3s,3s; 0 = off)",
      [](Target &t, const std::string &v)
      {
