@@ -6,7 +6,11 @@
 //!   a CGI program gets `HTTP_PROXY` from a request's `Proxy:` header), then
 //!   `all_proxy`, `ALL_PROXY`.
 //! - `wss://`: `wss_proxy`, `WSS_PROXY`, then `https_proxy`, `HTTPS_PROXY`,
-//!   then `all_proxy`, `ALL_PROXY`. An empty variable counts as unset.
+//!   then `all_proxy`, `ALL_PROXY`, and last `http_proxy` (lower case only):
+//!   curl stops before it, but libwebsockets, which the original
+//!   `MyWSClient` was built on, used `http_proxy` for every connection, so a
+//!   program migrating with only `http_proxy` set keeps its proxy. An empty
+//!   variable counts as unset.
 //! - The no-proxy list is the client's own, else `no_proxy`, else `NO_PROXY`
 //!   (again, empty counts as unset);
 //!   it applies to a proxy set on the client too (as in curl).
@@ -64,6 +68,7 @@ pub(crate) fn proxy_variables(secure: bool) -> &'static [&'static str] {
             "HTTPS_PROXY",
             "all_proxy",
             "ALL_PROXY",
+            "http_proxy",
         ]
     } else {
         &[
@@ -407,7 +412,22 @@ mod tests {
                 &[("http_proxy", ""), ("all_proxy", "a:1")],
                 Some("http://a:1 all_proxy"),
             ),
-            (true, &[("http_proxy", "h:1")], None),
+            (
+                true,
+                &[("http_proxy", "h:1")],
+                Some("http://h:1 http_proxy"),
+            ),
+            (
+                true,
+                &[("http_proxy", "h:1"), ("https_proxy", "s:1")],
+                Some("http://s:1 https_proxy"),
+            ),
+            (
+                true,
+                &[("http_proxy", "h:1"), ("all_proxy", "a:1")],
+                Some("http://a:1 all_proxy"),
+            ),
+            (true, &[("HTTP_PROXY", "H:1")], None),
             (
                 true,
                 &[("https_proxy", "s:1")],
