@@ -383,7 +383,7 @@ fn child_one_io_thread_that_sleeps_when_idle() {
     );
     c.stop().unwrap();
     assert!(
-        threads_named("mywsclient-io").is_empty(),
+        no_threads_named("mywsclient-io"),
         "stop() joins the I/O thread"
     );
     drop(rec);
@@ -413,7 +413,7 @@ fn child_one_io_thread_that_sleeps_when_idle() {
     assert_eq!(threads_named("mywsclient-io").len(), 2);
     drop(a);
     drop(b);
-    assert!(threads_named("mywsclient-io").is_empty());
+    assert!(no_threads_named("mywsclient-io"));
 }
 
 #[test]

@@ -595,6 +595,23 @@ pub fn threads_named(name: &str) -> Vec<u32> {
     v
 }
 
+/// Linux: waits (up to 5 s) until this process has no thread named `name`.
+/// A joined thread can still be listed in /proc for a moment while the
+/// kernel finishes its exit (its join returns when it releases its memory,
+/// before the task is released). True when none is left.
+pub fn no_threads_named(name: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if threads_named(name).is_empty() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// Linux: (voluntary context switches, CPU time in clock ticks) of a thread.
 pub fn thread_activity(tid: u32) -> (u64, u64) {
     let status =
