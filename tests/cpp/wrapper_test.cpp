@@ -895,10 +895,11 @@ TEST(origin_is_http_host_by_default_like_the_original_and_setOrigin_changes_it)
   ev.attach(client);
   client.start();
   std::string req = server.next(0);
-  client.stop();
   CHECK(contains(req, "\r\nOrigin: http://127.0.0.1\r\n"));
-  // The refusal names the likely cause.
+  // The refusal names the likely cause (wait for it before stopping: the
+  // server records the request before its 403 reaches the client).
   CHECK(ev.wait([&] { return hasError(ev, MyWSClient::ErrorKind::Handshake, "Origin"); }));
+  client.stop();
   CHECK(client.setOrigin("https://app.example"));
   std::size_t n = server.count();
   client.start();
