@@ -1,8 +1,12 @@
 //! Unit tests of `ffi/types.rs`.
 use super::*;
+use crate::delivery::Delivery;
+use crate::error::ErrorKind;
 use crate::event::Event;
+use crate::event::{CloseInitiator, State};
 use crate::ffi::callbacks::event_fields;
 use crate::ffi::delivery::mywsclient_discard_reason;
+use crate::log::LogLevel;
 use std::ffi::CStr;
 use std::time::Duration;
 
