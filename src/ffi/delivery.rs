@@ -6,8 +6,10 @@
 use std::os::raw::c_char;
 
 use crate::client::{CloseOptions, SendFlags};
-use crate::ffi::boundary::{bytes_arg, fail, fail_with, obj_arg, opt_str_arg, result_of};
-use crate::ffi::client::{apply, entry, mywsclient};
+use crate::ffi::boundary::{
+    bytes_arg, entry, enum_arg, fail, fail_with, obj_arg, opt_str_arg, result_of,
+};
+use crate::ffi::client::{configure, configure_with, mywsclient};
 use crate::ffi::types::mywsclient_result;
 use crate::flow::OverflowPolicy;
 use crate::receipts::DiscardReason;
@@ -267,17 +269,8 @@ pub unsafe extern "C" fn mywsclient_set_overflow_policy(
     c: *mut mywsclient,
     policy: u32,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        let Ok(p) = OverflowPolicy::try_from(policy) else {
-            return Ok(fail(
-                mywsclient_result::InvalidArgument,
-                format!("overflow policy {policy} is not a mywsclient_overflow_policy value (0-1)"),
-            ));
-        };
-        Ok(apply(c, move |cfg| cfg.overflow_policy = p))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe { configure_with(c, |_| enum_arg(policy), |cfg, p| cfg.overflow_policy = p) }
 }
 
 /// Queue watermarks, in bytes of queued messages (accepted, not yet
@@ -296,14 +289,13 @@ pub unsafe extern "C" fn mywsclient_set_queue_watermarks(
     high: usize,
     low: usize,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        Ok(apply(c, move |cfg| {
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe {
+        configure(c, move |cfg| {
             cfg.queue_high_watermark = high;
             cfg.queue_low_watermark = low;
-        }))
-    })
+        })
+    }
 }
 
 /// With `discard` true, whenever the client stops — `mywsclient_stop()`,
@@ -320,11 +312,8 @@ pub unsafe extern "C" fn mywsclient_set_discard_on_stop(
     c: *mut mywsclient,
     discard: bool,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        Ok(apply(c, move |cfg| cfg.discard_on_stop = discard))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe { configure(c, move |cfg| cfg.discard_on_stop = discard) }
 }
 
 #[cfg(test)]

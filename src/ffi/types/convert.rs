@@ -1,14 +1,18 @@
 //! Conversions between the C types of `types.rs` and the core's: the
 //! statistics struct, result codes from core errors, and the C mirrors of
-//! the core enums.
+//! the core enums, and the checked conversion of enum values coming in from C.
 
 use super::{
     mywsclient_close_initiator, mywsclient_connection_state, mywsclient_delivery,
     mywsclient_error_kind, mywsclient_log_level, mywsclient_result, mywsclient_stats,
 };
+use crate::config::HttpErrorPolicy;
+use crate::deflate::CompressionMode;
 use crate::delivery::Delivery;
 use crate::error::ErrorKind;
 use crate::event::{CloseInitiator, State, Stats};
+use crate::ffi::boundary::CEnum;
+use crate::flow::OverflowPolicy;
 use crate::log::LogLevel;
 
 impl From<&Stats> for mywsclient_stats {
@@ -198,5 +202,52 @@ impl From<mywsclient_log_level> for LogLevel {
             mywsclient_log_level::Info => LogLevel::Info,
             mywsclient_log_level::Debug => LogLevel::Debug,
         }
+    }
+}
+
+// ----- enum values coming in from C -----
+
+impl CEnum for LogLevel {
+    const WHAT: &'static str = "log level";
+    const C_TYPE: &'static str = "mywsclient_log_level";
+    const MAX: u32 = 4;
+    fn from_c(v: u32) -> Option<Self> {
+        LogLevel::try_from(v).ok()
+    }
+}
+
+impl CEnum for Delivery {
+    const WHAT: &'static str = "delivery mode";
+    const C_TYPE: &'static str = "mywsclient_delivery";
+    const MAX: u32 = 2;
+    fn from_c(v: u32) -> Option<Self> {
+        Delivery::try_from(v).ok()
+    }
+}
+
+impl CEnum for HttpErrorPolicy {
+    const WHAT: &'static str = "HTTP error policy";
+    const C_TYPE: &'static str = "mywsclient_http_error_policy";
+    const MAX: u32 = 1;
+    fn from_c(v: u32) -> Option<Self> {
+        HttpErrorPolicy::from_u32(v)
+    }
+}
+
+impl CEnum for CompressionMode {
+    const WHAT: &'static str = "compression mode";
+    const C_TYPE: &'static str = "mywsclient_compression";
+    const MAX: u32 = 2;
+    fn from_c(v: u32) -> Option<Self> {
+        CompressionMode::from_u32(v)
+    }
+}
+
+impl CEnum for OverflowPolicy {
+    const WHAT: &'static str = "overflow policy";
+    const C_TYPE: &'static str = "mywsclient_overflow_policy";
+    const MAX: u32 = 1;
+    fn from_c(v: u32) -> Option<Self> {
+        OverflowPolicy::try_from(v).ok()
     }
 }
