@@ -82,50 +82,22 @@ impl Session {
         }
     }
 
-    /// `reconnect()`: close an open connection with 1000 and connect again
-    /// at once; an attempt in progress or a backoff wait is replaced by a
-    /// new attempt now. The backoff starts afresh. Messages already handed
-    /// to the connection go out before the close frame; the queue is not
-    /// drained into the old connection: it waits for the new one.
+    /// `reconnect()`: what `Client::close(1000, "", reconnect)` does (the
+    /// documented behaviour of both is the same): an open connection closes
+    /// with 1000 after what is being written, then a new attempt starts at
+    /// once; an attempt in progress or a backoff wait is replaced by a new
+    /// attempt now. The backoff starts afresh; the queue waits for the new
+    /// connection.
     pub(super) fn begin_reconnect(&mut self, now: Instant) {
         self.log
             .info(format_args!("reconnecting now (reconnect() called)"));
-        self.reconnect.restart();
-        match std::mem::replace(&mut self.phase, Phase::Done) {
-            Phase::Open {
-                mut conn,
-                mut ws,
-                opened,
-                ..
-            } => {
-                self.sh.set_state(State::Closing);
-                let frame = CloseFrame {
-                    code: CloseCode::Normal,
-                    reason: "".into(),
-                };
-                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
-                let close = Closing {
-                    deadline: now + self.cfg.close_timeout,
-                    healthy: now - opened,
-                    by_peer: false,
-                    reconnect_now: true,
-                };
-                self.step_closing(now, conn, ws, close);
-            }
-            Phase::Closing { conn, ws, close } => {
-                let close = Closing {
-                    reconnect_now: true,
-                    ..close
-                };
-                self.phase = Phase::Closing { conn, ws, close };
-            }
-            Phase::Handshaking { conn, .. } => {
-                self.requeue(conn);
-                self.begin_attempt(now);
-            }
-            Phase::Done => {}
-            _ => self.begin_attempt(now),
-        }
+        let req = CloseRequest {
+            code: 1000,
+            reason: String::new(),
+            reconnect: true,
+            discard: false,
+        };
+        self.close_and_reconnect(now, req);
     }
 
     pub(super) fn begin_stop(&mut self, now: Instant) {
