@@ -188,11 +188,12 @@ pub unsafe extern "C" fn mywsclient_send(
     data: *const c_char,
     len: usize,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
-        let (c, data) = unsafe { (obj_arg(c, "client")?, bytes_arg(data.cast(), len, "data")?) };
-        Ok(result_of(c.client.send_text(data)))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
+    unsafe {
+        with_client(c, |c| {
+            Ok(c.client.send_text(bytes_arg(data.cast(), len, "data")?))
+        })
+    }
 }
 
 /// Queues a binary message of `len` bytes at `data` (NULL is accepted when
@@ -207,11 +208,12 @@ pub unsafe extern "C" fn mywsclient_send_binary(
     data: *const u8,
     len: usize,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
-        let (c, data) = unsafe { (obj_arg(c, "client")?, bytes_arg(data, len, "data")?) };
-        Ok(result_of(c.client.send_binary(data)))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
+    unsafe {
+        with_client(c, |c| {
+            Ok(c.client.send_binary(bytes_arg(data, len, "data")?))
+        })
+    }
 }
 
 /// Stops the client (as `mywsclient_stop()`) and releases it. NULL is a
