@@ -298,6 +298,19 @@ fn a_drop_in_the_middle_of_a_message_resends_it_whole() {
     assert!((1..=6 - k).contains(&stats.messages_resent), "{stats:?}");
 }
 
+/// A client (resending what was not acknowledged) sends 20 messages of
+/// 1000 bytes to `server` and sees them arrive; then the path goes silent
+/// and it sends 40 more: written, never acknowledged. Returns the sender
+/// and the rule that silences the path.
+fn forty_unacknowledged(server: &EchoServer) -> (Sender<'_>, Rule) {
+    let cfg = delivery_config(Delivery::ResendUnacknowledged);
+    let mut s = Sender::start(server, &ws_url(server.port()), cfg, 1000);
+    s.send_and_see(20);
+    let silent = Rule::to_port(server.port(), Fault::Drop);
+    s.send(40);
+    (s, silent)
+}
+
 /// Resets on the path while the client sends: what the server's TCP never
 /// acknowledged is written again after the reconnect.
 #[test]
@@ -306,15 +319,10 @@ fn a_reset_while_sending_resends_what_was_not_acknowledged() {
         return;
     }
     let server = echo_server();
-    let port = server.port();
-    let cfg = delivery_config(Delivery::ResendUnacknowledged);
-    let mut s = Sender::start(&server, &ws_url(port), cfg, 1000);
-    s.send_and_see(20);
     // Silence first, so that bytes are written but not acknowledged; then
     // the reset rule answers the retransmission with a reset.
-    let mut silent = Rule::to_port(port, Fault::Drop);
-    s.send(40);
-    let mut reset = Rule::to_port(port, Fault::Reset);
+    let (mut s, mut silent) = forty_unacknowledged(&server);
+    let mut reset = Rule::to_port(server.port(), Fault::Reset);
     silent.remove();
     let kind = s.expect_any_error();
     assert!(
@@ -340,13 +348,8 @@ fn a_server_killed_while_sending_loses_nothing_it_never_acknowledged() {
         return;
     }
     let server = echo_server();
-    let port = server.port();
-    let cfg = delivery_config(Delivery::ResendUnacknowledged);
-    let mut s = Sender::start(&server, &ws_url(port), cfg, 1000);
-    s.send_and_see(20);
     // Unacknowledged bytes in flight when the server dies.
-    let mut silent = Rule::to_port(port, Fault::Drop);
-    s.send(40);
+    let (mut s, mut silent) = forty_unacknowledged(&server);
     server.kill_all();
     silent.remove();
     s.expect_any_error();
