@@ -20,7 +20,24 @@
 
 pub mod boundary;
 pub mod callbacks;
+
+// The handle, then its other entry points by concern, declared in the order
+// the C header lists them: cbindgen writes items in the order it parses the
+// modules, and rustfmt keeps declarations apart when a comment separates them.
 pub mod client;
+// callbacks and log level
+pub mod handlers;
+// delivery, reconnect, backoff, shared I/O, heartbeat, timeouts, limits
+pub mod options;
+// CA file, system roots, client certificate, no verification
+pub mod tls;
+// upgrade request headers and subprotocols
+pub mod upgrade;
+// connection state and counters
+pub mod state;
+// connect callback, URL and headers at any time, reconnect, 4xx, redirects
+pub mod session;
+
 pub mod compression;
 pub mod connect;
 pub mod delivery;
