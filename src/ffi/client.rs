@@ -1,8 +1,9 @@
 //! The C object `mywsclient`: a [`Client`] behind an opaque pointer, the
-//! helpers every entry point on it goes through ([`with_client`],
-//! [`configure_with`], [`configure`]), and its life: create, start, stop,
+//! helpers every entry point on it goes through (`with_client`,
+//! `configure_with`, `configure`), and its life: create, start, stop,
 //! send, free. The other entry points on a handle live in the rooms next to
-//! this one (see the module map in `ffi/mod.rs`) and use only this file.
+//! this one (see the module map in `ffi/mod.rs`); they use this file, not
+//! each other.
 
 use std::os::raw::{c_char, c_void};
 
