@@ -158,6 +158,9 @@ pub(crate) struct SendQueue {
     dropped: Dropped,
     /// Fast paths: an id was ever assigned; watermarks are on.
     ids_used: AtomicBool,
+    /// `front` holds a message (updated under its lock): when not, `next`
+    /// and `has_next` go to the channel without taking the lock.
+    front_used: AtomicBool,
     watermarks_on: AtomicBool,
 }
 
@@ -179,6 +182,7 @@ impl SendQueue {
             watermarks: Mutex::new(Watermarks::default()),
             dropped: Dropped::default(),
             ids_used: AtomicBool::new(false),
+            front_used: AtomicBool::new(false),
             watermarks_on: AtomicBool::new(false),
         };
         q.set_limits(limits);
@@ -270,7 +274,9 @@ impl SendQueue {
         }
         let id = msg.id;
         if urgent {
-            self.front().urgent.push_back(msg);
+            let mut f = self.front();
+            f.urgent.push_back(msg);
+            self.front_used.store(true, Ordering::SeqCst);
         } else {
             // The receiver lives as long as the sender: this cannot fail.
             let _ = self.tx.send(msg);
@@ -286,12 +292,15 @@ impl SendQueue {
     fn take_oldest(&self) -> Option<Outgoing> {
         let mut f = self.front();
         if let Some(m) = f.put_back.pop_front() {
+            self.note_front(&f);
             return Some(m);
         }
         if let Ok(m) = self.rx.try_recv() {
             return Some(m);
         }
-        f.urgent.pop_front()
+        let m = f.urgent.pop_front();
+        self.note_front(&f);
+        m
     }
 
     /// A message leaves the queue without being written. Returns whether
@@ -362,13 +371,12 @@ impl SendQueue {
     /// The next message to write: the oldest put back, else the oldest
     /// urgent one, else the oldest pushed.
     pub fn next(&self) -> Option<Outgoing> {
-        {
+        if self.front_used.load(Ordering::SeqCst) {
             let mut f = self.front();
-            if let Some(m) = f.put_back.pop_front() {
-                return Some(m);
-            }
-            if let Some(m) = f.urgent.pop_front() {
-                return Some(m);
+            let m = f.put_back.pop_front().or_else(|| f.urgent.pop_front());
+            self.note_front(&f);
+            if m.is_some() {
+                return m;
             }
         }
         self.rx.try_recv().ok()
@@ -377,7 +385,9 @@ impl SendQueue {
     /// Puts a message taken by `next` back in front of all others (it was
     /// not written, or not completely). Putting back several: last first.
     pub fn unpop(&self, msg: Outgoing) {
-        self.front().put_back.push_front(msg);
+        let mut f = self.front();
+        f.put_back.push_front(msg);
+        self.front_used.store(true, Ordering::SeqCst);
     }
 
     /// Puts back, in front of all others, a message that was marked sent
@@ -388,17 +398,26 @@ impl SendQueue {
         self.queued_bytes
             .fetch_add(msg.data.len() as u64, Ordering::SeqCst);
         self.queued_messages.fetch_add(1, Ordering::SeqCst);
-        self.front().put_back.push_front(msg);
+        self.unpop(msg);
     }
 
     fn front(&self) -> MutexGuard<'_, Front> {
         lock(&self.front)
     }
 
+    /// Records, under the lock, whether `f` still holds a message.
+    fn note_front(&self, f: &Front) {
+        let used = !f.put_back.is_empty() || !f.urgent.is_empty();
+        self.front_used.store(used, Ordering::SeqCst);
+    }
+
     /// Something waits to be taken by `next`.
     pub fn has_next(&self) -> bool {
         if !self.rx.is_empty() {
             return true;
+        }
+        if !self.front_used.load(Ordering::SeqCst) {
+            return false;
         }
         let f = self.front();
         !f.put_back.is_empty() || !f.urgent.is_empty()
@@ -407,7 +426,8 @@ impl SendQueue {
     /// Something was pushed and not yet taken (the check for a session
     /// deciding whether to sleep; put-back messages are its own).
     pub fn has_pushed(&self) -> bool {
-        !self.rx.is_empty() || !self.front().urgent.is_empty()
+        !self.rx.is_empty()
+            || (self.front_used.load(Ordering::SeqCst) && !self.front().urgent.is_empty())
     }
 
     /// All bytes of `msg` (taken by `next`) reached the kernel: it leaves
