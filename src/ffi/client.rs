@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::client::Client;
-use crate::config::{Config, HttpErrorPolicy, TlsOptions};
-use crate::delivery::Delivery;
+use crate::config::{Config, TlsOptions};
 use crate::ffi::boundary::{
-    bytes_arg, fail, fail_with, guard, obj_arg, opt_str_arg, result_of, str_arg, ArgError,
+    bytes_arg, core_arg, entry, enum_arg, fail, fail_with, guard, obj_arg, opt_str_arg, result_of,
+    str_arg, ArgError,
 };
 use crate::ffi::callbacks::{
     event_handler, log_sink, message_handler, mywsclient_event_cb, mywsclient_log_cb,
@@ -17,7 +17,6 @@ use crate::ffi::callbacks::{
 };
 use crate::ffi::request::{connect_hook, mywsclient_connect_cb};
 use crate::ffi::types::{mywsclient_connection_state, mywsclient_result, mywsclient_stats};
-use crate::log::LogLevel;
 use crate::tls;
 
 /// A WebSocket client (opaque). Created by `mywsclient_new()`, released by
@@ -30,12 +29,45 @@ pub struct mywsclient {
     log_gate: LogGate,
 }
 
-/// Runs an entry point: panics and argument errors become result codes.
-pub(crate) fn entry(f: impl FnOnce() -> Result<mywsclient_result, ArgError>) -> mywsclient_result {
-    guard(|| f().unwrap_or_else(|e| e.0))
+/// The one shape of a call on a handle: checks `c`, then `f` converts the
+/// other arguments (failing with their code) and calls the core, whose
+/// error becomes the result code.
+///
+/// # Safety
+/// `c` is NULL or a live handle.
+pub(crate) unsafe fn with_client(
+    c: *const mywsclient,
+    f: impl FnOnce(&mywsclient) -> Result<crate::error::Result<()>, ArgError>,
+) -> mywsclient_result {
+    entry(|| {
+        // SAFETY: forwarded from the caller.
+        let c = unsafe { obj_arg(c, "client") }?;
+        Ok(result_of(f(c)?))
+    })
 }
 
-/// Applies a configuration change (only before start or after stop).
+/// The one shape of an option setter: checks `c`, then `args` converts and
+/// checks the other arguments (failing with their code), and `set` writes
+/// them into the configuration, which changes only before start or after
+/// stop and only when the result is valid.
+///
+/// # Safety
+/// `c` is NULL or a live handle.
+pub(crate) unsafe fn configure_with<T>(
+    c: *mut mywsclient,
+    args: impl FnOnce(&mywsclient) -> Result<T, ArgError>,
+    set: impl FnOnce(&mut Config, T),
+) -> mywsclient_result {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        with_client(c, |c| {
+            let v = args(c)?;
+            Ok(c.client.configure(|cfg| set(cfg, v)))
+        })
+    }
+}
+
+/// An option setter whose arguments need no check of their own.
 ///
 /// # Safety
 /// `c` is NULL or a live handle.
@@ -43,16 +75,8 @@ pub(crate) unsafe fn configure(
     c: *mut mywsclient,
     f: impl FnOnce(&mut Config),
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: forwarded from the caller.
-        let c = unsafe { obj_arg(c, "client") }?;
-        Ok(apply(c, f))
-    })
-}
-
-/// Applies a configuration change to a checked handle.
-pub(crate) fn apply(c: &mywsclient, f: impl FnOnce(&mut Config)) -> mywsclient_result {
-    result_of(c.client.configure(f))
+    // SAFETY: forwarded from the caller.
+    unsafe { configure_with(c, |_| Ok(()), |cfg, ()| f(cfg)) }
 }
 
 fn ms(v: u32) -> Duration {
@@ -122,11 +146,8 @@ pub unsafe extern "C" fn mywsclient_new(
 /// `c` is NULL or a handle from `mywsclient_new()` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn mywsclient_start(c: *mut mywsclient) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        Ok(result_of(c.client.start()))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe { with_client(c, |c| Ok(c.client.start())) }
 }
 
 /// Stops the client: a connected client sends a close frame and waits for
@@ -144,11 +165,8 @@ pub unsafe extern "C" fn mywsclient_start(c: *mut mywsclient) -> mywsclient_resu
 /// `c` is NULL or a handle from `mywsclient_new()` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn mywsclient_stop(c: *mut mywsclient) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        Ok(result_of(c.client.stop()))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe { with_client(c, |c| Ok(c.client.stop())) }
 }
 
 /// Queues a text message: `len` bytes at `data`, which must be valid UTF-8
@@ -170,11 +188,12 @@ pub unsafe extern "C" fn mywsclient_send(
     data: *const c_char,
     len: usize,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
-        let (c, data) = unsafe { (obj_arg(c, "client")?, bytes_arg(data.cast(), len, "data")?) };
-        Ok(result_of(c.client.send_text(data)))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
+    unsafe {
+        with_client(c, |c| {
+            Ok(c.client.send_text(bytes_arg(data.cast(), len, "data")?))
+        })
+    }
 }
 
 /// Queues a binary message of `len` bytes at `data` (NULL is accepted when
@@ -189,11 +208,12 @@ pub unsafe extern "C" fn mywsclient_send_binary(
     data: *const u8,
     len: usize,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
-        let (c, data) = unsafe { (obj_arg(c, "client")?, bytes_arg(data, len, "data")?) };
-        Ok(result_of(c.client.send_binary(data)))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
+    unsafe {
+        with_client(c, |c| {
+            Ok(c.client.send_binary(bytes_arg(data, len, "data")?))
+        })
+    }
 }
 
 /// Stops the client (as `mywsclient_stop()`) and releases it. NULL is a
@@ -240,12 +260,13 @@ pub unsafe extern "C" fn mywsclient_set_message_callback(
     cb: mywsclient_message_cb,
     user_data: *mut c_void,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        let h = message_handler(cb, UserData::new(user_data));
-        Ok(result_of(c.client.set_message_handler(h)))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe {
+        with_client(c, |c| {
+            let h = message_handler(cb, UserData::new(user_data));
+            Ok(c.client.set_message_handler(h))
+        })
+    }
 }
 
 /// Sets the event callback (NULL: none) and its `user_data`: connecting,
@@ -261,12 +282,13 @@ pub unsafe extern "C" fn mywsclient_set_event_callback(
     cb: mywsclient_event_cb,
     user_data: *mut c_void,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        let h = event_handler(cb, UserData::new(user_data));
-        Ok(result_of(c.client.set_event_handler(h)))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe {
+        with_client(c, |c| {
+            let h = event_handler(cb, UserData::new(user_data));
+            Ok(c.client.set_event_handler(h))
+        })
+    }
 }
 
 /// Sets the log callback (NULL: log lines go to stderr, the default) and its
@@ -280,12 +302,14 @@ pub unsafe extern "C" fn mywsclient_set_log_callback(
     cb: mywsclient_log_cb,
     user_data: *mut c_void,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        let sink = log_sink(cb, UserData::new(user_data), c.log_gate.clone());
-        Ok(apply(c, move |cfg| cfg.log_sink = sink))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe {
+        configure_with(
+            c,
+            |c| Ok(log_sink(cb, UserData::new(user_data), c.log_gate.clone())),
+            |cfg, sink| cfg.log_sink = sink,
+        )
+    }
 }
 
 /// Sets the log level, a `mywsclient_log_level` value (default: the
@@ -300,17 +324,8 @@ pub unsafe extern "C" fn mywsclient_set_log_level(
     c: *mut mywsclient,
     level: u32,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        let Ok(level) = LogLevel::try_from(level) else {
-            return Ok(fail(
-                mywsclient_result::InvalidArgument,
-                format!("log level {level} is not a mywsclient_log_level value (0-4)"),
-            ));
-        };
-        Ok(apply(c, move |cfg| cfg.log_level = level))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe { configure_with(c, |_| enum_arg(level), |cfg, level| cfg.log_level = level) }
 }
 
 /// What the client writes again when a connection ends abnormally
@@ -330,17 +345,8 @@ pub unsafe extern "C" fn mywsclient_set_delivery(
     c: *mut mywsclient,
     mode: u32,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        let Ok(mode) = Delivery::try_from(mode) else {
-            return Ok(fail(
-                mywsclient_result::InvalidArgument,
-                format!("delivery mode {mode} is not a mywsclient_delivery value (0-2)"),
-            ));
-        };
-        Ok(apply(c, move |cfg| cfg.delivery = mode))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe { configure_with(c, |_| enum_arg(mode), |cfg, mode| cfg.delivery = mode) }
 }
 
 /// Reconnect policy: `enabled` (default true) reconnects after every failure;
@@ -523,19 +529,21 @@ pub unsafe extern "C" fn mywsclient_set_ca_file(
     c: *mut mywsclient,
     pem_path: *const c_char,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or a NUL-terminated string.
-        let (c, path) = unsafe { (obj_arg(c, "client")?, opt_str_arg(pem_path, "pem_path")?) };
-        let ca_file = path.map(PathBuf::from);
-        let check = TlsOptions {
-            ca_file: ca_file.clone(),
-            ..TlsOptions::default()
-        };
-        if let Err(e) = tls::check_files(&check) {
-            return Ok(fail_with(&e));
-        }
-        Ok(apply(c, move |cfg| cfg.tls.ca_file = ca_file))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
+    unsafe {
+        configure_with(
+            c,
+            |_| {
+                let ca_file = opt_str_arg(pem_path, "pem_path")?.map(PathBuf::from);
+                core_arg(tls::check_files(&TlsOptions {
+                    ca_file: ca_file.clone(),
+                    ..TlsOptions::default()
+                }))?;
+                Ok(ca_file)
+            },
+            |cfg, ca_file| cfg.tls.ca_file = ca_file,
+        )
+    }
 }
 
 /// Whether to trust the system's root certificates (default true). With
@@ -566,38 +574,33 @@ pub unsafe extern "C" fn mywsclient_set_client_cert(
     cert_pem_path: *const c_char,
     key_pem_path: *const c_char,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
-        let (c, cert, key) = unsafe {
-            (
-                obj_arg(c, "client")?,
-                opt_str_arg(cert_pem_path, "cert_pem_path")?,
-                opt_str_arg(key_pem_path, "key_pem_path")?,
-            )
-        };
-        let (cert, key) = match (cert, key) {
-            (None, None) => (None, None),
-            (Some(cert), Some(key)) => (Some(PathBuf::from(cert)), Some(PathBuf::from(key))),
-            _ => {
-                return Ok(fail(
-                    mywsclient_result::NullArgument,
-                    "a client certificate needs both a certificate file and a key file",
-                ))
-            }
-        };
-        let check = TlsOptions {
-            client_cert_file: cert.clone(),
-            client_key_file: key.clone(),
-            ..TlsOptions::default()
-        };
-        if let Err(e) = tls::check_files(&check) {
-            return Ok(fail_with(&e));
-        }
-        Ok(apply(c, move |cfg| {
-            cfg.tls.client_cert_file = cert;
-            cfg.tls.client_key_file = key;
-        }))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
+    unsafe {
+        configure_with(
+            c,
+            |_| {
+                let cert = opt_str_arg(cert_pem_path, "cert_pem_path")?.map(PathBuf::from);
+                let key = opt_str_arg(key_pem_path, "key_pem_path")?.map(PathBuf::from);
+                if cert.is_some() != key.is_some() {
+                    return Err(ArgError(fail(
+                        mywsclient_result::NullArgument,
+                        "a client certificate needs both a certificate file and a key file",
+                    )));
+                }
+                let files = TlsOptions {
+                    client_cert_file: cert,
+                    client_key_file: key,
+                    ..TlsOptions::default()
+                };
+                core_arg(tls::check_files(&files))?;
+                Ok(files)
+            },
+            |cfg, files| {
+                cfg.tls.client_cert_file = files.client_cert_file;
+                cfg.tls.client_key_file = files.client_key_file;
+            },
+        )
+    }
 }
 
 /// DANGEROUS: with `disable` true, any server certificate is accepted, as
@@ -634,18 +637,14 @@ pub unsafe extern "C" fn mywsclient_add_header(
     name: *const c_char,
     value: *const c_char,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
-        let (c, name, value) = unsafe {
-            (
-                obj_arg(c, "client")?,
-                str_arg(name, "name")?,
-                str_arg(value, "value")?,
-            )
-        };
-        let header = (name.to_string(), value.to_string());
-        Ok(apply(c, move |cfg| cfg.headers.push(header)))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
+    unsafe {
+        configure_with(
+            c,
+            |_| Ok((str_arg(name, "name")?, str_arg(value, "value")?)),
+            |cfg, (name, value)| cfg.headers.push((name.into(), value.into())),
+        )
+    }
 }
 
 /// Removes every header added by `mywsclient_add_header()`. Only before
@@ -671,12 +670,14 @@ pub unsafe extern "C" fn mywsclient_add_subprotocol(
     c: *mut mywsclient,
     protocol: *const c_char,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or a NUL-terminated string.
-        let (c, p) = unsafe { (obj_arg(c, "client")?, str_arg(protocol, "protocol")?) };
-        let p = p.to_string();
-        Ok(apply(c, move |cfg| cfg.subprotocols.push(p)))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
+    unsafe {
+        configure_with(
+            c,
+            |_| str_arg(protocol, "protocol"),
+            |cfg, p| cfg.subprotocols.push(p.into()),
+        )
+    }
 }
 
 /// Removes every subprotocol added by `mywsclient_add_subprotocol()`. Only
@@ -748,12 +749,13 @@ pub unsafe extern "C" fn mywsclient_set_connect_callback(
     cb: mywsclient_connect_cb,
     user_data: *mut c_void,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        let h = connect_hook(cb, UserData::new(user_data));
-        Ok(result_of(c.client.set_connect_hook(h)))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe {
+        with_client(c, |c| {
+            let h = connect_hook(cb, UserData::new(user_data));
+            Ok(c.client.set_connect_hook(h))
+        })
+    }
 }
 
 /// Connects to `url` from the next attempt on: a `ws://` or `wss://` URL or
@@ -770,11 +772,8 @@ pub unsafe extern "C" fn mywsclient_set_url(
     c: *mut mywsclient,
     url: *const c_char,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or a string.
-        let (c, url) = unsafe { (obj_arg(c, "client")?, str_arg(url, "url")?) };
-        Ok(result_of(c.client.set_url(url)))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
+    unsafe { with_client(c, |c| Ok(c.client.set_url(str_arg(url, "url")?))) }
 }
 
 /// Sets the extra header `name` to `value` from the next attempt on,
@@ -793,17 +792,13 @@ pub unsafe extern "C" fn mywsclient_set_header(
     name: *const c_char,
     value: *const c_char,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or strings.
-        let (c, name, value) = unsafe {
-            (
-                obj_arg(c, "client")?,
-                str_arg(name, "name")?,
-                str_arg(value, "value")?,
-            )
-        };
-        Ok(result_of(c.client.set_header(name, value)))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
+    unsafe {
+        with_client(c, |c| {
+            let (name, value) = (str_arg(name, "name")?, str_arg(value, "value")?);
+            Ok(c.client.set_header(name, value))
+        })
+    }
 }
 
 /// Removes the extra header `name` (every header of that name,
@@ -818,11 +813,8 @@ pub unsafe extern "C" fn mywsclient_remove_header(
     c: *mut mywsclient,
     name: *const c_char,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or a string.
-        let (c, name) = unsafe { (obj_arg(c, "client")?, str_arg(name, "name")?) };
-        Ok(result_of(c.client.remove_header(name)))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
+    unsafe { with_client(c, |c| Ok(c.client.remove_header(str_arg(name, "name")?))) }
 }
 
 /// Closes the current connection with 1000 (bounded by the close timeout)
@@ -837,11 +829,8 @@ pub unsafe extern "C" fn mywsclient_remove_header(
 /// `c` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn mywsclient_reconnect(c: *mut mywsclient) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        Ok(result_of(c.client.reconnect()))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe { with_client(c, |c| Ok(c.client.reconnect())) }
 }
 
 /// What a 4xx answer to the upgrade does: a `mywsclient_http_error_policy`
@@ -856,19 +845,14 @@ pub unsafe extern "C" fn mywsclient_set_http_error_policy(
     c: *mut mywsclient,
     policy: u32,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        let Some(policy) = HttpErrorPolicy::from_u32(policy) else {
-            return Ok(fail(
-                mywsclient_result::InvalidArgument,
-                format!(
-                    "HTTP error policy {policy} is not a mywsclient_http_error_policy value (0-1)"
-                ),
-            ));
-        };
-        Ok(apply(c, move |cfg| cfg.http_error_policy = policy))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe {
+        configure_with(
+            c,
+            |_| enum_arg(policy),
+            |cfg, policy| cfg.http_error_policy = policy,
+        )
+    }
 }
 
 /// Follows up to `max_redirects` redirects (301, 302, 303, 307, 308 with a
