@@ -46,6 +46,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// What `push_ex` did with an accepted message.
+#[cfg(test)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Pushed {
     /// The message's id (0 when none was asked for).
@@ -227,12 +228,20 @@ impl SendQueue {
     /// Admits a message, with an id when `with_id`, at the end of the urgent
     /// line when `urgent`. On a full queue the overflow policy refuses it or
     /// drops the oldest messages not taken yet until it fits. Never blocks.
-    pub fn push_ex(
-        &self,
-        mut msg: Outgoing,
-        with_id: bool,
-        urgent: bool,
-    ) -> Result<Pushed, Refused> {
+    /// (`admit` then `enqueue`, as `Client` does around its direct write.)
+    #[cfg(test)]
+    pub fn push_ex(&self, msg: Outgoing, with_id: bool, urgent: bool) -> Result<Pushed, Refused> {
+        let (msg, wake) = self.admit(msg, with_id)?;
+        let id = msg.id;
+        let wake = self.enqueue(msg, urgent) | wake;
+        Ok(Pushed { id, wake })
+    }
+
+    /// The first half of `push_ex`: counts `msg` as queued (within the
+    /// limits, per the overflow policy) and gives it its id. The caller then
+    /// either `enqueue`s it or writes it at once (and calls `mark_sent`
+    /// once its bytes reached the kernel). The flag: wake the session.
+    pub fn admit(&self, mut msg: Outgoing, with_id: bool) -> Result<(Outgoing, bool), Refused> {
         let limits = self.limits();
         let len = msg.data.len();
         if len > limits.max_message_size {
@@ -272,7 +281,12 @@ impl SendQueue {
             self.ids_used.store(true, Ordering::SeqCst);
             msg.id = lock(&self.receipts).assign();
         }
-        let id = msg.id;
+        Ok((msg, wake))
+    }
+
+    /// The second half of `push_ex`: an admitted message joins the line.
+    /// Returns whether the session must be woken (a watermark reached).
+    pub fn enqueue(&self, msg: Outgoing, urgent: bool) -> bool {
         if urgent {
             let mut f = self.front();
             f.urgent.push_back(msg);
@@ -281,10 +295,8 @@ impl SendQueue {
             // The receiver lives as long as the sender: this cannot fail.
             let _ = self.tx.send(msg);
         }
-        if self.watermarks_on.load(Ordering::Relaxed) {
-            wake |= lock(&self.watermarks).reaches_high(self.queued_bytes());
-        }
-        Ok(Pushed { id, wake })
+        self.watermarks_on.load(Ordering::Relaxed)
+            && lock(&self.watermarks).reaches_high(self.queued_bytes())
     }
 
     /// The oldest message not taken by the session: put back, then pushed,
