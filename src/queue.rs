@@ -444,10 +444,27 @@ impl SendQueue {
 
     /// All bytes of `msg` (taken by `next`) reached the kernel: it leaves
     /// the queue's counts.
+    #[cfg(test)]
     pub fn mark_sent(&self, msg: &Outgoing) {
-        self.queued_bytes
-            .fetch_sub(msg.data.len() as u64, Ordering::SeqCst);
-        self.queued_messages.fetch_sub(1, Ordering::SeqCst);
+        self.mark_sent_many(1, msg.data.len() as u64);
+        self.written(msg);
+    }
+
+    /// `n` messages taken by `next`, `bytes` payload bytes in all, reached
+    /// the kernel: they leave the queue's counts (one update per batch, not
+    /// per message: the sending threads update the same counters). Each
+    /// also goes through [`SendQueue::written`].
+    pub fn mark_sent_many(&self, n: u64, bytes: u64) {
+        if n == 0 {
+            return;
+        }
+        self.queued_bytes.fetch_sub(bytes, Ordering::SeqCst);
+        self.queued_messages.fetch_sub(n, Ordering::SeqCst);
+    }
+
+    /// All bytes of `msg` reached the kernel: decides its receipt, if it
+    /// has an id.
+    pub fn written(&self, msg: &Outgoing) {
         if msg.id != 0 && lock(&self.receipts).decide(msg.id, Outcome::Written) {
             self.dropped
                 .receipts_written

@@ -97,10 +97,17 @@ impl Conn {
 
     /// Counts messages whose bytes all reached the kernel as sent.
     pub(super) fn settle(&mut self, sh: &Shared) {
+        let queue = sh.queue();
+        let (mut n, mut bytes) = (0, 0);
         self.ledger.settle(|msg| {
-            sh.count_sent(msg.data.len());
-            sh.queue().mark_sent(msg);
+            n += 1;
+            bytes += msg.data.len() as u64;
+            queue.written(msg);
         });
+        if n > 0 {
+            sh.count_sent(n, bytes);
+            queue.mark_sent_many(n, bytes);
+        }
     }
 
     /// Bytes written to the socket so far (ciphertext over TLS).

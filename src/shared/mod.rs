@@ -370,11 +370,11 @@ impl Shared {
         c.bytes_received.fetch_add(len as u64, Ordering::Relaxed);
     }
 
-    /// A message of `len` bytes reached the kernel.
-    pub fn count_sent(&self, len: usize) {
+    /// `messages` messages, `bytes` payload bytes in all, reached the kernel.
+    pub fn count_sent(&self, messages: u64, bytes: u64) {
         let c = &self.counters;
-        c.messages_sent.fetch_add(1, Ordering::Relaxed);
-        c.bytes_sent.fetch_add(len as u64, Ordering::Relaxed);
+        c.messages_sent.fetch_add(messages, Ordering::Relaxed);
+        c.bytes_sent.fetch_add(bytes, Ordering::Relaxed);
     }
 
     /// A message of `raw` bytes went out compressed to `wire` bytes.
