@@ -15,6 +15,7 @@
 use std::sync::Mutex;
 
 use super::conn::Conn;
+use super::{Phase, Session};
 use crate::queue::Outgoing;
 use crate::shared::{lock, DirectSink, Shared};
 use crate::wire::Wire;
@@ -87,5 +88,53 @@ impl DirectSink for Slot {
             sh.wake_if_wanted();
         }
         Ok(())
+    }
+}
+
+impl Session {
+    /// The driver is about to sleep on an open, idle connection: hand it
+    /// to the direct slot so that a send may write it from its own thread.
+    pub(super) fn park(&mut self) {
+        match std::mem::replace(&mut self.phase, Phase::Done) {
+            Phase::Open {
+                conn,
+                ws,
+                hb,
+                opened,
+            } => {
+                self.direct.park(conn, ws);
+                self.phase = Phase::Parked { hb, opened };
+                self.sh.set_direct_open(true);
+            }
+            other => self.phase = other,
+        }
+    }
+
+    /// Takes the parked connection back (waits for a direct write in
+    /// progress). A parked phase with an empty slot cannot happen; were it
+    /// to, the session would end (`Done`) rather than guess.
+    pub(super) fn unpark(&mut self) {
+        if let Phase::Parked { .. } = self.phase {
+            self.sh.set_direct_open(false);
+            if let Phase::Parked { hb, opened } = std::mem::replace(&mut self.phase, Phase::Done) {
+                if let Some(p) = self.direct.unpark() {
+                    self.phase = Phase::Open {
+                        conn: p.conn,
+                        ws: p.ws,
+                        hb,
+                        opened,
+                    };
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Session {
+    /// A session dropped without `finish` (its driver went away) must not
+    /// leave its connection parked in the handle's reach.
+    fn drop(&mut self) {
+        self.unpark();
+        self.sh.set_direct_sink(None);
     }
 }

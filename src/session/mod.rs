@@ -360,43 +360,6 @@ impl Session {
         }
     }
 
-    /// The driver is about to sleep on an open, idle connection: hand it
-    /// to the direct slot so that a send may write it from its own thread.
-    fn park(&mut self) {
-        match std::mem::replace(&mut self.phase, Phase::Done) {
-            Phase::Open {
-                conn,
-                ws,
-                hb,
-                opened,
-            } => {
-                self.direct.park(conn, ws);
-                self.phase = Phase::Parked { hb, opened };
-                self.sh.set_direct_open(true);
-            }
-            other => self.phase = other,
-        }
-    }
-
-    /// Takes the parked connection back (waits for a direct write in
-    /// progress). A parked phase with an empty slot cannot happen; were it
-    /// to, the session would end (`Done`) rather than guess.
-    fn unpark(&mut self) {
-        if let Phase::Parked { .. } = self.phase {
-            self.sh.set_direct_open(false);
-            if let Phase::Parked { hb, opened } = std::mem::replace(&mut self.phase, Phase::Done) {
-                if let Some(p) = self.direct.unpark() {
-                    self.phase = Phase::Open {
-                        conn: p.conn,
-                        ws: p.ws,
-                        hb,
-                        opened,
-                    };
-                }
-            }
-        }
-    }
-
     fn accepts_sends(&self) -> bool {
         match &self.phase {
             Phase::Open { conn, .. } => !self.stopping && conn.out.len() < OUT_HIGH_WATER,
@@ -534,14 +497,5 @@ impl Session {
         self.sh.set_wake_target(None);
         self.sh.set_io_thread(None);
         self.sh.set_active(false);
-    }
-}
-
-impl Drop for Session {
-    /// A session dropped without `finish` (its driver went away) must not
-    /// leave its connection parked in the handle's reach.
-    fn drop(&mut self) {
-        self.unpark();
-        self.sh.set_direct_sink(None);
     }
 }
