@@ -114,6 +114,10 @@ struct Control {
     /// Ping payloads to write on the open connection.
     pings: Mutex<VecDeque<Bytes>>,
     close: Mutex<Option<CloseRequest>>,
+    /// Mirrors, kept under those locks, read without them every turn:
+    /// pings wait; the close request asks to reconnect.
+    pings_waiting: AtomicBool,
+    reconnect_close: AtomicBool,
     rtt: Mutex<Rtt>,
 }
 
@@ -454,33 +458,49 @@ impl Shared {
             return false;
         }
         p.push_back(payload);
+        self.control.pings_waiting.store(true, Ordering::SeqCst);
         true
     }
 
     /// The pings asked for since the last call.
     pub fn take_pings(&self) -> VecDeque<Bytes> {
-        std::mem::take(&mut *lock(&self.control.pings))
+        if !self.has_pings() {
+            return VecDeque::new();
+        }
+        let mut p = lock(&self.control.pings);
+        self.control.pings_waiting.store(false, Ordering::SeqCst);
+        std::mem::take(&mut *p)
     }
 
     /// Pings wait to be written.
     pub fn has_pings(&self) -> bool {
-        !lock(&self.control.pings).is_empty()
+        self.control.pings_waiting.load(Ordering::SeqCst)
     }
 
     /// Records a close the application asked for (replacing an earlier one).
     pub fn request_close(&self, req: CloseRequest) {
-        *lock(&self.control.close) = Some(req);
+        let mut c = lock(&self.control.close);
+        self.control
+            .reconnect_close
+            .store(req.reconnect, Ordering::SeqCst);
+        *c = Some(req);
     }
 
     /// Takes the close request (a stop takes any).
     pub fn take_close_request(&self) -> Option<CloseRequest> {
-        lock(&self.control.close).take()
+        let mut c = lock(&self.control.close);
+        self.control.reconnect_close.store(false, Ordering::SeqCst);
+        c.take()
     }
 
     /// Takes the close request if it asks to reconnect.
     pub fn take_reconnect_close(&self) -> Option<CloseRequest> {
+        if !self.reconnect_close_requested() {
+            return None;
+        }
         let mut c = lock(&self.control.close);
         if c.as_ref().is_some_and(|r| r.reconnect) {
+            self.control.reconnect_close.store(false, Ordering::SeqCst);
             c.take()
         } else {
             None
@@ -489,9 +509,7 @@ impl Shared {
 
     /// A close-and-reconnect waits.
     pub fn reconnect_close_requested(&self) -> bool {
-        lock(&self.control.close)
-            .as_ref()
-            .is_some_and(|r| r.reconnect)
+        self.control.reconnect_close.load(Ordering::SeqCst)
     }
 
     /// A round-trip time was measured.
