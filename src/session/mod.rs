@@ -46,8 +46,8 @@ use conn::Conn;
 const OUT_HIGH_WATER: usize = 256 * 1024;
 /// Messages read in one pass before the loop looks at timers and sends.
 const READ_BATCH: usize = 1024;
-/// How long after the last queued write a send may be written from the
-/// caller's thread again (see `direct`): sends closer together are a burst,
+/// How long after the last batch of queued writes a send may be written from
+/// the caller's thread again (see `direct`): sends closer together are a burst,
 /// cheaper written in batches by the driver than a syscall each.
 const BURST_QUIET: Duration = Duration::from_millis(1);
 
@@ -160,11 +160,13 @@ pub(crate) struct Session {
     /// Where the open connection is parked for sends from the caller's
     /// thread (registered with `sh` while the session runs).
     direct: Arc<direct::Slot>,
-    /// This turn wrote queued messages (see `last_queued`).
-    wrote_queued: bool,
-    /// When a turn last wrote queued messages: sends come in bursts, which
-    /// the driver writes in batches; it parks the connection for a direct
-    /// write only after `BURST_QUIET` without.
+    /// Queued messages this turn wrote (see `last_queued`).
+    wrote_queued: u32,
+    /// When a turn last wrote several queued messages at once: sends come
+    /// in bursts, which the driver writes in batches; it parks the
+    /// connection for a direct write only after `BURST_QUIET` without. (A
+    /// single queued message is the usual race of a reply's send with the
+    /// end of the turn that delivered the request, not a burst.)
     last_queued: Option<Instant>,
 }
 
@@ -198,7 +200,7 @@ impl Session {
             req,
             chain: Vec::new(),
             direct: Arc::default(),
-            wrote_queued: false,
+            wrote_queued: 0,
             last_queued: None,
         }
     }
@@ -280,7 +282,7 @@ impl Session {
     pub(crate) fn turn(&mut self, now: Instant, ready: sys::Ready) {
         self.sh.awake();
         self.unpark();
-        self.wrote_queued = false;
+        self.wrote_queued = 0;
         if self.sh.stop_requested() && !self.stopping {
             self.begin_stop(now);
         } else if !self.stopping {
@@ -296,7 +298,7 @@ impl Session {
         if !self.done() {
             self.step(now, ready);
         }
-        if self.wrote_queued {
+        if self.wrote_queued > 1 {
             self.last_queued = Some(now);
         }
         self.emit_queue_events();

@@ -245,7 +245,7 @@ impl Session {
                 self.sh.queue().unpop(msg);
                 return Err(e);
             }
-            self.wrote_queued = true;
+            self.wrote_queued += 1;
         }
         Ok(())
     }
