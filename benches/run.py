@@ -285,9 +285,9 @@ def main():
                             r["server_cpu_s"] = round(cpu1 - cpu0, 3)
                     if st0:
                         st1 = srv.stats()
-                        # Handshakes the server did for this run: full, resumed.
+                        # What the server did for this run: handshakes (full, resumed), echoes.
                         r["server_handshakes"] = {k: st1.get(k, 0) - st0.get(k, 0)
-                                                  for k in ("accepted", "opened", "tls_full", "tls_resumed")}
+                                                  for k in ("accepted", "opened", "tls_full", "tls_resumed", "echoed")}
                         srv.settle()
                     rec.update(r)
                     results["records"].append(rec)

@@ -7,8 +7,8 @@
 //! `stats` on its standard input is answered with one line
 //! `STATS accepted=N opened=N tls_full=N tls_resumed=N` (connections
 //! accepted, WebSocket handshakes completed, TLS handshakes in full and
-//! resumed), followed by ` open=N` (connections open now) with
-//! `--event-loop`.
+//! resumed), followed by ` open=N echoed=N` (connections open now,
+//! messages echoed) with `--event-loop`.
 //! One thread per connection; `--threads N` sets the number of accepting
 //! threads (default 1). With `--event-loop`, N threads each serve many
 //! connections from an epoll loop instead (for thousands of connections). `--tls-self-signed DIR` writes DIR/ca.pem,
