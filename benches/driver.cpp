@@ -463,6 +463,20 @@ static std::unique_ptr<MyWSClient> make_client(const Args &a, int port, MyWSClie
     R.str("error", "TLS not supported by this contender");
     return nullptr;
   }
+  if (!a.get("delivery").empty())
+  {
+#ifdef CONTENDER_OURS
+    // --delivery 0|1|2: at-most-once, resend unacknowledged (default), at least once.
+    if (!c->setDelivery(MyWSClient::Delivery(std::uint32_t(a.num("delivery", 1)))))
+    {
+      R.str("error", "setDelivery failed: " + c->lastError());
+      finish(5);
+    }
+#else
+    R.str("error", "no delivery modes in this contender");
+    finish(5);
+#endif
+  }
   return c;
 }
 

@@ -2,7 +2,7 @@
 """Runs every benchmark scenario for every contender, each in a child process
 with its own timeout, and writes the raw figures to a JSON file.
 
-    benches/run.py [--quick] [--runs N] [--bin DIR] [--out FILE]
+    benches/run.py [--quick] [--runs N] [--bin DIR] [--out FILE] [--delivery 0|1|2]
                    [--contenders ours,original,...] [--scenarios rtt,cut,...]
 
 The drivers (bench-out/bin/driver-<contender>) come from benches/build.sh;
@@ -213,6 +213,7 @@ def main():
     ap.add_argument("--contenders", default=",".join(CONTENDERS))
     ap.add_argument("--scenarios", default="", help="comma-separated scenario ids (default: all)")
     ap.add_argument("--command", default="", help="the command line to record in the report")
+    ap.add_argument("--delivery", default="", help="ours only: 0 at-most-once, 1 resend unacknowledged, 2 at least once")
     a = ap.parse_args()
     runs = a.runs or (1 if a.quick else 3)
     bindir = os.path.abspath(a.bin)
@@ -242,6 +243,7 @@ def main():
         "quick": a.quick,
         "runs": runs,
         "command": a.command,
+        "delivery": a.delivery,
         "environment": environment(),
         "records": [],
     }
@@ -276,6 +278,8 @@ def main():
                         cmd += ["--tls-ca", os.path.join(tls_many_dir, "ca.pem")]
                     for k2, v in args.items():
                         cmd += [f"--{k2}", str(v)]
+                    if a.delivery and c == "ours":
+                        cmd += ["--delivery", a.delivery]
                     cpu0 = srv.cpu() if srv else None
                     st0 = srv.stats() if srv and srv.event_loop else None
                     r = run_child(cmd, timeout, out_json, os.path.join(logs, f"{run}-{sid}-{c}.log"))

@@ -291,13 +291,24 @@ impl Client {
             binary,
             id: 0,
         };
-        let pushed = self.sh.queue().push_ex(msg, with_id, urgent)?;
-        if pushed.wake {
-            self.sh.wake();
-        } else {
-            self.sh.wake_if_wanted();
+        let queue = self.sh.queue();
+        let (msg, mut wake) = queue.admit(msg, with_id)?;
+        let id = msg.id;
+        // An open, idle connection whose driver sleeps: write it from this
+        // thread (no wake-up). Otherwise the queue, and wake the driver.
+        match self.sh.try_write_direct(msg) {
+            Ok(()) => {}
+            Err(msg) => {
+                wake |= queue.enqueue(msg, urgent);
+                if !wake {
+                    self.sh.wake_if_wanted();
+                }
+            }
         }
-        Ok(pushed.id)
+        if wake {
+            self.sh.wake();
+        }
+        Ok(id)
     }
 
     // ----- receipts and control frames (0.2) -----

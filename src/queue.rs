@@ -46,6 +46,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// What `push_ex` did with an accepted message.
+#[cfg(test)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Pushed {
     /// The message's id (0 when none was asked for).
@@ -158,6 +159,9 @@ pub(crate) struct SendQueue {
     dropped: Dropped,
     /// Fast paths: an id was ever assigned; watermarks are on.
     ids_used: AtomicBool,
+    /// `front` holds a message (updated under its lock): when not, `next`
+    /// and `has_next` go to the channel without taking the lock.
+    front_used: AtomicBool,
     watermarks_on: AtomicBool,
 }
 
@@ -179,6 +183,7 @@ impl SendQueue {
             watermarks: Mutex::new(Watermarks::default()),
             dropped: Dropped::default(),
             ids_used: AtomicBool::new(false),
+            front_used: AtomicBool::new(false),
             watermarks_on: AtomicBool::new(false),
         };
         q.set_limits(limits);
@@ -223,12 +228,20 @@ impl SendQueue {
     /// Admits a message, with an id when `with_id`, at the end of the urgent
     /// line when `urgent`. On a full queue the overflow policy refuses it or
     /// drops the oldest messages not taken yet until it fits. Never blocks.
-    pub fn push_ex(
-        &self,
-        mut msg: Outgoing,
-        with_id: bool,
-        urgent: bool,
-    ) -> Result<Pushed, Refused> {
+    /// (`admit` then `enqueue`, as `Client` does around its direct write.)
+    #[cfg(test)]
+    pub fn push_ex(&self, msg: Outgoing, with_id: bool, urgent: bool) -> Result<Pushed, Refused> {
+        let (msg, wake) = self.admit(msg, with_id)?;
+        let id = msg.id;
+        let wake = self.enqueue(msg, urgent) | wake;
+        Ok(Pushed { id, wake })
+    }
+
+    /// The first half of `push_ex`: counts `msg` as queued (within the
+    /// limits, per the overflow policy) and gives it its id. The caller then
+    /// either `enqueue`s it or writes it at once (and calls `mark_sent`
+    /// once its bytes reached the kernel). The flag: wake the session.
+    pub fn admit(&self, mut msg: Outgoing, with_id: bool) -> Result<(Outgoing, bool), Refused> {
         let limits = self.limits();
         let len = msg.data.len();
         if len > limits.max_message_size {
@@ -268,17 +281,22 @@ impl SendQueue {
             self.ids_used.store(true, Ordering::SeqCst);
             msg.id = lock(&self.receipts).assign();
         }
-        let id = msg.id;
+        Ok((msg, wake))
+    }
+
+    /// The second half of `push_ex`: an admitted message joins the line.
+    /// Returns whether the session must be woken (a watermark reached).
+    pub fn enqueue(&self, msg: Outgoing, urgent: bool) -> bool {
         if urgent {
-            self.front().urgent.push_back(msg);
+            let mut f = self.front();
+            f.urgent.push_back(msg);
+            self.front_used.store(true, Ordering::SeqCst);
         } else {
             // The receiver lives as long as the sender: this cannot fail.
             let _ = self.tx.send(msg);
         }
-        if self.watermarks_on.load(Ordering::Relaxed) {
-            wake |= lock(&self.watermarks).reaches_high(self.queued_bytes());
-        }
-        Ok(Pushed { id, wake })
+        self.watermarks_on.load(Ordering::Relaxed)
+            && lock(&self.watermarks).reaches_high(self.queued_bytes())
     }
 
     /// The oldest message not taken by the session: put back, then pushed,
@@ -286,12 +304,15 @@ impl SendQueue {
     fn take_oldest(&self) -> Option<Outgoing> {
         let mut f = self.front();
         if let Some(m) = f.put_back.pop_front() {
+            self.note_front(&f);
             return Some(m);
         }
         if let Ok(m) = self.rx.try_recv() {
             return Some(m);
         }
-        f.urgent.pop_front()
+        let m = f.urgent.pop_front();
+        self.note_front(&f);
+        m
     }
 
     /// A message leaves the queue without being written. Returns whether
@@ -362,13 +383,12 @@ impl SendQueue {
     /// The next message to write: the oldest put back, else the oldest
     /// urgent one, else the oldest pushed.
     pub fn next(&self) -> Option<Outgoing> {
-        {
+        if self.front_used.load(Ordering::SeqCst) {
             let mut f = self.front();
-            if let Some(m) = f.put_back.pop_front() {
-                return Some(m);
-            }
-            if let Some(m) = f.urgent.pop_front() {
-                return Some(m);
+            let m = f.put_back.pop_front().or_else(|| f.urgent.pop_front());
+            self.note_front(&f);
+            if m.is_some() {
+                return m;
             }
         }
         self.rx.try_recv().ok()
@@ -377,7 +397,9 @@ impl SendQueue {
     /// Puts a message taken by `next` back in front of all others (it was
     /// not written, or not completely). Putting back several: last first.
     pub fn unpop(&self, msg: Outgoing) {
-        self.front().put_back.push_front(msg);
+        let mut f = self.front();
+        f.put_back.push_front(msg);
+        self.front_used.store(true, Ordering::SeqCst);
     }
 
     /// Puts back, in front of all others, a message that was marked sent
@@ -388,17 +410,26 @@ impl SendQueue {
         self.queued_bytes
             .fetch_add(msg.data.len() as u64, Ordering::SeqCst);
         self.queued_messages.fetch_add(1, Ordering::SeqCst);
-        self.front().put_back.push_front(msg);
+        self.unpop(msg);
     }
 
     fn front(&self) -> MutexGuard<'_, Front> {
         lock(&self.front)
     }
 
+    /// Records, under the lock, whether `f` still holds a message.
+    fn note_front(&self, f: &Front) {
+        let used = !f.put_back.is_empty() || !f.urgent.is_empty();
+        self.front_used.store(used, Ordering::SeqCst);
+    }
+
     /// Something waits to be taken by `next`.
     pub fn has_next(&self) -> bool {
         if !self.rx.is_empty() {
             return true;
+        }
+        if !self.front_used.load(Ordering::SeqCst) {
+            return false;
         }
         let f = self.front();
         !f.put_back.is_empty() || !f.urgent.is_empty()
@@ -407,15 +438,33 @@ impl SendQueue {
     /// Something was pushed and not yet taken (the check for a session
     /// deciding whether to sleep; put-back messages are its own).
     pub fn has_pushed(&self) -> bool {
-        !self.rx.is_empty() || !self.front().urgent.is_empty()
+        !self.rx.is_empty()
+            || (self.front_used.load(Ordering::SeqCst) && !self.front().urgent.is_empty())
     }
 
     /// All bytes of `msg` (taken by `next`) reached the kernel: it leaves
     /// the queue's counts.
+    #[cfg(test)]
     pub fn mark_sent(&self, msg: &Outgoing) {
-        self.queued_bytes
-            .fetch_sub(msg.data.len() as u64, Ordering::SeqCst);
-        self.queued_messages.fetch_sub(1, Ordering::SeqCst);
+        self.mark_sent_many(1, msg.data.len() as u64);
+        self.written(msg);
+    }
+
+    /// `n` messages taken by `next`, `bytes` payload bytes in all, reached
+    /// the kernel: they leave the queue's counts (one update per batch, not
+    /// per message: the sending threads update the same counters). Each
+    /// also goes through [`SendQueue::written`].
+    pub fn mark_sent_many(&self, n: u64, bytes: u64) {
+        if n == 0 {
+            return;
+        }
+        self.queued_bytes.fetch_sub(bytes, Ordering::SeqCst);
+        self.queued_messages.fetch_sub(n, Ordering::SeqCst);
+    }
+
+    /// All bytes of `msg` reached the kernel: decides its receipt, if it
+    /// has an id.
+    pub fn written(&self, msg: &Outgoing) {
         if msg.id != 0 && lock(&self.receipts).decide(msg.id, Outcome::Written) {
             self.dropped
                 .receipts_written

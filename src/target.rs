@@ -204,123 +204,78 @@ fn normalize_resource(resource: &str) -> std::result::Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    //! The helpers on their own. What `parse_target` makes of whole URLs,
+    //! ports and paths is tested through the public API in tests/config.rs.
     use super::*;
 
-    fn ep(url: &str, port: i32, path: &str) -> Endpoint {
-        parse_target(url, port, path).unwrap_or_else(|e| panic!("{url}: {e}"))
-    }
-
-    /// The same table as tests/config.rs, plus what the url crate adds.
     #[test]
-    fn conventions_of_the_original() {
-        let cases: &[(&str, i32, &str, bool, &str, u16, &str)] = &[
-            ("example.com", 0, "", true, "example.com", 443, "/"),
-            (
-                "example.com",
-                9001,
-                "/chat",
-                true,
-                "example.com",
-                9001,
-                "/chat",
-            ),
-            ("Example.COM", 0, "chat", true, "example.com", 443, "/chat"),
-            ("127.0.0.1", 8080, "", true, "127.0.0.1", 8080, "/"),
-            ("[::1]", 0, "", true, "::1", 443, "/"),
-            ("::1", 7000, "", true, "::1", 7000, "/"),
-            ("ws://h:8080/p?q=1", 0, "", false, "h", 8080, "/p?q=1"),
-            (
-                "ws://h:8080/p?q=1",
-                9000,
-                "/other?x=2",
-                false,
-                "h",
-                9000,
-                "/other?x=2",
-            ),
-            ("ws://h", 0, "", false, "h", 80, "/"),
-            ("ws://h:80", 0, "", false, "h", 80, "/"),
-            ("wss://h:443", 0, "", true, "h", 443, "/"),
-            ("WSS://h", 0, "", true, "h", 443, "/"),
-            ("wss://h?only=query", 0, "", true, "h", 443, "/?only=query"),
-            (
-                "wss://[2001:db8::1]:8443/x",
-                0,
-                "",
-                true,
-                "2001:db8::1",
-                8443,
-                "/x",
-            ),
-            ("ws://[::1]:9000", 0, "/a/b", false, "::1", 9000, "/a/b"),
-            (
-                "wss://bücher.example/",
-                0,
-                "",
-                true,
-                "xn--bcher-kva.example",
-                443,
-                "/",
-            ),
-            (
-                "BÜCHER.example",
-                0,
-                "",
-                true,
-                "xn--bcher-kva.example",
-                443,
-                "/",
-            ),
-            ("ws://h/é", 0, "", false, "h", 80, "/%C3%A9"),
-            ("ws://h", 0, "/é", false, "h", 80, "/%C3%A9"),
-            ("ws://h_1.example", 0, "", false, "h_1.example", 80, "/"),
-            ("ws://h.", 0, "", false, "h.", 80, "/"),
+    fn authority_checks() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("h", None),
+            ("h:1", None),
+            ("[::1]", None),
+            ("[::1]:65535", None),
+            ("", Some("empty host")),
+            (":80", Some("empty host")),
+            ("h:", Some("not a number")),
+            ("h:0", Some("out of range")),
+            ("h:65536", Some("out of range")),
+            ("h:1:2", Some("ambiguous")),
+            ("[::1", Some("unterminated")),
+            ("[h]", Some("not an IPv6")),
+            ("[::1]x", Some("unexpected")),
+            ("[::1]:0", Some("out of range")),
         ];
-        for &(url, port, path, secure, host, want_port, resource) in cases {
-            let e = ep(url, port, path);
-            assert_eq!(
-                (e.secure, e.host.as_str(), e.port, e.resource.as_str()),
-                (secure, host, want_port, resource),
-                "{url:?} port {port} path {path:?}"
-            );
-            assert_eq!(e.ip.is_some(), host.parse::<IpAddr>().is_ok(), "{url}");
+        for &(authority, want) in cases {
+            match (check_authority(authority), want) {
+                (Ok(()), None) => {}
+                (Err(m), Some(w)) => assert!(m.contains(w), "{authority:?}: {m} lacks {w:?}"),
+                (r, _) => panic!("{authority:?}: {r:?}, want {want:?}"),
+            }
         }
     }
 
     #[test]
-    fn invalid_inputs_name_the_problem() {
-        let cases: &[(&str, i32, &str, &str)] = &[
-            ("", 0, "", "empty URL"),
-            ("ws://", 0, "", "empty host"),
-            ("ws://:80/", 0, "", "empty host"),
-            ("http://h", 0, "", "scheme"),
-            ("ftp://example.com", 0, "", "scheme"),
-            ("h", 70000, "", "out of range"),
-            ("h", -1, "", "out of range"),
-            ("ws://h:0", 0, "", "out of range"),
-            ("ws://h:99999", 0, "", "out of range"),
-            ("ws://h:x", 0, "", "not a number"),
-            ("exa mple.com", 0, "", "space"),
-            ("ws://h/\n", 0, "", "control"),
-            ("h", 0, "/a b", "space"),
-            ("example.com", 0, "/a\r\nX-Injected: 1", "control"),
-            ("ws://u@h", 0, "", "user information"),
-            ("ws://[::1", 0, "", "unterminated"),
-            ("ws://[zz]", 0, "", "not an IPv6"),
-            ("ws://h/#f", 0, "", "fragment"),
-            ("ws://ho$t", 0, "", "not allowed"),
-            ("ws://ex!ample.com", 0, "", "not allowed"),
-            ("ws://a..b", 0, "", "empty label"),
-            ("f::22:111:1:1:1:1:13", 0, "", "brackets"),
-        ];
-        for (url, port, path, want) in cases {
-            let err = parse_target(url, *port, path).unwrap_err();
-            assert_eq!(err.kind, ErrorKind::InvalidArgument);
-            assert!(
-                err.message.contains(want),
-                "{url:?}: {} lacks {want:?}",
-                err.message
-            );
+    fn host_name_rules() {
+        let label = "a".repeat(63);
+        let longest = [&*label, &*label, &*label, &"b".repeat(61)].join(".");
+        assert_eq!(longest.len(), 253);
+        assert_eq!(validate_hostname(&longest), Ok(()));
+        let too_long = format!("{longest}b");
+        assert!(validate_hostname(&too_long)
+            .unwrap_err()
+            .contains("longer than 253"));
+        for ok in ["h", "h_1.example", "h.", "xn--bcher-kva.example", "a-b.c"] {
+            assert_eq!(validate_hostname(ok), Ok(()), "{ok}");
+        }
+        for (bad, want) in [
+            ("a..b", "empty label"),
+            (".a", "empty label"),
+            ("a$b", "not allowed"),
+            ("b\u{fc}cher", "not allowed"),
+        ] {
+            let m = validate_hostname(bad).unwrap_err();
+            assert!(m.contains(want), "{bad:?}: {m} lacks {want:?}");
+        }
+    }
+
+    #[test]
+    fn caller_paths() {
+        for (path, want) in [
+            ("chat", "/chat"),
+            ("/a/b?x=1&y", "/a/b?x=1&y"),
+            ("/\u{e9}", "/%C3%A9"),
+            ("?q", "/?q"),
+        ] {
+            assert_eq!(normalize_resource(path).as_deref(), Ok(want), "{path:?}");
+        }
+        for (path, want) in [
+            ("/a b", "space"),
+            ("/a\tb", "control"),
+            ("/a#f", "fragment"),
+        ] {
+            let m = normalize_resource(path).unwrap_err();
+            assert!(m.contains(want), "{path:?}: {m} lacks {want:?}");
         }
     }
 }

@@ -49,6 +49,31 @@ fn url_port_and_path_resolution() {
             "/x",
         ),
         ("ws://[::1]:9000", 0, "/a/b", false, "::1", 9000, "/a/b"),
+        ("ws://h:80", 0, "", false, "h", 80, "/"),
+        ("wss://h:443", 0, "", true, "h", 443, "/"),
+        // International names become punycode; non-ASCII paths are percent-encoded.
+        (
+            "wss://bücher.example/",
+            0,
+            "",
+            true,
+            "xn--bcher-kva.example",
+            443,
+            "/",
+        ),
+        (
+            "BÜCHER.example",
+            0,
+            "",
+            true,
+            "xn--bcher-kva.example",
+            443,
+            "/",
+        ),
+        ("ws://h/é", 0, "", false, "h", 80, "/%C3%A9"),
+        ("ws://h", 0, "/é", false, "h", 80, "/%C3%A9"),
+        ("ws://h_1.example", 0, "", false, "h_1.example", 80, "/"),
+        ("ws://h.", 0, "", false, "h.", 80, "/"),
     ];
     for &(url, port, path, secure, host, want_port, resource) in cases {
         let c = Client::new(url, port, path).unwrap_or_else(|e| panic!("{url:?}: {e}"));
@@ -58,6 +83,8 @@ fn url_port_and_path_resolution() {
             (secure, host, want_port, resource),
             "{url:?} port {port} path {path:?}"
         );
+        let literal = host.parse::<std::net::IpAddr>().ok();
+        assert_eq!(e.ip, literal, "{url:?}: an IP literal needs no lookup");
         assert_eq!(c.state(), State::Idle);
     }
 }
@@ -81,6 +108,13 @@ fn invalid_input_is_a_typed_error_that_names_the_problem() {
         ("example.com", 0, "/a\r\nX-Injected: 1", "control"),
         ("ws://[::1", 0, "", "unterminated"),
         ("ws://ex!ample.com", 0, "", "not allowed"),
+        ("ws://ho$t", 0, "", "not allowed"),
+        ("ws://h/\n", 0, "", "control"),
+        ("ws://u@h", 0, "", "user information"),
+        ("ws://[zz]", 0, "", "not an IPv6"),
+        ("ws://h/#f", 0, "", "fragment"),
+        ("ws://a..b", 0, "", "empty label"),
+        ("f::22:111:1:1:1:1:13", 0, "", "brackets"),
     ];
     for &(url, port, path, needle) in cases {
         let e = match Client::new(url, port, path) {

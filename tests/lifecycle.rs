@@ -8,7 +8,7 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mywsclient::{CloseInitiator, Event, State};
+use mywsclient::{CloseInitiator, Config, Event, State};
 use support::echo::ConnEnd;
 use support::hostile::{self, ScriptServer};
 use support::*;
@@ -164,23 +164,20 @@ fn stop_during_tls_handshake() {
     let server = silent_server();
     let mut cfg = test_config();
     cfg.tls.dangerous_disable_verification = true;
-    let (c, rec) = client(&wss_url("127.0.0.1", server.port()), cfg);
-    c.start().unwrap();
-    rec.expect_event(0, WAIT, "Connecting", |e| {
-        matches!(e, Event::Connecting { .. })
-    });
-    assert!(server.wait_connections(1, WAIT));
-    assert_eq!(c.state(), State::Connecting);
-    let took = timed_stop(&c);
-    eprintln!("stop latency (TLS handshake in progress): {took:?}");
-    assert!(took < STOP_BOUND, "stop took {took:?}");
-    assert_eq!(c.state(), State::Stopped);
+    let url = wss_url("127.0.0.1", server.port());
+    stop_in_a_handshake(&server, &url, cfg, "TLS");
 }
 
 #[test]
 fn stop_during_websocket_handshake() {
     let server = silent_server();
-    let (c, rec) = client(&server.url(), test_config());
+    stop_in_a_handshake(&server, &server.url(), test_config(), "WebSocket");
+}
+
+/// Connects to `server`, which accepts and then says nothing, and stops
+/// while the `what` handshake is in progress: promptly.
+fn stop_in_a_handshake(server: &ScriptServer, url: &str, cfg: Config, what: &str) {
+    let (c, rec) = client(url, cfg);
     c.start().unwrap();
     rec.expect_event(0, WAIT, "Connecting", |e| {
         matches!(e, Event::Connecting { .. })
@@ -188,7 +185,7 @@ fn stop_during_websocket_handshake() {
     assert!(server.wait_connections(1, WAIT));
     assert_eq!(c.state(), State::Connecting);
     let took = timed_stop(&c);
-    eprintln!("stop latency (WebSocket handshake in progress): {took:?}");
+    eprintln!("stop latency ({what} handshake in progress): {took:?}");
     assert!(took < STOP_BOUND, "stop took {took:?}");
     assert_eq!(c.state(), State::Stopped);
 }

@@ -16,7 +16,12 @@ use std::time::{Duration, Instant};
 
 use mywsclient::{Client, Config, Delivery, ErrorKind, Stats};
 use netns::{run_in_netns, Fault, Rule};
-use support::{client, echo_server, fast_heartbeat, test_config, ws_url, EchoServer, WAIT};
+use support::{
+    client, echo_server, fast_heartbeat, test_config, ws_url, EchoServer, Recorder, WAIT,
+};
+
+/// How long a reconnect and the resends after it may take (generous).
+const RECOVERY: Duration = Duration::from_secs(20);
 
 /// Waits (bounded) until `f` holds; returns whether it did.
 fn until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
@@ -104,12 +109,6 @@ fn server_seqs(server: &EchoServer) -> Vec<u64> {
     })
 }
 
-fn send_range(c: &Client, seqs: std::ops::Range<u64>, size: usize) {
-    for s in seqs {
-        c.send_binary(&numbered(s, size)).expect("accepted");
-    }
-}
-
 /// Waits (bounded) until the server read message `last`, then a little
 /// longer is not needed: messages arrive in order, so `last` is the end.
 fn wait_for_seq(server: &EchoServer, last: u64, timeout: Duration) -> bool {
@@ -127,41 +126,78 @@ fn delivery_config(mode: Delivery) -> Config {
     cfg
 }
 
-/// Silence on the path to the server while the client sends: the heartbeat
-/// notices, the rule goes, the client reconnects. Returns what the server
-/// read, the number of messages accepted, and the client's stats.
-fn silent_period(
-    server: &EchoServer,
-    url: &str,
-    cfg: Config,
+/// A started client that sends numbered messages of one size (0, 1, 2,
+/// ...) to `server`, and what every test here does with it.
+struct Sender<'a> {
+    server: &'a EchoServer,
+    c: Client,
+    rec: Recorder,
     size: usize,
-) -> (Vec<u64>, u64, Stats) {
-    let (c, rec) = client(url, cfg);
-    c.start().unwrap();
-    let open = rec.expect_open(0, WAIT);
-    send_range(&c, 0..20, size);
-    assert!(
-        wait_for_seq(server, 19, WAIT),
-        "before the drop: {:?}",
-        server_seqs(server)
-    );
-    let mut rule = Rule::to_port(server.port(), Fault::Drop);
-    // Accepted (and written to the kernel) while the path is silent.
-    send_range(&c, 20..120, size);
-    rec.expect_error(open, ErrorKind::HeartbeatTimeout, "", WAIT);
-    rule.remove();
-    let reopened = rec.expect_open(open + 1, Duration::from_secs(20));
-    send_range(&c, 120..140, size);
-    assert!(
-        wait_for_seq(server, 139, WAIT),
-        "after the drop: {:?}\n{}",
-        server_seqs(server),
-        rec.dump()
-    );
-    let _ = reopened;
-    let stats = c.stats();
-    c.stop().unwrap();
-    (server_seqs(server), 140, stats)
+    /// The number of the next message.
+    next: u64,
+    /// Where the current connection's events start in the recorder.
+    open: usize,
+}
+
+impl<'a> Sender<'a> {
+    /// Connects to `url` (the server, or a proxy in front of it).
+    fn start(server: &'a EchoServer, url: &str, cfg: Config, size: usize) -> Self {
+        let (c, rec) = client(url, cfg);
+        c.start().unwrap();
+        let open = rec.expect_open(0, WAIT);
+        Sender {
+            server,
+            c,
+            rec,
+            size,
+            next: 0,
+            open,
+        }
+    }
+
+    /// Sends the next `n` messages (accepted: the queue has room).
+    fn send(&mut self, n: u64) {
+        for s in self.next..self.next + n {
+            self.c
+                .send_binary(&numbered(s, self.size))
+                .expect("accepted");
+        }
+        self.next += n;
+    }
+
+    /// Sends the next `n` messages and waits (bounded) until the server
+    /// read the last one.
+    fn send_and_see(&mut self, n: u64) {
+        self.send(n);
+        assert!(
+            wait_for_seq(self.server, self.next - 1, RECOVERY),
+            "server read {:?}\n{}",
+            server_seqs(self.server),
+            self.rec.dump()
+        );
+    }
+
+    /// The connection failed with `kind`.
+    fn expect_error(&self, kind: ErrorKind) {
+        self.rec.expect_error(self.open, kind, "", WAIT);
+    }
+
+    /// The connection failed with some error, which is returned.
+    fn expect_any_error(&self) -> ErrorKind {
+        self.rec.expect_any_error(self.open, WAIT).1
+    }
+
+    /// The client connected again.
+    fn expect_reopen(&mut self) {
+        self.open = self.rec.expect_open(self.open + 1, RECOVERY);
+    }
+
+    /// Stops the client: what the server read, and the client's stats.
+    fn finish(self) -> (Vec<u64>, Stats) {
+        let stats = self.c.stats();
+        self.c.stop().unwrap();
+        (server_seqs(self.server), stats)
+    }
 }
 
 fn assert_each_once_in_order(seqs: &[u64], n: u64) {
@@ -172,6 +208,22 @@ fn assert_each_once_in_order(seqs: &[u64], n: u64) {
     );
 }
 
+/// Silence on the path to the server while the client sends 100 messages:
+/// the heartbeat notices, the rule goes, the client reconnects and sends
+/// 20 more. Returns what the server read of the 140, and the client's stats.
+fn silent_period(server: &EchoServer, url: &str, cfg: Config, size: usize) -> (Vec<u64>, Stats) {
+    let mut s = Sender::start(server, url, cfg, size);
+    s.send_and_see(20);
+    let mut rule = Rule::to_port(server.port(), Fault::Drop);
+    // Accepted (and written to the kernel) while the path is silent.
+    s.send(100);
+    s.expect_error(ErrorKind::HeartbeatTimeout);
+    rule.remove();
+    s.expect_reopen();
+    s.send_and_see(20);
+    s.finish()
+}
+
 #[test]
 fn silent_path_resends_what_the_server_never_acknowledged() {
     if !run_in_netns("silent_path_resends_what_the_server_never_acknowledged") {
@@ -179,8 +231,8 @@ fn silent_path_resends_what_the_server_never_acknowledged() {
     }
     let server = echo_server();
     let cfg = delivery_config(Delivery::ResendUnacknowledged);
-    let (seqs, n, stats) = silent_period(&server, &ws_url(server.port()), cfg, 100);
-    assert_each_once_in_order(&seqs, n);
+    let (seqs, stats) = silent_period(&server, &ws_url(server.port()), cfg, 100);
+    assert_each_once_in_order(&seqs, 140);
     assert!(stats.messages_resent >= 100, "{stats:?}");
 }
 
@@ -191,13 +243,10 @@ fn silent_path_at_most_once_loses_what_the_kernel_took() {
     }
     let server = echo_server();
     let cfg = delivery_config(Delivery::AtMostOnce);
-    let (seqs, n, stats) = silent_period(&server, &ws_url(server.port()), cfg, 100);
+    let (seqs, stats) = silent_period(&server, &ws_url(server.port()), cfg, 100);
     // In order and never twice, but the silent period's messages are gone.
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
-    assert!(
-        seqs.len() < n as usize,
-        "at-most-once lost nothing? {seqs:?}"
-    );
+    assert!(seqs.len() < 140, "at-most-once lost nothing? {seqs:?}");
     assert!((20..120).any(|s| !seqs.contains(&s)));
     assert_eq!(stats.messages_resent, 0);
 }
@@ -213,8 +262,8 @@ fn silent_path_over_tls_resends_what_the_server_never_acknowledged() {
     fast_heartbeat(&mut cfg);
     cfg.delivery = Delivery::ResendUnacknowledged;
     let url = support::wss_url("localhost", server.port());
-    let (seqs, n, stats) = silent_period(&server, &url, cfg, 3000);
-    assert_each_once_in_order(&seqs, n);
+    let (seqs, stats) = silent_period(&server, &url, cfg, 3000);
+    assert_each_once_in_order(&seqs, 140);
     assert!(stats.messages_resent >= 100, "{stats:?}");
 }
 
@@ -234,26 +283,32 @@ fn a_drop_in_the_middle_of_a_message_resends_it_whole() {
     // Reconnect after the rule is gone (it would cut the next one too).
     cfg.backoff_initial = Duration::from_millis(500);
     cfg.backoff_max = cfg.backoff_initial;
-    let (c, rec) = client(&ws_url(port), cfg);
     let mut rule = Rule::after_bytes(port, 300_000);
-    c.start().unwrap();
-    let open = rec.expect_open(0, WAIT);
-    send_range(&c, 0..6, 100 << 10);
-    rec.expect_error(open, ErrorKind::HeartbeatTimeout, "", WAIT);
+    let mut s = Sender::start(&server, &ws_url(port), cfg, 100 << 10);
+    s.send(6);
+    s.expect_error(ErrorKind::HeartbeatTimeout);
     rule.remove();
     let before = server_seqs(&server);
     let k = before.len() as u64;
     assert!((1..6).contains(&k), "{before:?}");
     assert_each_once_in_order(&before, k);
-    assert!(
-        wait_for_seq(&server, 5, Duration::from_secs(20)),
-        "{}",
-        rec.dump()
-    );
-    let stats = c.stats();
-    c.stop().unwrap();
-    assert_each_once_in_order(&server_seqs(&server), 6);
+    assert!(wait_for_seq(&server, 5, RECOVERY), "{}", s.rec.dump());
+    let (seqs, stats) = s.finish();
+    assert_each_once_in_order(&seqs, 6);
     assert!((1..=6 - k).contains(&stats.messages_resent), "{stats:?}");
+}
+
+/// A client (resending what was not acknowledged) sends 20 messages of
+/// 1000 bytes to `server` and sees them arrive; then the path goes silent
+/// and it sends 40 more: written, never acknowledged. Returns the sender
+/// and the rule that silences the path.
+fn forty_unacknowledged(server: &EchoServer) -> (Sender<'_>, Rule) {
+    let cfg = delivery_config(Delivery::ResendUnacknowledged);
+    let mut s = Sender::start(server, &ws_url(server.port()), cfg, 1000);
+    s.send_and_see(20);
+    let silent = Rule::to_port(server.port(), Fault::Drop);
+    s.send(40);
+    (s, silent)
 }
 
 /// Resets on the path while the client sends: what the server's TCP never
@@ -264,37 +319,21 @@ fn a_reset_while_sending_resends_what_was_not_acknowledged() {
         return;
     }
     let server = echo_server();
-    let port = server.port();
-    let (c, rec) = client(
-        &ws_url(port),
-        delivery_config(Delivery::ResendUnacknowledged),
-    );
-    c.start().unwrap();
-    let open = rec.expect_open(0, WAIT);
-    send_range(&c, 0..20, 1000);
-    assert!(wait_for_seq(&server, 19, WAIT));
     // Silence first, so that bytes are written but not acknowledged; then
     // the reset rule answers the retransmission with a reset.
-    let mut silent = Rule::to_port(port, Fault::Drop);
-    send_range(&c, 20..60, 1000);
-    let mut reset = Rule::to_port(port, Fault::Reset);
+    let (mut s, mut silent) = forty_unacknowledged(&server);
+    let mut reset = Rule::to_port(server.port(), Fault::Reset);
     silent.remove();
-    let (_, kind, _) = rec.expect_any_error(open, WAIT);
+    let kind = s.expect_any_error();
     assert!(
         matches!(kind, ErrorKind::Io | ErrorKind::Closed),
         "{}",
-        rec.dump()
+        s.rec.dump()
     );
     reset.remove();
-    send_range(&c, 60..80, 1000);
-    assert!(
-        wait_for_seq(&server, 79, Duration::from_secs(20)),
-        "{}",
-        rec.dump()
-    );
-    let stats = c.stats();
-    c.stop().unwrap();
-    assert_each_once_in_order(&server_seqs(&server), 80);
+    s.send_and_see(20);
+    let (seqs, stats) = s.finish();
+    assert_each_once_in_order(&seqs, 80);
     assert!(stats.messages_resent >= 40, "{stats:?}");
 }
 
@@ -309,31 +348,14 @@ fn a_server_killed_while_sending_loses_nothing_it_never_acknowledged() {
         return;
     }
     let server = echo_server();
-    let port = server.port();
-    let (c, rec) = client(
-        &ws_url(port),
-        delivery_config(Delivery::ResendUnacknowledged),
-    );
-    c.start().unwrap();
-    let open = rec.expect_open(0, WAIT);
-    send_range(&c, 0..20, 1000);
-    assert!(wait_for_seq(&server, 19, WAIT));
     // Unacknowledged bytes in flight when the server dies.
-    let mut silent = Rule::to_port(port, Fault::Drop);
-    send_range(&c, 20..60, 1000);
+    let (mut s, mut silent) = forty_unacknowledged(&server);
     server.kill_all();
     silent.remove();
-    rec.expect_any_error(open, WAIT);
-    rec.expect_open(open + 1, Duration::from_secs(20));
-    send_range(&c, 60..80, 1000);
-    assert!(
-        wait_for_seq(&server, 79, Duration::from_secs(20)),
-        "{}",
-        rec.dump()
-    );
-    let stats = c.stats();
-    c.stop().unwrap();
-    let seqs = server_seqs(&server);
+    s.expect_any_error();
+    s.expect_reopen();
+    s.send_and_see(20);
+    let (seqs, stats) = s.finish();
     // Every message, first seen in order; a repeat only of one read by the
     // dying server, right after it.
     let mut first: Vec<u64> = Vec::new();
@@ -358,26 +380,17 @@ fn behind_an_acknowledging_proxy(mode: Delivery) -> (Vec<u64>, Stats) {
     let mut cfg = delivery_config(mode);
     cfg.backoff_initial = Duration::from_millis(300);
     cfg.backoff_max = cfg.backoff_initial;
-    let (c, rec) = client(&ws_url(proxy.port()), cfg);
-    c.start().unwrap();
-    let open = rec.expect_open(0, WAIT);
-    send_range(&c, 0..20, 100);
+    let mut s = Sender::start(&server, &ws_url(proxy.port()), cfg, 100);
+    s.send(20);
     // Their echoes: frames received after all of them were written.
-    rec.expect_messages(20, WAIT);
+    s.rec.expect_messages(20, WAIT);
     proxy.blackhole();
-    send_range(&c, 20..60, 100);
-    rec.expect_error(open, ErrorKind::HeartbeatTimeout, "", WAIT);
+    s.send(40);
+    s.expect_error(ErrorKind::HeartbeatTimeout);
     proxy.forward();
-    rec.expect_open(open + 1, Duration::from_secs(20));
-    send_range(&c, 60..80, 100);
-    assert!(
-        wait_for_seq(&server, 79, Duration::from_secs(20)),
-        "{}",
-        rec.dump()
-    );
-    let stats = c.stats();
-    c.stop().unwrap();
-    (server_seqs(&server), stats)
+    s.expect_reopen();
+    s.send_and_see(20);
+    s.finish()
 }
 
 #[test]

@@ -304,22 +304,7 @@ fn backoff_resets_only_after_a_healthy_connection() {
     c.start().unwrap();
     // Each connection opens and is closed at once: not healthy, so the
     // attempt count and the delay keep growing.
-    let attempts = rec
-        .wait(WAIT, |s| {
-            let a: Vec<u32> = s
-                .events
-                .iter()
-                .filter_map(|(_, e)| {
-                    if let Event::Connecting { attempt } = e {
-                        Some(*attempt)
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            (a.len() >= 4).then_some(a)
-        })
-        .unwrap();
+    let attempts = first_attempts(&rec, 4);
     assert_eq!(&attempts[..4], &[1, 2, 3, 4], "{}", rec.dump());
     assert!(rec.count(|e| matches!(e, Event::Open { .. })) >= 3);
     // Now a healthy connection, longer than backoff_reset_after...
@@ -468,22 +453,7 @@ fn time_spent_closing_does_not_count_as_a_healthy_connection() {
     cfg.backoff_reset_after = ms(200);
     let (c, rec) = client(&server.url(), cfg);
     c.start().unwrap();
-    let attempts = rec
-        .wait(WAIT, |s| {
-            let a: Vec<u32> = s
-                .events
-                .iter()
-                .filter_map(|(_, e)| {
-                    if let Event::Connecting { attempt } = e {
-                        Some(*attempt)
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            (a.len() >= 3).then_some(a)
-        })
-        .unwrap_or_else(|| panic!("no 3 attempts:\n{}", rec.dump()));
+    let attempts = first_attempts(&rec, 3);
     c.stop().unwrap();
     assert_eq!(
         &attempts[..3],
@@ -528,4 +498,21 @@ fn tcp_keepalive_is_on_and_tuned_as_a_second_net() {
     );
     c.stop().unwrap();
     drop(rec);
+}
+
+/// The attempt numbers of the first `n` `Connecting` events, once there
+/// are that many (bounded wait).
+fn first_attempts(rec: &Recorder, n: usize) -> Vec<u32> {
+    rec.wait(WAIT, |s| {
+        let a: Vec<u32> = s
+            .events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Event::Connecting { attempt } => Some(*attempt),
+                _ => None,
+            })
+            .collect();
+        (a.len() >= n).then_some(a)
+    })
+    .unwrap_or_else(|| panic!("no {n} attempts:\n{}", rec.dump()))
 }

@@ -5,7 +5,7 @@
 
 mod support;
 
-use mywsclient::{ErrorKind, Event, LogLevel};
+use mywsclient::{Config, ErrorKind, Event, LogLevel};
 use support::*;
 
 fn roundtrip(c: &mywsclient::Client, rec: &Recorder, data: &[u8]) {
@@ -166,22 +166,33 @@ fn the_insecure_environment_variable_accepts_any_certificate() {
     );
 }
 
+/// A TLS server for `localhost` that requires a client certificate from
+/// `tls`'s CA.
+fn mtls_server(tls: &Tls) -> EchoServer {
+    tls.server(
+        &tls.pki.server(pki::LOCAL_NAMES).unwrap(),
+        Some(&tls.pki.ca_pem),
+    )
+}
+
+/// `cfg` with a client certificate named `name`, issued by `issuer`'s CA.
+fn with_client_cert(mut cfg: Config, issuer: &Tls, name: &str) -> Config {
+    let (cert, key) = issuer
+        .pki
+        .client(name)
+        .unwrap()
+        .write(issuer.dir.path(), "client")
+        .unwrap();
+    cfg.tls.client_cert_file = Some(cert);
+    cfg.tls.client_key_file = Some(key);
+    cfg
+}
+
 #[test]
 fn mutual_tls_with_a_client_certificate() {
     let tls = Tls::new();
-    let server = tls.server(
-        &tls.pki.server(pki::LOCAL_NAMES).unwrap(),
-        Some(&tls.pki.ca_pem),
-    );
-    let (cert, key) = tls
-        .pki
-        .client("client-1")
-        .unwrap()
-        .write(tls.dir.path(), "client")
-        .unwrap();
-    let mut cfg = tls.config();
-    cfg.tls.client_cert_file = Some(cert);
-    cfg.tls.client_key_file = Some(key);
+    let server = mtls_server(&tls);
+    let cfg = with_client_cert(tls.config(), &tls, "client-1");
     let (c, rec) = client(&wss_url("localhost", server.port()), cfg);
     c.start().unwrap();
     rec.expect_open(0, WAIT);
@@ -192,10 +203,7 @@ fn mutual_tls_with_a_client_certificate() {
 #[test]
 fn mutual_tls_is_refused_without_a_client_certificate() {
     let tls = Tls::new();
-    let server = tls.server(
-        &tls.pki.server(pki::LOCAL_NAMES).unwrap(),
-        Some(&tls.pki.ca_pem),
-    );
+    let server = mtls_server(&tls);
     let (c, rec) = client(&wss_url("localhost", server.port()), tls.config());
     c.start().unwrap();
     let (i, kind, msg) = rec.expect_any_error(0, WAIT);
@@ -211,19 +219,8 @@ fn mutual_tls_is_refused_without_a_client_certificate() {
 fn mutual_tls_with_a_certificate_from_another_ca_is_refused() {
     let tls = Tls::new();
     let rogue = Tls::new();
-    let server = tls.server(
-        &tls.pki.server(pki::LOCAL_NAMES).unwrap(),
-        Some(&tls.pki.ca_pem),
-    );
-    let (cert, key) = rogue
-        .pki
-        .client("rogue")
-        .unwrap()
-        .write(rogue.dir.path(), "client")
-        .unwrap();
-    let mut cfg = tls.config();
-    cfg.tls.client_cert_file = Some(cert);
-    cfg.tls.client_key_file = Some(key);
+    let server = mtls_server(&tls);
+    let cfg = with_client_cert(tls.config(), &rogue, "rogue");
     let (c, rec) = client(&wss_url("localhost", server.port()), cfg);
     c.start().unwrap();
     let (i, kind, msg) = rec.expect_any_error(0, WAIT);

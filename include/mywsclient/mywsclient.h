@@ -972,6 +972,12 @@ mywsclient_result mywsclient_stop(struct mywsclient *c);
  * (over the maximum message size) or `..._QUEUE_FULL` (over a queue limit)
  * when it was not. Thread-safe; may be called from a callback.
  *
+ * Never blocks. On an open, idle connection (nothing queued or being
+ * written, the I/O thread asleep) the message is framed and written on the
+ * calling thread (one non-blocking write, no thread wake-up); otherwise it
+ * waits in the queue for the I/O thread. No callback runs on the calling
+ * thread either way.
+ *
  * # Safety
  * `c` is NULL or a live handle; `data` is NULL or points to `len` readable bytes.
  */

@@ -98,6 +98,12 @@ pub fn call_user(f: impl FnOnce()) -> bool {
     catch_unwind(AssertUnwindSafe(f)).is_ok()
 }
 
+/// Runs an entry point that returns a result code: panics and argument
+/// errors ([`ArgError`]) become result codes.
+pub fn entry(f: impl FnOnce() -> Result<mywsclient_result, ArgError>) -> mywsclient_result {
+    guard(|| f().unwrap_or_else(|e| e.0))
+}
+
 /// Records `msg` as this thread's last error. Interior NUL bytes are replaced.
 pub fn set_last_error(msg: &str) {
     let c = to_cstring(msg);
@@ -160,6 +166,45 @@ impl From<ArgError> for mywsclient_result {
     fn from(e: ArgError) -> Self {
         e.0
     }
+}
+
+/// An argument the core checked: its error becomes the error's result code
+/// (and the last error).
+pub fn core_arg<T>(r: crate::error::Result<T>) -> Result<T, ArgError> {
+    r.map_err(|e| ArgError(fail_with(&e)))
+}
+
+/// An argument converted with a checked conversion (an enum value from C,
+/// a number with a range): `None` is `MYWSCLIENT_RESULT_INVALID_ARGUMENT`
+/// with the message `why` gives.
+pub fn checked_arg<T>(v: Option<T>, why: impl FnOnce() -> String) -> Result<T, ArgError> {
+    v.ok_or_else(|| ArgError(fail(mywsclient_result::InvalidArgument, why())))
+}
+
+/// A core enum that C passes as a `uint32_t` (implemented in
+/// `ffi/types/convert.rs`).
+pub trait CEnum: Sized {
+    /// What the value is, for the error message ("log level").
+    const WHAT: &'static str;
+    /// The C enum whose values are accepted.
+    const C_TYPE: &'static str;
+    /// The largest value (the values are `0..=MAX`).
+    const MAX: u32;
+    /// The checked conversion: `None` for an unknown value.
+    fn from_c(v: u32) -> Option<Self>;
+}
+
+/// An enum value from C: an unknown value is
+/// `MYWSCLIENT_RESULT_INVALID_ARGUMENT`, naming the value and the C enum.
+pub fn enum_arg<T: CEnum>(v: u32) -> Result<T, ArgError> {
+    checked_arg(T::from_c(v), || {
+        format!(
+            "{} {v} is not a {} value (0-{})",
+            T::WHAT,
+            T::C_TYPE,
+            T::MAX
+        )
+    })
 }
 
 /// Borrows a required C string argument as UTF-8.

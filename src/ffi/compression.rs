@@ -1,8 +1,8 @@
 //! permessage-deflate for C: the mode enum and `mywsclient_set_compression()`.
 
-use crate::deflate::{Compression, CompressionMode};
-use crate::ffi::boundary::{fail, obj_arg};
-use crate::ffi::client::{apply, entry, mywsclient};
+use crate::deflate::Compression;
+use crate::ffi::boundary::{checked_arg, enum_arg};
+use crate::ffi::client::{configure_with, mywsclient};
 use crate::ffi::types::mywsclient_result;
 
 /// permessage-deflate modes (RFC 7692), for `mywsclient_set_compression()`.
@@ -50,33 +50,29 @@ pub unsafe extern "C" fn mywsclient_set_compression(
     level: i32,
     threshold: usize,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        let Some(mode) = CompressionMode::from_u32(mode) else {
-            return Ok(fail(
-                mywsclient_result::InvalidArgument,
-                format!("compression mode {mode} is not a mywsclient_compression value (0-2)"),
-            ));
-        };
-        let level = match level {
-            -1 => Compression::default().level,
-            0..=9 => level as u32,
-            _ => {
-                return Ok(fail(
-                    mywsclient_result::InvalidArgument,
-                    format!("compression level {level} must be 0 to 9, or -1 for the default"),
-                ))
-            }
-        };
-        Ok(apply(c, move |cfg| {
-            cfg.compression = Compression {
-                mode,
-                level,
-                threshold,
-            }
-        }))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe {
+        configure_with(
+            c,
+            |_| {
+                let mode = enum_arg(mode)?;
+                let valid = match level {
+                    -1 => Some(Compression::default().level),
+                    0..=9 => Some(level as u32),
+                    _ => None,
+                };
+                let level = checked_arg(valid, || {
+                    format!("compression level {level} must be 0 to 9, or -1 for the default")
+                })?;
+                Ok(Compression {
+                    mode,
+                    level,
+                    threshold,
+                })
+            },
+            |cfg, compression| cfg.compression = compression,
+        )
+    }
 }
 
 #[cfg(test)]
@@ -84,6 +80,7 @@ mod tests {
     use std::ptr::null_mut;
 
     use super::*;
+    use crate::deflate::CompressionMode;
     use crate::ffi::client::{mywsclient_free, mywsclient_new, mywsclient_start, mywsclient_stop};
 
     #[test]

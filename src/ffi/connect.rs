@@ -3,8 +3,8 @@
 
 use std::os::raw::c_char;
 
-use crate::ffi::boundary::{fail_with, obj_arg, opt_str_arg, str_arg};
-use crate::ffi::client::{apply, configure, entry, mywsclient};
+use crate::ffi::boundary::{core_arg, opt_str_arg, str_arg};
+use crate::ffi::client::{configure, configure_with, mywsclient};
 use crate::ffi::types::mywsclient_result;
 use crate::resolve::ResolveOverride;
 
@@ -26,12 +26,14 @@ pub unsafe extern "C" fn mywsclient_set_proxy(
     c: *mut mywsclient,
     url: *const c_char,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or a NUL-terminated string.
-        let (c, url) = unsafe { (obj_arg(c, "client")?, opt_str_arg(url, "url")?) };
-        let url = url.map(str::to_string);
-        Ok(apply(c, move |cfg| cfg.proxy = url))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
+    unsafe {
+        configure_with(
+            c,
+            |_| opt_str_arg(url, "url"),
+            |cfg, url| cfg.proxy = url.map(str::to_string),
+        )
+    }
 }
 
 /// Sets the hosts that bypass the proxy, in curl's NO_PROXY syntax: a
@@ -49,12 +51,14 @@ pub unsafe extern "C" fn mywsclient_set_no_proxy(
     c: *mut mywsclient,
     list: *const c_char,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or a NUL-terminated string.
-        let (c, list) = unsafe { (obj_arg(c, "client")?, opt_str_arg(list, "list")?) };
-        let list = list.map(str::to_string);
-        Ok(apply(c, move |cfg| cfg.no_proxy = list))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
+    unsafe {
+        configure_with(
+            c,
+            |_| opt_str_arg(list, "list"),
+            |cfg, list| cfg.no_proxy = list.map(str::to_string),
+        )
+    }
 }
 
 /// Sets the `Origin` header of the upgrade request (e.g.
@@ -70,12 +74,14 @@ pub unsafe extern "C" fn mywsclient_set_origin(
     c: *mut mywsclient,
     origin: *const c_char,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or a NUL-terminated string.
-        let (c, origin) = unsafe { (obj_arg(c, "client")?, opt_str_arg(origin, "origin")?) };
-        let origin = origin.map(str::to_string);
-        Ok(apply(c, move |cfg| cfg.origin = origin))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
+    unsafe {
+        configure_with(
+            c,
+            |_| opt_str_arg(origin, "origin"),
+            |cfg, origin| cfg.origin = origin.map(str::to_string),
+        )
+    }
 }
 
 /// Adds a resolve override in curl's `CURLOPT_RESOLVE` syntax,
@@ -93,14 +99,14 @@ pub unsafe extern "C" fn mywsclient_add_resolve(
     c: *mut mywsclient,
     entry_text: *const c_char,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or a NUL-terminated string.
-        let (c, text) = unsafe { (obj_arg(c, "client")?, str_arg(entry_text, "entry")?) };
-        match ResolveOverride::parse(text) {
-            Ok(o) => Ok(apply(c, move |cfg| cfg.resolve.push(o))),
-            Err(e) => Ok(fail_with(&e)),
-        }
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or NUL-terminated strings.
+    unsafe {
+        configure_with(
+            c,
+            |_| core_arg(ResolveOverride::parse(str_arg(entry_text, "entry")?)),
+            |cfg, o| cfg.resolve.push(o),
+        )
+    }
 }
 
 /// Removes every resolve override. Thread-safe; only before start or after stop.

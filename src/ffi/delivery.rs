@@ -6,8 +6,10 @@
 use std::os::raw::c_char;
 
 use crate::client::{CloseOptions, SendFlags};
-use crate::ffi::boundary::{bytes_arg, fail, fail_with, obj_arg, opt_str_arg, result_of};
-use crate::ffi::client::{apply, entry, mywsclient};
+use crate::ffi::boundary::{
+    bytes_arg, checked_arg, entry, enum_arg, fail, fail_with, obj_arg, opt_str_arg,
+};
+use crate::ffi::client::{configure, configure_with, mywsclient, with_client};
 use crate::ffi::types::mywsclient_result;
 use crate::flow::OverflowPolicy;
 use crate::receipts::DiscardReason;
@@ -193,11 +195,8 @@ pub unsafe extern "C" fn mywsclient_ping(
     data: *const u8,
     len: usize,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
-        let (c, data) = unsafe { (obj_arg(c, "client")?, bytes_arg(data, len, "data")?) };
-        Ok(result_of(c.client.ping(data)))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or `len` bytes.
+    unsafe { with_client(c, |c| Ok(c.client.ping(bytes_arg(data, len, "data")?))) }
 }
 
 /// Closes the connection with the application's close `code` (1000, or
@@ -232,28 +231,24 @@ pub unsafe extern "C" fn mywsclient_close(
     reason: *const c_char,
     flags: u32,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle, and NULL or a C string.
-        let (c, reason) = unsafe { (obj_arg(c, "client")?, opt_str_arg(reason, "reason")?) };
-        let known = CLOSE_RECONNECT | CLOSE_DISCARD;
-        if flags & !known != 0 {
-            return Ok(fail(
-                mywsclient_result::InvalidArgument,
-                format!("unknown close flags {:#x}", flags & !known),
-            ));
-        }
-        let Ok(code) = u16::try_from(code) else {
-            return Ok(fail(
-                mywsclient_result::InvalidArgument,
-                format!("close code {code} is not 1000 or 3000-4999"),
-            ));
-        };
-        let opts = CloseOptions {
-            reconnect: flags & CLOSE_RECONNECT != 0,
-            discard: flags & CLOSE_DISCARD != 0,
-        };
-        Ok(result_of(c.client.close(code, reason.unwrap_or(""), opts)))
-    })
+    // SAFETY: the caller passes NULL or a live handle, and NULL or a C string.
+    unsafe {
+        with_client(c, |c| {
+            let reason = opt_str_arg(reason, "reason")?;
+            let known = CLOSE_RECONNECT | CLOSE_DISCARD;
+            let flags = checked_arg((flags & !known == 0).then_some(flags), || {
+                format!("unknown close flags {:#x}", flags & !known)
+            })?;
+            let code = checked_arg(u16::try_from(code).ok(), || {
+                format!("close code {code} is not 1000 or 3000-4999")
+            })?;
+            let opts = CloseOptions {
+                reconnect: flags & CLOSE_RECONNECT != 0,
+                discard: flags & CLOSE_DISCARD != 0,
+            };
+            Ok(c.client.close(code, reason.unwrap_or(""), opts))
+        })
+    }
 }
 
 /// Sets what a send does when the queue is full: a
@@ -267,17 +262,8 @@ pub unsafe extern "C" fn mywsclient_set_overflow_policy(
     c: *mut mywsclient,
     policy: u32,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        let Ok(p) = OverflowPolicy::try_from(policy) else {
-            return Ok(fail(
-                mywsclient_result::InvalidArgument,
-                format!("overflow policy {policy} is not a mywsclient_overflow_policy value (0-1)"),
-            ));
-        };
-        Ok(apply(c, move |cfg| cfg.overflow_policy = p))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe { configure_with(c, |_| enum_arg(policy), |cfg, p| cfg.overflow_policy = p) }
 }
 
 /// Queue watermarks, in bytes of queued messages (accepted, not yet
@@ -296,14 +282,13 @@ pub unsafe extern "C" fn mywsclient_set_queue_watermarks(
     high: usize,
     low: usize,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        Ok(apply(c, move |cfg| {
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe {
+        configure(c, move |cfg| {
             cfg.queue_high_watermark = high;
             cfg.queue_low_watermark = low;
-        }))
-    })
+        })
+    }
 }
 
 /// With `discard` true, whenever the client stops — `mywsclient_stop()`,
@@ -320,11 +305,8 @@ pub unsafe extern "C" fn mywsclient_set_discard_on_stop(
     c: *mut mywsclient,
     discard: bool,
 ) -> mywsclient_result {
-    entry(|| {
-        // SAFETY: the caller passes NULL or a live handle.
-        let c = unsafe { obj_arg(c, "client") }?;
-        Ok(apply(c, move |cfg| cfg.discard_on_stop = discard))
-    })
+    // SAFETY: the caller passes NULL or a live handle.
+    unsafe { configure(c, move |cfg| cfg.discard_on_stop = discard) }
 }
 
 #[cfg(test)]

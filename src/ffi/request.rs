@@ -4,7 +4,7 @@
 use std::ffi::CString;
 use std::os::raw::{c_char, c_void};
 
-use crate::ffi::boundary::{fail, guard, str_arg, to_cstring, ArgError};
+use crate::ffi::boundary::{entry, fail, guard, result_of, str_arg, to_cstring, ArgError};
 use crate::ffi::callbacks::UserData;
 use crate::ffi::types::mywsclient_result;
 use crate::request::Request;
@@ -58,15 +58,6 @@ pub(crate) fn connect_hook(
             unsafe { f(ud.get(), &mut c) }
         });
     }
-}
-
-/// Runs a request function: panics and argument errors become result codes.
-fn entry(f: impl FnOnce() -> Result<mywsclient_result, ArgError>) -> mywsclient_result {
-    guard(|| f().unwrap_or_else(|e| e.0))
-}
-
-fn result_of(r: crate::error::Result<()>) -> mywsclient_result {
-    crate::ffi::boundary::result_of(r)
 }
 
 /// Borrows the request behind a pointer, mutably.

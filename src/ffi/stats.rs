@@ -7,8 +7,8 @@
 //! the struct; nothing else changes.
 
 use crate::event::Stats;
-use crate::ffi::boundary::{fail, obj_arg};
-use crate::ffi::client::{entry, mywsclient};
+use crate::ffi::boundary::{entry, fail, obj_arg};
+use crate::ffi::client::mywsclient;
 use crate::ffi::types::{mywsclient_result, mywsclient_stats};
 
 /// Counters of one client since it was created (`mywsclient_get_stats2()`).

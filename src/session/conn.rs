@@ -5,7 +5,9 @@ use std::io::{self, Read, Write};
 
 use crate::delivery::{Delivery, Ledger, Taken};
 use crate::queue::Outgoing;
+use crate::shared::Shared;
 use crate::transport::Transport;
+use crate::wire::Wire;
 
 /// The bytes on their way to the transport, with running totals so that each
 /// message can be marked written once all of its bytes reached the kernel.
@@ -72,6 +74,40 @@ impl Conn {
 
     pub(super) fn wants_write(&self) -> bool {
         self.out.len() > 0 || self.t.wants_write()
+    }
+
+    /// Frames a message taken from the queue into the output buffer and
+    /// records it in the ledger; on failure gives it back with the error.
+    pub(super) fn frame(
+        &mut self,
+        sh: &Shared,
+        ws: &mut Wire,
+        msg: Outgoing,
+    ) -> Result<(), (Outgoing, tungstenite::Error)> {
+        // Text was validated by `send`.
+        match ws.writer.message(&mut io_of(self), &msg.data, msg.binary) {
+            Ok(w) if w.compressed => sh.count_compressed_sent(msg.data.len(), w.wire),
+            Ok(_) => {}
+            Err(e) => return Err((msg, e)),
+        }
+        let len = msg.data.len();
+        self.ledger.push(self.out.appended, len, msg);
+        Ok(())
+    }
+
+    /// Counts messages whose bytes all reached the kernel as sent.
+    pub(super) fn settle(&mut self, sh: &Shared) {
+        let queue = sh.queue();
+        let (mut n, mut bytes) = (0, 0);
+        self.ledger.settle(|msg| {
+            n += 1;
+            bytes += msg.data.len() as u64;
+            queue.written(msg);
+        });
+        if n > 0 {
+            sh.count_sent(n, bytes);
+            queue.mark_sent_many(n, bytes);
+        }
     }
 
     /// Bytes written to the socket so far (ciphertext over TLS).

@@ -7,13 +7,14 @@ use std::time::{Duration, Instant};
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::frame::CloseFrame;
 
-use super::conn::io_of;
+use super::conn::{io_of, Conn};
 use super::{Closing, Phase, Session};
 use crate::error::{Error, ErrorKind};
 use crate::event::{Event, State};
 use crate::receipts::DiscardReason;
 use crate::reconnect::Decision;
 use crate::shared::CloseRequest;
+use crate::wire::Wire;
 
 impl Session {
     /// `Client::close` with `reconnect`: an open connection closes with the
@@ -23,26 +24,12 @@ impl Session {
         self.reconnect.restart();
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::Open {
-                mut conn,
-                mut ws,
-                opened,
-                ..
+                conn, ws, opened, ..
             } => {
                 self.sh.set_state(State::Closing);
-                let frame = CloseFrame {
-                    code: CloseCode::from(req.code),
-                    reason: req.reason.clone().into(),
-                };
                 self.closing_with = (req.code, req.reason);
                 self.reconnect_at_once = true;
-                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
-                let close = Closing {
-                    deadline: now + self.cfg.close_timeout,
-                    healthy: now - opened,
-                    by_peer: false,
-                    reconnect_now: true,
-                };
-                self.step_closing(now, conn, ws, close);
+                self.send_close(now, conn, ws, opened, true);
             }
             Phase::Closing { conn, ws, close } => {
                 self.reconnect_at_once = true;
@@ -82,50 +69,22 @@ impl Session {
         }
     }
 
-    /// `reconnect()`: close an open connection with 1000 and connect again
-    /// at once; an attempt in progress or a backoff wait is replaced by a
-    /// new attempt now. The backoff starts afresh. Messages already handed
-    /// to the connection go out before the close frame; the queue is not
-    /// drained into the old connection: it waits for the new one.
+    /// `reconnect()`: what `Client::close(1000, "", reconnect)` does (the
+    /// documented behaviour of both is the same): an open connection closes
+    /// with 1000 after what is being written, then a new attempt starts at
+    /// once; an attempt in progress or a backoff wait is replaced by a new
+    /// attempt now. The backoff starts afresh; the queue waits for the new
+    /// connection.
     pub(super) fn begin_reconnect(&mut self, now: Instant) {
         self.log
             .info(format_args!("reconnecting now (reconnect() called)"));
-        self.reconnect.restart();
-        match std::mem::replace(&mut self.phase, Phase::Done) {
-            Phase::Open {
-                mut conn,
-                mut ws,
-                opened,
-                ..
-            } => {
-                self.sh.set_state(State::Closing);
-                let frame = CloseFrame {
-                    code: CloseCode::Normal,
-                    reason: "".into(),
-                };
-                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
-                let close = Closing {
-                    deadline: now + self.cfg.close_timeout,
-                    healthy: now - opened,
-                    by_peer: false,
-                    reconnect_now: true,
-                };
-                self.step_closing(now, conn, ws, close);
-            }
-            Phase::Closing { conn, ws, close } => {
-                let close = Closing {
-                    reconnect_now: true,
-                    ..close
-                };
-                self.phase = Phase::Closing { conn, ws, close };
-            }
-            Phase::Handshaking { conn, .. } => {
-                self.requeue(conn);
-                self.begin_attempt(now);
-            }
-            Phase::Done => {}
-            _ => self.begin_attempt(now),
-        }
+        let req = CloseRequest {
+            code: 1000,
+            reason: String::new(),
+            reconnect: true,
+            discard: false,
+        };
+        self.close_and_reconnect(now, req);
     }
 
     pub(super) fn begin_stop(&mut self, now: Instant) {
@@ -152,18 +111,7 @@ impl Session {
                 if self.discard.is_none() {
                     let _ = self.fill(&mut conn, &mut ws, usize::MAX);
                 }
-                let frame = CloseFrame {
-                    code: CloseCode::from(self.closing_with.0),
-                    reason: self.closing_with.1.clone().into(),
-                };
-                let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
-                let close = Closing {
-                    deadline: now + self.cfg.close_timeout,
-                    healthy: now - opened,
-                    by_peer: false,
-                    reconnect_now: false,
-                };
-                self.step_closing(now, conn, ws, close);
+                self.send_close(now, conn, ws, opened, false);
             }
             Phase::Closing { conn, ws, close } => {
                 let close = Closing {
@@ -179,5 +127,30 @@ impl Session {
             }
             _ => self.phase = Phase::Done,
         }
+    }
+
+    /// Writes the close frame (`closing_with`) after what the connection
+    /// already holds, and waits for the server's reply (bounded by the close
+    /// timeout); `reconnect_now`: a new attempt follows at once.
+    fn send_close(
+        &mut self,
+        now: Instant,
+        mut conn: Conn,
+        mut ws: Box<Wire>,
+        opened: Instant,
+        reconnect_now: bool,
+    ) {
+        let frame = CloseFrame {
+            code: CloseCode::from(self.closing_with.0),
+            reason: self.closing_with.1.clone().into(),
+        };
+        let _ = ws.writer.close(&mut io_of(&mut conn), Some(frame));
+        let close = Closing {
+            deadline: now + self.cfg.close_timeout,
+            healthy: now - opened,
+            by_peer: false,
+            reconnect_now,
+        };
+        self.step_closing(now, conn, ws, close);
     }
 }

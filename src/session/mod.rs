@@ -7,6 +7,7 @@
 
 mod conn;
 mod connect;
+mod direct;
 mod ending;
 mod errors;
 #[cfg(any(test, feature = "fuzzing"))]
@@ -45,6 +46,10 @@ use conn::Conn;
 const OUT_HIGH_WATER: usize = 256 * 1024;
 /// Messages read in one pass before the loop looks at timers and sends.
 const READ_BATCH: usize = 1024;
+/// How long after the last queued write a send may be written from the
+/// caller's thread again (see `direct`): sends closer together are a burst,
+/// cheaper written in batches by the driver than a syscall each.
+const BURST_QUIET: Duration = Duration::from_millis(1);
 
 /// What a session waits for: its socket (fd, also for writing?), its next
 /// timer, or nothing at all (`immediate`). `generation` changes with every
@@ -94,6 +99,9 @@ enum Phase {
         hb: Heartbeat,
         opened: Instant,
     },
+    /// Connected, the connection parked in the direct slot while the
+    /// driver sleeps (see `direct`); every turn starts by taking it back.
+    Parked { hb: Heartbeat, opened: Instant },
     /// A close frame went out or came in; waiting for the end of the stream.
     Closing {
         conn: Conn,
@@ -149,6 +157,15 @@ pub(crate) struct Session {
     req: Request,
     /// The URLs this attempt requested so far (redirects followed).
     chain: Vec<String>,
+    /// Where the open connection is parked for sends from the caller's
+    /// thread (registered with `sh` while the session runs).
+    direct: Arc<direct::Slot>,
+    /// This turn wrote queued messages (see `last_queued`).
+    wrote_queued: bool,
+    /// When a turn last wrote queued messages: sends come in bursts, which
+    /// the driver writes in batches; it parks the connection for a direct
+    /// write only after `BURST_QUIET` without.
+    last_queued: Option<Instant>,
 }
 
 impl Session {
@@ -180,12 +197,16 @@ impl Session {
             discard: None,
             req,
             chain: Vec::new(),
+            direct: Arc::default(),
+            wrote_queued: false,
+            last_queued: None,
         }
     }
 
     /// Sets up TLS and starts the first attempt (or ends at once when the
     /// TLS configuration cannot be built).
     pub(crate) fn begin(&mut self) {
+        self.sh.set_direct_sink(Some(self.direct.clone()));
         if self.sh.endpoint().secure {
             if let Err(e) = self.tls_config() {
                 self.error(e);
@@ -223,6 +244,7 @@ impl Session {
     /// What to wait for next. Arms the send wake-up when the session can
     /// take new messages; `immediate` means: step again without waiting.
     pub(crate) fn prepare(&mut self, now: Instant) -> Wait {
+        self.unpark();
         let (fd, deadline) = self.interest();
         let accepts_sends = self.accepts_sends();
         let stop_pending = self.sh.stop_requested() && !self.stopping;
@@ -239,6 +261,12 @@ impl Session {
             self.sh.want_wake();
             // A send may have slipped in between the check and the store.
             immediate = self.sh.queue().has_pushed();
+            let quiet = self
+                .last_queued
+                .is_none_or(|t| now.saturating_duration_since(t) >= BURST_QUIET);
+            if !immediate && quiet {
+                self.park();
+            }
         }
         Wait {
             fd,
@@ -251,6 +279,8 @@ impl Session {
     /// One turn of the state machine: honour a stop request, then advance.
     pub(crate) fn turn(&mut self, now: Instant, ready: sys::Ready) {
         self.sh.awake();
+        self.unpark();
+        self.wrote_queued = false;
         if self.sh.stop_requested() && !self.stopping {
             self.begin_stop(now);
         } else if !self.stopping {
@@ -265,6 +295,9 @@ impl Session {
         }
         if !self.done() {
             self.step(now, ready);
+        }
+        if self.wrote_queued {
+            self.last_queued = Some(now);
         }
         self.emit_queue_events();
     }
@@ -321,6 +354,8 @@ impl Session {
                 Some((conn.t.fd(), conn.wants_write())),
                 Some(close.deadline),
             ),
+            // Never seen: `prepare` and `turn` take the connection back first.
+            Phase::Parked { hb, .. } => (None, hb.deadline()),
             Phase::Done => (None, None),
         }
     }
@@ -409,6 +444,8 @@ impl Session {
                 opened,
             } => self.step_open(now, ready, conn, ws, hb, opened),
             Phase::Closing { conn, ws, close } => self.step_closing(now, conn, ws, close),
+            // Never seen: `turn` took the connection back first.
+            Phase::Parked { hb, opened } => self.phase = Phase::Parked { hb, opened },
             Phase::Done => {}
         }
     }
@@ -456,6 +493,7 @@ impl Session {
         self.emit_queue_events();
         self.sh.set_state(State::Stopped);
         self.emit(Event::Stopped);
+        self.sh.set_direct_sink(None);
         self.sh.set_wake_target(None);
         self.sh.set_io_thread(None);
         self.sh.set_active(false);

@@ -242,28 +242,18 @@ impl Session {
             let Some(msg) = self.sh.queue().next() else {
                 break;
             };
-            // Text was validated by `send`.
-            match ws.writer.message(&mut io_of(conn), &msg.data, msg.binary) {
-                Ok(w) if w.compressed => self.sh.count_compressed_sent(msg.data.len(), w.wire),
-                Ok(_) => {}
-                Err(e) => {
-                    self.sh.queue().unpop(msg);
-                    return Err(e);
-                }
+            if let Err((msg, e)) = conn.frame(&self.sh, ws, msg) {
+                self.sh.queue().unpop(msg);
+                return Err(e);
             }
-            let len = msg.data.len();
-            conn.ledger.push(conn.out.appended, len, msg);
+            self.wrote_queued = true;
         }
         Ok(())
     }
 
     /// Counts messages whose bytes all reached the kernel as sent.
     pub(super) fn settle(&self, conn: &mut Conn) {
-        let sh = &self.sh;
-        conn.ledger.settle(|msg| {
-            sh.count_sent(msg.data.len());
-            sh.queue().mark_sent(msg);
-        });
+        conn.settle(&self.sh);
     }
 
     /// Reads and dispatches messages: what is buffered first, then the

@@ -2,8 +2,9 @@
 //! public frame codec: [`reader`] turns the server's bytes into messages and
 //! control frames (with permessage-deflate when negotiated), [`writer`] turns
 //! ours into masked frames. tungstenite's `WebSocketContext::read` fails
-//! every frame with RSV1 set, so reading is done here; writing still goes
-//! through tungstenite (its client masking).
+//! every frame with RSV1 set, so reading is done here; data frames are
+//! formatted and masked here too (straight into the output buffer), control
+//! frames go through tungstenite's writer.
 
 use std::fmt;
 

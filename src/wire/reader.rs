@@ -18,6 +18,10 @@ use crate::deflate::codec::{InflateError, Inflater};
 
 /// The read buffer's size when idle, and the least room offered to a read.
 pub(crate) const READ_CHUNK: usize = 16 << 10;
+/// The room offered to reads once a read filled all the room it had: a
+/// busy connection reads in larger blocks (fewer syscalls per message); the
+/// thread's scratch buffer keeps that size for its later read passes.
+const BUSY_CHUNK: usize = 64 << 10;
 /// Buffers larger than this are given back once their message is delivered.
 const KEEP_CAPACITY: usize = 256 << 10;
 /// Close reason tungstenite used when it replaced a close code that is not
@@ -74,6 +78,8 @@ pub(crate) struct Reader {
     inflater: Option<Inflater>,
     /// Compressed size of the message just handed out, if it was compressed.
     compressed_wire: Option<u64>,
+    /// The last read filled all the room offered: offer [`BUSY_CHUNK`].
+    busy: bool,
 }
 
 /// A header parsed and checked, its payload in `buf[start + hlen ..]`.
@@ -99,6 +105,7 @@ impl Reader {
             partial: None,
             inflater,
             compressed_wire: None,
+            busy: false,
         }
     }
 
@@ -118,7 +125,12 @@ impl Reader {
     /// Reads once from `src` into the buffer, making room for the frame in
     /// progress. `Ok(0)`: end of stream.
     pub(crate) fn read_from(&mut self, src: &mut impl Read) -> io::Result<usize> {
-        let want = self.wanted();
+        let mut want = self.wanted();
+        // Only into the thread's buffer: a connection's own (kept while a
+        // frame is in progress) stays small.
+        if self.busy && (self.lent || self.start == self.end) {
+            want = want.max(BUSY_CHUNK);
+        }
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -143,8 +155,10 @@ impl Reader {
                 self.buf.resize(self.end + want, 0);
             }
         }
+        let room = self.buf.len() - self.end;
         let n = src.read(&mut self.buf[self.end..])?;
         self.end += n;
+        self.busy = n == room;
         Ok(n)
     }
 

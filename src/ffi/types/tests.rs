@@ -1,8 +1,12 @@
 //! Unit tests of `ffi/types.rs`.
 use super::*;
+use crate::delivery::Delivery;
+use crate::error::ErrorKind;
 use crate::event::Event;
+use crate::event::{CloseInitiator, State};
 use crate::ffi::callbacks::event_fields;
 use crate::ffi::delivery::mywsclient_discard_reason;
+use crate::log::LogLevel;
 use std::ffi::CStr;
 use std::time::Duration;
 
@@ -294,4 +298,36 @@ fn error_kinds_map_to_results() {
         mywsclient_result::from(ErrorKind::Dns),
         mywsclient_result::Io
     );
+}
+
+#[test]
+fn enum_values_from_c_are_checked_up_to_the_last_c_value() {
+    use crate::config::HttpErrorPolicy;
+    use crate::deflate::CompressionMode;
+    use crate::ffi::boundary::{enum_arg, CEnum};
+    use crate::ffi::compression::mywsclient_compression;
+    use crate::ffi::delivery::mywsclient_overflow_policy;
+    use crate::flow::OverflowPolicy;
+
+    fn check<T: CEnum>(last: u32) {
+        assert_eq!(T::MAX, last, "{}", T::C_TYPE);
+        assert!((0..=last).all(|v| T::from_c(v).is_some()), "{}", T::C_TYPE);
+        assert!(T::from_c(last + 1).is_none() && T::from_c(u32::MAX).is_none());
+        let code = enum_arg::<T>(last + 1).err().map(|e| e.0);
+        assert_eq!(code, Some(mywsclient_result::InvalidArgument));
+        // SAFETY: valid until the next failing call on this thread.
+        let msg = unsafe { CStr::from_ptr(crate::ffi::boundary::last_error_ptr()) };
+        let want = format!(
+            "{} {} is not a {} value (0-{last})",
+            T::WHAT,
+            last + 1,
+            T::C_TYPE
+        );
+        assert_eq!(msg.to_str().unwrap(), want);
+    }
+    check::<LogLevel>(mywsclient_log_level::Debug as u32);
+    check::<Delivery>(mywsclient_delivery::AtLeastOnce as u32);
+    check::<HttpErrorPolicy>(mywsclient_http_error_policy::Stop as u32);
+    check::<CompressionMode>(mywsclient_compression::NoContextTakeover as u32);
+    check::<OverflowPolicy>(mywsclient_overflow_policy::DropOldest as u32);
 }

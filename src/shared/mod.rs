@@ -1,12 +1,13 @@
 //! State shared by a client handle and the driver running its session:
-//! lifecycle (state, stop request, running session, its thread), how to wake
-//! the driver, the callbacks, the counters, the last error, and the
+//! lifecycle (state, stop request, running session, its thread), how sends
+//! reach the session (`handoff`: waking the driver, writing from the
+//! caller's thread), the callbacks, the counters, the last error, and the
 //! [`SendQueue`]. Private fields grouped by concern; methods only.
 
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::thread::ThreadId;
 
 use tungstenite::Bytes;
@@ -17,6 +18,11 @@ use crate::log::Logger;
 use crate::queue::{Limits, SendQueue};
 use crate::request::Request;
 use crate::rtt::Rtt;
+
+mod handoff;
+
+use handoff::Handoff;
+pub(crate) use handoff::{DirectSink, WakeTarget};
 
 thread_local! {
     static ON_SHARED_IO_THREAD: Cell<bool> = const { Cell::new(false) };
@@ -38,13 +44,6 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Something that wakes the thread driving a client: its own eventfd, or a
-/// shared I/O thread's notification.
-pub(crate) trait WakeTarget: Send + Sync {
-    /// Makes the driver turn the session soon (from any thread).
-    fn wake(&self);
-}
-
 /// Receives each whole message: its bytes and whether it is binary.
 pub type MessageHandler = Box<dyn FnMut(&[u8], bool) + Send>;
 /// Receives each event.
@@ -63,14 +62,6 @@ struct Lifecycle {
     io_thread: Mutex<Option<ThreadId>>,
     /// `reconnect()` was called: close and connect again at once.
     reconnect: AtomicBool,
-}
-
-/// How to wake the driver.
-struct Wake {
-    /// The session sleeps and wants a wake-up for new sends.
-    wanted: AtomicBool,
-    /// Set while a session runs.
-    target: Mutex<Option<Arc<dyn WakeTarget>>>,
 }
 
 #[derive(Default)]
@@ -133,7 +124,7 @@ pub(crate) struct Shared {
     config: Mutex<Config>,
     queue: SendQueue,
     life: Lifecycle,
-    wake: Wake,
+    wake: Handoff,
     callbacks: Callbacks,
     counters: Counters,
     last_error: Mutex<String>,
@@ -161,10 +152,7 @@ impl Shared {
                 io_thread: Mutex::new(None),
                 reconnect: AtomicBool::new(false),
             },
-            wake: Wake {
-                wanted: AtomicBool::new(false),
-                target: Mutex::new(None),
-            },
+            wake: Handoff::default(),
             callbacks: Callbacks::default(),
             counters: Counters::default(),
             last_error: Mutex::new(String::new()),
@@ -332,38 +320,6 @@ impl Shared {
         self.on_io_thread() || on_shared_io_thread()
     }
 
-    // ----- waking the driver -----
-
-    /// Sets (or clears, when the session ends) how to wake the driver.
-    pub fn set_wake_target(&self, target: Option<Arc<dyn WakeTarget>>) {
-        *lock(&self.wake.target) = target;
-    }
-
-    /// Wakes the driver (if a session runs).
-    pub fn wake(&self) {
-        let target = lock(&self.wake.target).clone();
-        if let Some(w) = target {
-            w.wake();
-        }
-    }
-
-    /// The session is about to sleep: the next send should wake it.
-    pub fn want_wake(&self) {
-        self.wake.wanted.store(true, Ordering::SeqCst);
-    }
-
-    /// The session is awake: sends need not wake it.
-    pub fn awake(&self) {
-        self.wake.wanted.store(false, Ordering::SeqCst);
-    }
-
-    /// After a send: wakes the session if it asked for it (once).
-    pub fn wake_if_wanted(&self) {
-        if self.wake.wanted.swap(false, Ordering::SeqCst) {
-            self.wake();
-        }
-    }
-
     // ----- callbacks -----
 
     pub fn set_message_handler(&self, f: MessageHandler) {
@@ -414,11 +370,11 @@ impl Shared {
         c.bytes_received.fetch_add(len as u64, Ordering::Relaxed);
     }
 
-    /// A message of `len` bytes reached the kernel.
-    pub fn count_sent(&self, len: usize) {
+    /// `messages` messages, `bytes` payload bytes in all, reached the kernel.
+    pub fn count_sent(&self, messages: u64, bytes: u64) {
         let c = &self.counters;
-        c.messages_sent.fetch_add(1, Ordering::Relaxed);
-        c.bytes_sent.fetch_add(len as u64, Ordering::Relaxed);
+        c.messages_sent.fetch_add(messages, Ordering::Relaxed);
+        c.bytes_sent.fetch_add(bytes, Ordering::Relaxed);
     }
 
     /// A message of `raw` bytes went out compressed to `wire` bytes.
