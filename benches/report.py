@@ -332,7 +332,10 @@ def server_section(t, results):
         if v and v > best:
             best_c, best = c, v
     w("`mywsclient-echo-server` (tools crate) runs in its own process: one thread per connection,")
-    w("replies batched into one write once every message that has already arrived is handled.")
+    w("replies batched into one write once every message that has already arrived is handled. The")
+    w("wss:// rows with thousands of clients use its `--event-loop` mode instead (2 threads, each an epoll")
+    w("loop over many non-blocking connections): with a thread per connection, creating and scheduling")
+    w("10,000 threads made the server the bottleneck.")
     if ceil:
         w(f"A minimal hand-written client (`driver-raw`: pre-built masked frames written 256 at a time, no")
         w(f"library) gets **{ceil:,.0f} echoes/s** through it — {ceil / best:.1f} × the fastest contender")

@@ -63,8 +63,11 @@ def scenarios(quick, shared_io=False):
         s.append((f"many_{n}", "many", many, cs, "plain", 120, i != 0, None))
         if shared_io:
             s.append((f"many_{n}_shared", "many", dict(many, **{"shared-io": 1}), ["ours"], "plain", 120, True, None))
-            # wss:// through the TLS echo server: handshakes at scale, memory per TLS client.
-            s.append((f"many_{n}_shared_tls", "many", dict(many, **{"shared-io": 1}), ["ours"], "tls", 150, True, None))
+            # wss:// through the TLS echo server (its event-loop mode: a thread per
+            # connection made the server the bottleneck): handshakes at scale,
+            # memory per TLS client.
+            s.append((f"many_{n}_shared_tls", "many", dict(many, **{"shared-io": 1}), ["ours"], "tls_many", 150, True,
+                      None))
     return s
 
 
@@ -115,6 +118,7 @@ class Server:
         if not line.startswith("LISTENING "):
             raise RuntimeError(f"echo server did not start: {line!r}")
         self.port = int(line.split()[1])
+        self.event_loop = "--event-loop" in extra
 
     def cpu(self):
         try:
@@ -134,9 +138,25 @@ class Server:
             pass
         return None
 
+    def stats(self):
+        """The server's counters (accepted, opened, tls_full, tls_resumed; open with --event-loop)."""
+        try:
+            self.p.stdin.write(b"stats\n")
+            self.p.stdin.flush()
+            line = self.p.stdout.readline().decode().strip()
+        except OSError:
+            return {}
+        if not line.startswith("STATS "):
+            return {}
+        return {k: int(v) for k, v in (kv.split("=", 1) for kv in line.split()[1:])}
+
     def settle(self, max_threads=8, timeout=30):
         """Waits (bounded) until the connections of the last child are gone."""
         deadline = time.monotonic() + timeout
+        if self.event_loop:
+            while time.monotonic() < deadline and self.stats().get("open", 0) > 0:
+                time.sleep(0.1)
+            return
         while time.monotonic() < deadline:
             t = self.threads()
             if t is None or t <= max_threads:
@@ -213,6 +233,9 @@ def main():
     server_log = open(os.path.join(logs, "echo-server.log"), "ab")
     plain = Server(echo_bin, ["--threads", "2"], server_log)
     tls = Server(echo_bin, ["--threads", "2", "--tls-self-signed", tls_dir], server_log)
+    # The TLS scenarios with thousands of clients: the event-loop mode, its own CA.
+    tls_many_dir = tempfile.mkdtemp(prefix="bench-tls-many-")
+    tls_many = Server(echo_bin, ["--threads", "2", "--event-loop", "--tls-self-signed", tls_many_dir], server_log)
     ca = os.path.join(tls_dir, "ca.pem")
 
     results = {
@@ -244,23 +267,31 @@ def main():
                         rec.update(status="skipped", data={"error": "no echo in rtt"}, wall_s=0)
                         results["records"].append(rec)
                         continue
-                    srv = {"plain": plain, "tls": tls, None: None}[server]
+                    srv = {"plain": plain, "tls": tls, "tls_many": tls_many, None: None}[server]
                     out_json = os.path.join(out_dir, f"cur-{c}.json")
                     cmd = [drivers[c], drv, "--out", out_json, "--host", "127.0.0.1", "--proxy", proxy_bin]
                     if srv:
                         cmd += ["--port", str(srv.port)]
                     if server == "tls":
                         cmd += ["--tls-ca", ca]
+                    if server == "tls_many":
+                        cmd += ["--tls-ca", os.path.join(tls_many_dir, "ca.pem")]
                     for k2, v in args.items():
                         cmd += [f"--{k2}", str(v)]
                     if a.delivery and c == "ours":
                         cmd += ["--delivery", a.delivery]
                     cpu0 = srv.cpu() if srv else None
+                    st0 = srv.stats() if srv and srv.event_loop else None
                     r = run_child(cmd, timeout, out_json, os.path.join(logs, f"{run}-{sid}-{c}.log"))
                     if srv and cpu0 is not None:
                         cpu1 = srv.cpu()
                         if cpu1 is not None:
                             r["server_cpu_s"] = round(cpu1 - cpu0, 3)
+                    if st0:
+                        st1 = srv.stats()
+                        # What the server did for this run: handshakes (full, resumed), echoes.
+                        r["server_handshakes"] = {k: st1.get(k, 0) - st0.get(k, 0)
+                                                  for k in ("accepted", "opened", "tls_full", "tls_resumed", "echoed")}
                         srv.settle()
                     rec.update(r)
                     results["records"].append(rec)
@@ -272,7 +303,9 @@ def main():
     finally:
         plain.close()
         tls.close()
+        tls_many.close()
         shutil.rmtree(tls_dir, ignore_errors=True)
+        shutil.rmtree(tls_many_dir, ignore_errors=True)
         results["loadavg_at_end"] = open("/proc/loadavg").read().split()[:3]
         results["finished"] = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
         results["duration_s"] = round(time.monotonic() - t_start, 1)

@@ -57,6 +57,18 @@ impl Heartbeat {
         }
     }
 
+    /// The ping went unanswered for the timeout: `poll` says `Dead` unless
+    /// something arrives first. The session reads the socket before asking,
+    /// even without a readiness event: a shared I/O thread that fell behind
+    /// (thousands of TLS handshakes in one batch) may not have seen the
+    /// pong's readiness yet when the timer comes due.
+    pub fn expired(&self, now: Instant) -> bool {
+        self.enabled()
+            && self
+                .ping_sent
+                .is_some_and(|sent| now >= sent + self.timeout)
+    }
+
     /// When `poll` must next be called.
     pub fn deadline(&self) -> Option<Instant> {
         if !self.enabled() {
@@ -89,7 +101,21 @@ mod tests {
         assert_eq!(h.poll(t0 + 3 * S), Action::SendPing);
         assert_eq!(h.deadline(), Some(t0 + 6 * S));
         assert_eq!(h.poll(t0 + 5 * S), Action::Nothing);
+        assert!(!h.expired(t0 + 5 * S));
+        assert!(h.expired(t0 + 6 * S));
         assert_eq!(h.poll(t0 + 6 * S), Action::Dead);
+    }
+
+    #[test]
+    fn a_late_pong_read_before_the_verdict_keeps_the_connection() {
+        let t0 = Instant::now();
+        let mut h = Heartbeat::new(3 * S, 3 * S, t0);
+        assert_eq!(h.poll(t0 + 3 * S), Action::SendPing);
+        // The timer comes due late; the pong has been waiting in the socket.
+        assert!(h.expired(t0 + 9 * S));
+        h.on_receive(t0 + 9 * S);
+        assert!(!h.expired(t0 + 9 * S));
+        assert_eq!(h.poll(t0 + 9 * S), Action::Nothing);
     }
 
     #[test]

@@ -324,3 +324,35 @@ fn reconnects_after_a_cut_over_tls() {
     let took = timed_stop(&c);
     eprintln!("stop latency (connected over TLS): {took:?}");
 }
+
+#[test]
+fn a_reconnect_and_a_second_client_resume_the_tls_session() {
+    let tls = Tls::new();
+    let server = tls.valid_server();
+    let url = wss_url("localhost", server.port());
+    let (c, rec) = client(&url, tls.config());
+    c.start().unwrap();
+    rec.expect_open(0, WAIT);
+    // The echo comes after the server counted the handshake, and after the
+    // session tickets it sent with its first flight after the handshake.
+    roundtrip(&c, &rec, b"first");
+    assert_eq!((server.tls_full(), server.tls_resumed()), (1, 0));
+    let mark = rec.mark();
+    server.kill_all();
+    let (i, _, _) = rec.expect_any_error(mark, WAIT);
+    rec.expect_open(i, WAIT);
+    roundtrip(&c, &rec, b"after the reset");
+    assert_eq!(
+        (server.tls_full(), server.tls_resumed()),
+        (1, 1),
+        "the reconnect resumes the session instead of a full handshake"
+    );
+    // Another client with the same options shares the session cache.
+    let (c2, rec2) = client(&url, tls.config());
+    c2.start().unwrap();
+    rec2.expect_open(0, WAIT);
+    roundtrip(&c2, &rec2, b"second client");
+    assert_eq!((server.tls_full(), server.tls_resumed()), (1, 2));
+    c2.stop().unwrap();
+    c.stop().unwrap();
+}

@@ -38,9 +38,10 @@ impl Session {
         opened: Instant,
     ) {
         conn.got_data = false;
-        // Read only when the socket says so, or when a previous pass stopped
-        // early: a wake-up for a send or a timer costs no read syscall.
-        let closed = if ready.readable || self.read_more {
+        // Read only when the socket says so, when a previous pass stopped
+        // early, or before the heartbeat's verdict (see `Heartbeat::expired`):
+        // a wake-up for a send or a timer costs no read syscall.
+        let closed = if ready.readable || self.read_more || hb.expired(now) {
             self.read_pass(&mut conn, &mut ws)
         } else {
             Ok(None)

@@ -136,6 +136,9 @@ struct Inner {
     addr: SocketAddr,
     accepted: AtomicU64,
     opened: AtomicU64,
+    /// TLS handshakes completed: in full, resumed.
+    tls_full: AtomicU64,
+    tls_resumed: AtomicU64,
     next_id: AtomicU64,
     conns: Mutex<HashMap<u64, Arc<ConnCtl>>>,
     close_on_open: Mutex<Option<(u16, String)>>,
@@ -164,6 +167,8 @@ impl EchoServer {
             addr,
             accepted: AtomicU64::new(0),
             opened: AtomicU64::new(0),
+            tls_full: AtomicU64::new(0),
+            tls_resumed: AtomicU64::new(0),
             next_id: AtomicU64::new(0),
             conns: Mutex::new(HashMap::new()),
             close_on_open: Mutex::new(None),
@@ -196,6 +201,17 @@ impl EchoServer {
     /// WebSocket handshakes completed so far.
     pub fn opened(&self) -> u64 {
         self.inner.opened.load(Ordering::SeqCst)
+    }
+
+    /// TLS handshakes (of connections whose WebSocket handshake completed)
+    /// that went in full, with the certificate and a signature.
+    pub fn tls_full(&self) -> u64 {
+        self.inner.tls_full.load(Ordering::SeqCst)
+    }
+
+    /// TLS handshakes that resumed a session the server issued earlier.
+    pub fn tls_resumed(&self) -> u64 {
+        self.inner.tls_resumed.load(Ordering::SeqCst)
     }
 
     /// Connections currently open.
@@ -474,7 +490,24 @@ fn serve(inner: Arc<Inner>, s: TcpStream) {
     inner.changed.notify_all();
 }
 
-fn ws_config() -> WebSocketConfig {
+/// Selects `want` in `resp` when the client offered it.
+pub(crate) fn pick_subprotocol(want: Option<&str>, req: &Request, resp: &mut Response) {
+    let Some(want) = want else { return };
+    let offered = req
+        .headers()
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim() == want);
+    if offered {
+        if let Ok(v) = want.parse() {
+            resp.headers_mut().insert("sec-websocket-protocol", v);
+        }
+    }
+}
+
+pub(crate) fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .write_buffer_size(0)
         .max_write_buffer_size(usize::MAX)
@@ -482,10 +515,10 @@ fn ws_config() -> WebSocketConfig {
         .max_frame_size(Some(MAX_MESSAGE))
 }
 
-fn sni_of<S: HasSocket + 'static>(s: &S) -> Option<String> {
+fn tls_of<S: HasSocket + 'static>(s: &S) -> Option<&ServerConnection> {
     (s as &dyn std::any::Any)
         .downcast_ref::<StreamOwned<ServerConnection, TcpStream>>()
-        .and_then(|t| t.conn.server_name().map(str::to_string))
+        .map(|t| &t.conn)
 }
 
 // The handshake callback's error type is fixed by tungstenite.
@@ -498,20 +531,7 @@ fn run<S: Read + Write + HasSocket + 'static>(
     let mut seen = None;
     let want = inner.cfg.subprotocol.clone();
     let callback = |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {
-        if let Some(want) = &want {
-            let offered = req
-                .headers()
-                .get_all("sec-websocket-protocol")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .any(|p| p.trim() == want);
-            if offered {
-                if let Ok(v) = want.parse() {
-                    resp.headers_mut().insert("sec-websocket-protocol", v);
-                }
-            }
-        }
+        pick_subprotocol(want.as_deref(), req, &mut resp);
         if inner.cfg.controls {
             let headers = req
                 .headers()
@@ -554,9 +574,17 @@ fn run<S: Read + Write + HasSocket + 'static>(
     if let Err(e) = ws.get_mut().flush_out() {
         return ConnEnd::Abnormal(format!("writing the handshake: {e}"));
     }
+    let tls = tls_of(&ws.get_ref().inner);
+    if let Some(t) = tls {
+        match t.handshake_kind() {
+            Some(rustls::HandshakeKind::Resumed) => &inner.tls_resumed,
+            _ => &inner.tls_full,
+        }
+        .fetch_add(1, Ordering::SeqCst);
+    }
     inner.opened.fetch_add(1, Ordering::SeqCst);
     if let Some(mut req) = seen {
-        req.sni = sni_of(&ws.get_ref().inner);
+        req.sni = tls.and_then(|t| t.server_name().map(str::to_string));
         lock(&inner.record).requests.push(req);
     }
     inner.changed.notify_all();

@@ -5,7 +5,9 @@
 
 pub mod control;
 pub mod echo;
+pub mod echo_events;
 pub mod gate;
 pub mod pki;
+pub mod poll;
 pub mod proxy;
 pub mod sock;

@@ -297,6 +297,141 @@ fn echo_server_tls_self_signed_and_from_files_with_subprotocol() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The answer to a `stats` line, as (name, value) pairs.
+fn stats(p: &mut Proc) -> Vec<(String, u64)> {
+    let line = p.send("stats");
+    let rest = line
+        .strip_prefix("STATS ")
+        .unwrap_or_else(|| panic!("stats line {line:?}"));
+    rest.split(' ')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            (k.to_string(), v.parse().unwrap())
+        })
+        .collect()
+}
+
+fn stat(p: &mut Proc, name: &str) -> u64 {
+    stats(p)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .unwrap_or_else(|| panic!("no {name} in the stats"))
+        .1
+}
+
+#[test]
+fn echo_server_event_loop_echoes_answers_pings_and_counts() {
+    let mut p = Proc::spawn(echo_bin(), &["--event-loop", "--threads", "2"]);
+    let mut cfg = config();
+    cfg.heartbeat_interval = Duration::from_millis(100);
+    cfg.heartbeat_timeout = Duration::from_millis(2000);
+    let clients: Vec<_> = (0..3)
+        .map(|_| client(&format!("ws://127.0.0.1:{}/", p.port), cfg.clone()))
+        .collect();
+    for (c, r) in &clients {
+        c.send_text("héllo".as_bytes()).unwrap();
+        c.send_binary(&[0, 159, 255]).unwrap();
+        // Larger than the server's output limit: it stops reading until
+        // the client took it.
+        c.send_binary(&vec![7; 8 << 20]).unwrap();
+        c.start().unwrap();
+        r.wait_opens(1);
+    }
+    for (c, r) in &clients {
+        assert_eq!(
+            r.msgs.recv_timeout(WAIT).unwrap(),
+            ("héllo".as_bytes().to_vec(), false)
+        );
+        assert_eq!(
+            r.msgs.recv_timeout(WAIT).unwrap(),
+            (vec![0, 159, 255], true)
+        );
+        let big = r.msgs.recv_timeout(WAIT).unwrap();
+        assert_eq!((big.0.len(), big.1), (8 << 20, true));
+        // More than one turn's budget, pipelined.
+        for i in 0..2_000u32 {
+            c.send_binary(&i.to_be_bytes()).unwrap();
+        }
+        for i in 0..2_000u32 {
+            assert_eq!(r.msgs.recv_timeout(WAIT).unwrap().0, i.to_be_bytes());
+        }
+    }
+    // Quiet for several heartbeat periods: every ping must be answered.
+    std::thread::sleep(Duration::from_millis(400));
+    for (c, r) in &clients {
+        assert!(
+            !r.events().iter().any(|e| matches!(e, Event::Error { .. })),
+            "{:?}",
+            r.events()
+        );
+        c.stop().unwrap();
+    }
+    let s = stats(&mut p);
+    assert!(
+        s.contains(&("accepted".into(), 3)) && s.contains(&("opened".into(), 3)),
+        "{s:?}"
+    );
+    // Closed connections are let go (bounded wait).
+    let deadline = Instant::now() + WAIT;
+    while stat(&mut p, "open") > 0 {
+        assert!(Instant::now() < deadline, "connections still open");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(p.stdin.take());
+    assert_eq!(p.wait_exit(), Some(0));
+}
+
+#[test]
+fn echo_server_event_loop_over_tls_counts_resumed_handshakes() {
+    let dir = temp_dir("tls-events");
+    let mut p = Proc::spawn(
+        echo_bin(),
+        &[
+            "--event-loop",
+            "--tls-self-signed",
+            dir.to_str().unwrap(),
+            "--subprotocol",
+            "ws",
+        ],
+    );
+    let mut cfg = config();
+    cfg.tls.ca_file = Some(dir.join("ca.pem"));
+    cfg.tls.no_system_roots = true;
+    cfg.subprotocols = vec!["ws".into()];
+    let url = format!("wss://localhost:{}/", p.port);
+    // Two clients with the same options share one session cache: the
+    // second resumes the session the first got.
+    let (c1, r1) = client(&url, cfg.clone());
+    c1.start().unwrap();
+    let open = wait_event(&r1, |e| {
+        matches!(e, Event::Open { .. } | Event::Error { .. })
+    });
+    assert!(
+        matches!(&open, Event::Open { protocol: Some(p), .. } if p == "ws"),
+        "{open:?}"
+    );
+    c1.send_binary(&vec![5; 1 << 20]).unwrap();
+    assert_eq!(r1.msgs.recv_timeout(WAIT).unwrap().0.len(), 1 << 20);
+    let (c2, r2) = client(&url, cfg);
+    c2.start().unwrap();
+    r2.wait_opens(1);
+    c2.send_text(b"secure").unwrap();
+    assert_eq!(
+        r2.msgs.recv_timeout(WAIT).unwrap(),
+        (b"secure".to_vec(), false)
+    );
+    let s = stats(&mut p);
+    assert!(
+        s.contains(&("tls_full".into(), 1)) && s.contains(&("tls_resumed".into(), 1)),
+        "{s:?}"
+    );
+    c1.stop().unwrap();
+    c2.stop().unwrap();
+    drop(p.stdin.take());
+    assert_eq!(p.wait_exit(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn echo_server_rejects_bad_arguments() {
     for args in [
