@@ -317,7 +317,60 @@ def targets(t, results):
             f"{icpu if icpu is not None else float('nan'):.3f} s per 10 s{partial}",
             None if icpu is None else (icpu <= 0.05 and conn == big))
     w("")
+    targets_15(t, results, w, row, m, fmt_ratio)
     return "\n".join(L)
+
+
+def targets_15(t, results, w, row, m, fmt_ratio):
+    """The targets of issue 15 (performance toward the limit), from the same figures."""
+    w("## Targets of issue 15")
+    w("")
+    w("| target | figure (medians) | holds? |")
+    w("|---|---|---|")
+    peers = ("websocketpp", "beast")
+
+    def best_peer(key, lower_is_better):
+        vals = {c: m([key], c) for c in peers}
+        vals = {c: v for c, v in vals.items() if v}
+        if not vals:
+            return None, None
+        c = (min if lower_is_better else max)(vals, key=vals.get)
+        return c, vals[c]
+
+    for sid, label in (("rtt", "plain"), ("tls_rtt", "TLS")):
+        ours = m([(sid, "latency_p50_us")], "ours")
+        c, best = best_peer((sid, "latency_p50_us"), True)
+        row(f"round trip p50 ≤ 0.9 × the best library peer ({label})",
+            f"{ours or 0:.1f} µs vs {best or 0:.1f} µs ({NAMES.get(c, c)}): ratio {fmt_ratio(ours, best)}",
+            None if ours is None or best is None else ours <= 0.9 * best)
+        p99 = m([(sid, "latency_p99_us")], "ours")
+        c99, best99 = best_peer((sid, "latency_p99_us"), True)
+        row(f"round trip p99 not worse than the best library peer ({label})",
+            f"{p99 or 0:.1f} µs vs {best99 or 0:.1f} µs ({NAMES.get(c99, c99)}): ratio {fmt_ratio(p99, best99)}",
+            None if p99 is None or best99 is None else p99 <= best99)
+    tput = m([("rtt", "tput_msgs_per_s")], "ours")
+    raw = m([("server_ceiling", "tput_msgs_per_s")], "raw")
+    row("throughput ≥ 0.5 × the raw client (same server, same run)",
+        f"{tput or 0:,.0f} vs {raw or 0:,.0f} msg/s: ratio {fmt_ratio(tput, raw)}",
+        None if tput is None or not raw else tput >= 0.5 * raw)
+    c, best = best_peer(("rtt", "tput_msgs_per_s"), False)
+    row("throughput ≥ 3 × the best library peer",
+        f"{tput or 0:,.0f} vs {best or 0:,.0f} msg/s ({NAMES.get(c, c)}): ratio {fmt_ratio(tput, best)}",
+        None if tput is None or best is None else tput >= 3 * best)
+    big = results_many(results)[1]
+    for scen, what, limit in ((f"many_{big}_shared", "idle plain client", 12), (f"many_{big}_shared_tls", "TLS client", 30)):
+        kib = m([(scen, "rss_per_client_kib")], "ours")
+        conn = m([(scen, "connected")], "ours")
+        row(f"≤ {limit} KiB per {what} at {big:,} (shared I/O)",
+            f"{kib if kib is not None else float('nan'):.1f} KiB ({conn or 0:,.0f} connected)",
+            None if kib is None else (kib <= limit and conn == big))
+    scen = f"many_{big}_shared_tls"
+    all_s = m([(scen, "connect_all_s")], "ours")
+    conn = m([(scen, "connected")], "ours")
+    row(f"{big:,} TLS clients (shared I/O) connected in < 10 s",
+        f"{conn or 0:,.0f} connected" + (f" in {all_s:.1f} s" if all_s is not None else ""),
+        None if conn is None else (conn == big and all_s is not None and all_s < 10))
+    w("")
 
 
 def server_section(t, results):
