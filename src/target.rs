@@ -174,8 +174,11 @@ fn validate_hostname(host: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// A caller's path: no blanks, controls or fragment; a leading `/`;
-/// non-ASCII percent-encoded.
+/// A caller's path: no blanks, controls or fragment; a leading `/`; then
+/// the same normalisation as a path in the URL (the url crate's: dot
+/// segments resolved, `\\` as `/`, non-ASCII and characters not allowed in
+/// a request target percent-encoded), so that a target named by URL or by
+/// URL + path is the same request, and `Endpoint::url` names it again.
 fn normalize_resource(resource: &str) -> std::result::Result<String, String> {
     if let Some(c) = resource
         .chars()
@@ -188,18 +191,17 @@ fn normalize_resource(resource: &str) -> std::result::Result<String, String> {
     if resource.contains('#') {
         return Err(format!("path {resource:?} contains a fragment ('#')"));
     }
-    let mut out = String::with_capacity(resource.len() + 1);
-    if !resource.starts_with('/') {
-        out.push('/');
-    }
-    for b in resource.bytes() {
-        if b.is_ascii() {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    Ok(out)
+    let slash = if resource.starts_with('/') || resource.starts_with('\\') {
+        ""
+    } else {
+        "/"
+    };
+    let parsed = url::Url::parse(&format!("ws://h{slash}{resource}"))
+        .map_err(|e| format!("path {resource:?}: {}", describe(e)))?;
+    Ok(match parsed.query() {
+        Some(q) => format!("{}?{q}", parsed.path()),
+        None => parsed.path().to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -266,6 +268,13 @@ mod tests {
             ("/a/b?x=1&y", "/a/b?x=1&y"),
             ("/\u{e9}", "/%C3%A9"),
             ("?q", "/?q"),
+            // As in a URL's path: dot segments, backslashes, characters a
+            // request target may not hold.
+            ("..", "/"),
+            ("/a/./b/../c", "/a/c"),
+            ("\\a\\b", "/a/b"),
+            ("/<x>\"`{}", "/%3Cx%3E%22%60%7B%7D"),
+            ("/a?b=<c>", "/a?b=%3Cc%3E"),
         ] {
             assert_eq!(normalize_resource(path).as_deref(), Ok(want), "{path:?}");
         }
