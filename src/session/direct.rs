@@ -13,12 +13,18 @@
 //! means "queue it").
 
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use super::conn::Conn;
 use super::{Phase, Session};
 use crate::queue::Outgoing;
 use crate::shared::{lock, DirectSink, Shared};
 use crate::wire::Wire;
+
+/// How long after the last batch of queued writes a send may be written from
+/// the caller's thread again (see `direct`): sends closer together are a burst,
+/// cheaper written in batches by the driver than a syscall each.
+const BURST_QUIET: Duration = Duration::from_millis(1);
 
 /// An open connection handed over while the driver sleeps.
 pub(super) struct Parked {
@@ -93,8 +99,15 @@ impl DirectSink for Slot {
 
 impl Session {
     /// The driver is about to sleep on an open, idle connection: hand it
-    /// to the direct slot so that a send may write it from its own thread.
-    pub(super) fn park(&mut self) {
+    /// to the direct slot so that a send may write it from its own thread
+    /// (not within `BURST_QUIET` of a turn that wrote a batch).
+    pub(super) fn park(&mut self, now: Instant) {
+        let burst = self
+            .last_queued
+            .is_some_and(|t| now.saturating_duration_since(t) < BURST_QUIET);
+        if burst {
+            return;
+        }
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::Open {
                 conn,

@@ -46,10 +46,6 @@ use conn::Conn;
 const OUT_HIGH_WATER: usize = 256 * 1024;
 /// Messages read in one pass before the loop looks at timers and sends.
 const READ_BATCH: usize = 1024;
-/// How long after the last batch of queued writes a send may be written from
-/// the caller's thread again (see `direct`): sends closer together are a burst,
-/// cheaper written in batches by the driver than a syscall each.
-const BURST_QUIET: Duration = Duration::from_millis(1);
 
 /// What a session waits for: its socket (fd, also for writing?), its next
 /// timer, or nothing at all (`immediate`). `generation` changes with every
@@ -263,11 +259,8 @@ impl Session {
             self.sh.want_wake();
             // A send may have slipped in between the check and the store.
             immediate = self.sh.queue().has_pushed();
-            let quiet = self
-                .last_queued
-                .is_none_or(|t| now.saturating_duration_since(t) >= BURST_QUIET);
-            if !immediate && quiet {
-                self.park();
+            if !immediate {
+                self.park(now);
             }
         }
         Wait {
