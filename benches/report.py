@@ -125,6 +125,15 @@ class Table:
         return text, m
 
 
+def runs_text(results):
+    """How many runs: the target scenarios run every run, the others at most `other_runs` times."""
+    runs, other = results.get("runs"), results.get("other_runs")
+    if other is None or other >= runs:
+        return f"{runs} runs"
+    return (f"{runs} runs of the scenarios behind the targets (round trips, throughput, idle CPU, "
+            f"10,000 clients on shared I/O), {other} of the others")
+
+
 def ratio(a, b):
     if a is None or b is None or b == 0:
         return "—"
@@ -160,7 +169,7 @@ def render(results, command, charts_dir=None):
       f"Boost {pk.get('libboost-dev', '?')}, OpenSSL {pk.get('libssl-dev', '?')} (Beast's TLS); ours uses rustls. "
       f"Repository at {env.get('git', '?')} plus the working tree.")
     w(f"- **Method**: each contender × scenario in its own child process with a timeout; "
-      f"{'one run (quick smoke test: fewer iterations)' if results.get('quick') else str(results.get('runs')) + ' runs, the median shown'}; "
+      f"{'one run (quick smoke test: fewer iterations)' if results.get('quick') else runs_text(results) + ', the median shown'}; "
       "the contender order rotates from run to run. A figure marked (k/n runs) came from k of n runs.")
     w("")
     w("Ratios are ours / the other: below 1 is better for ours where lower is better (times, CPU, memory),")

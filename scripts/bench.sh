@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark command: builds every contender and writes BENCHMARKS.md.
 #
-#   bash scripts/bench.sh            # full run: 3 runs per scenario, ~20 min
+#   bash scripts/bench.sh            # full run: 5 runs of the target scenarios, 3 of the rest, ~22 min
 #   bash scripts/bench.sh --quick    # smoke test: one run, fewer iterations (~3 min)
 #
 # 1. installs the Debian packages it needs when missing;
