@@ -234,13 +234,19 @@ impl Reader {
     /// Parses and checks the header at `start` (before its payload arrives,
     /// so that a bad frame fails at once).
     fn head(&self) -> Result<Option<Head>, WireError> {
-        let mut cursor = Cursor::new(&self.buf[self.start..self.end]);
-        let (header, len) = match FrameHeader::parse(&mut cursor) {
-            Ok(Some(h)) => h,
-            Ok(None) => return Ok(None),
-            Err(e) => return Err(WireError::protocol(e.to_string())),
+        let bytes = &self.buf[self.start..self.end];
+        let (header, len, hlen) = match short_header(bytes) {
+            Some((header, len)) => (header, len, 2),
+            None => {
+                let mut cursor = Cursor::new(bytes);
+                let (header, len) = match FrameHeader::parse(&mut cursor) {
+                    Ok(Some(h)) => h,
+                    Ok(None) => return Ok(None),
+                    Err(e) => return Err(WireError::protocol(e.to_string())),
+                };
+                (header, len, cursor.position() as usize)
+            }
         };
-        let hlen = cursor.position() as usize;
         if header.mask.is_some() {
             return Err(WireError::protocol("the server sent a masked frame"));
         }
@@ -392,6 +398,27 @@ impl Reader {
             }
         }
     }
+}
+
+/// The header of the most common frame, parsed by hand: unmasked, at most
+/// 125 payload bytes, a defined opcode (RFC 6455 §5.2). Anything else —
+/// longer lengths, a mask, a reserved opcode, fewer than two bytes — is
+/// left to tungstenite's parser, which also words the errors.
+fn short_header(bytes: &[u8]) -> Option<(FrameHeader, u64)> {
+    let (&b0, &b1) = (bytes.first()?, bytes.get(1)?);
+    let (op, len) = (b0 & 0x0f, b1 & 0x7f);
+    if b1 & 0x80 != 0 || len >= 126 || !matches!(op, 0 | 1 | 2 | 8 | 9 | 10) {
+        return None;
+    }
+    let header = FrameHeader {
+        is_final: b0 & 0x80 != 0,
+        rsv1: b0 & 0x40 != 0,
+        rsv2: b0 & 0x20 != 0,
+        rsv3: b0 & 0x10 != 0,
+        opcode: OpCode::from(op),
+        mask: None,
+    };
+    Some((header, u64::from(len)))
 }
 
 fn control(c: Control, payload: &[u8]) -> Result<Item<'_>, WireError> {

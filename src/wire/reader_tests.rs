@@ -356,3 +356,45 @@ fn an_idle_reader_holds_no_buffer_and_keeps_a_partial_frame() {
     again.park();
     assert!(!again.lent && again.buf.capacity() == 0);
 }
+
+#[test]
+fn the_hand_parsed_short_header_agrees_with_tungstenite_on_every_two_bytes() {
+    let mut taken = 0;
+    for b0 in 0..=255u8 {
+        for b1 in 0..=255u8 {
+            let bytes = [b0, b1];
+            let Some((h, len)) = short_header(&bytes) else {
+                continue;
+            };
+            taken += 1;
+            let mut cursor = Cursor::new(&bytes[..]);
+            let (th, tlen) = FrameHeader::parse(&mut cursor)
+                .expect("tungstenite accepts it")
+                .expect("a whole header");
+            assert_eq!(cursor.position(), 2);
+            assert_eq!(
+                (h.is_final, h.rsv1, h.rsv2, h.rsv3),
+                (th.is_final, th.rsv1, th.rsv2, th.rsv3)
+            );
+            assert_eq!(
+                (h.opcode, h.mask, len),
+                (th.opcode, th.mask, tlen),
+                "{b0:#x} {b1:#x}"
+            );
+        }
+    }
+    // 6 opcodes x 16 flag combinations x 126 lengths, unmasked.
+    assert_eq!(taken, 6 * 16 * 126);
+    // Longer lengths, masks and reserved opcodes go to tungstenite.
+    for bytes in [
+        [0x81u8, 126],
+        [0x81, 127],
+        [0x81, 0x85],
+        [0x83, 5],
+        [0x8b, 0],
+        [0x81, 0],
+    ] {
+        assert_eq!(short_header(&bytes).is_some(), bytes == [0x81, 0]);
+    }
+    assert!(short_header(&[0x81]).is_none());
+}
