@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project (the one command of the README and of CI):
-#   1. Rust unit + integration tests (real servers on loopback), clippy;
+#   1. Rust unit + integration tests (real servers on loopback), clippy,
+#      the API docs (broken intra-doc links fail);
 #   2. C and C++ tests under CMake/ctest with sanitizers (scripts/c-tests.sh,
 #      scripts/cpp-tests.sh);
 #   3. the Autobahn|Testsuite conformance gate (scripts/autobahn.sh);
@@ -30,6 +31,10 @@ cargo build --release -p mywsclient-tools 2>&1
 
 stage "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings 2>&1
+
+# The API documentation, private items included (intra-doc links checked).
+stage "cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --document-private-items -p mywsclient 2>&1
 
 stage "cargo test"
 # Packet-loss tests need a network namespace: as root here they must run,

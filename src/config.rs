@@ -174,7 +174,7 @@ pub struct Config {
     pub http_error_policy: HttpErrorPolicy,
     /// Follow up to this many redirects (301, 302, 303, 307, 308 with a
     /// `Location`) within one attempt; 0 (the default) follows none. At most
-    /// [`MAX_REDIRECTS_LIMIT`].
+    /// `MAX_REDIRECTS_LIMIT` (20).
     pub max_redirects: u32,
     // ----- delivery (issue 12) -----
     /// What a connection that ends abnormally may not have delivered is

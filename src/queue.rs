@@ -10,7 +10,7 @@
 //! [`SendQueue::unpop_all`], and calls [`SendQueue::mark_sent_many`] once
 //! all of a message's bytes reached the kernel. A message counts as queued
 //! from `admit` until then. The order of the lines, and how messages pass
-//! from the sending threads to the session, is in [`line`].
+//! from the sending threads to the session, is in [`line`](mod@line).
 //!
 //! Receipts and flow control (0.2): a message pushed with an id has its
 //! outcome decided here — written at `mark_sent`, discarded when the

@@ -2,12 +2,12 @@
 //! from the I/O thread.
 //!
 //! Every trampoline runs the C call, with the conversions around it, inside
-//! [`call_user`](crate::ffi::boundary::call_user).
+//! [`crate::ffi::boundary::call_user`].
 //!
 //! No callback after `mywsclient_free()`: the core stops calling the message
 //! and event handlers once the handle is dropped from inside a callback
 //! (`Client::detach_callbacks`). The log sink lives in the configuration,
-//! where that flag does not reach, so it checks [`LogGate`] itself.
+//! where that flag does not reach, so it checks `LogGate` itself.
 
 use std::os::raw::{c_char, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,4 +1,4 @@
-//! Proxies: which one a connection uses ([`env`]: curl's environment rules
+//! Proxies: which one a connection uses ([`env`](mod@env): curl's environment rules
 //! and NO_PROXY), the proxy URL ([`ProxyUrl`]), and the tunnel handshakes
 //! as sans-IO state machines ([`http`]: HTTP CONNECT, [`socks`]: SOCKS5 and
 //! SOCKS4a). A [`Tunnel`] consumes the proxy's bytes and produces ours; the
