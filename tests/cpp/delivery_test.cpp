@@ -78,26 +78,12 @@ private:
 };
 
 /// What one client reported, under one mutex; waits are bounded.
-struct Seen
+struct Seen : testsupport::Recorder
 {
-  std::mutex m;
-  std::condition_variable cv;
   int opens = 0, stopped = 0, highs = 0, drains = 0;
   std::vector<std::pair<std::chrono::microseconds, std::string>> pongs;
   std::vector<std::pair<std::uint64_t, int>> receipts; // id, -1 written or the discard reason
   std::size_t highBytes = 0, drainedBytes = 0;
-
-  template <class Pred> bool wait(Pred pred, std::chrono::milliseconds timeout = 30s)
-  {
-    return testsupport::waitFor(m, cv, timeout, pred);
-  }
-
-  template <class F> void record(F f)
-  {
-    std::lock_guard<std::mutex> lock(m);
-    f();
-    cv.notify_all();
-  }
 
   void attach(MyWSClient &c)
   {

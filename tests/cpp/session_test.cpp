@@ -76,10 +76,8 @@ struct Gate
 bool contains(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
 
 /// What a client reports, under one mutex; waits are bounded.
-struct Seen
+struct Seen : testsupport::Recorder
 {
-  std::mutex m;
-  std::condition_variable cv;
   int opens = 0;
   int stopped = 0;
   int hookCalls = 0;
@@ -87,18 +85,6 @@ struct Seen
   std::vector<MyWSClient::ErrorInfo> errors;
   std::vector<MyWSClient::OpenInfo> openInfos;
   std::vector<std::string> messages;
-
-  template <class Pred> bool wait(Pred pred, std::chrono::milliseconds timeout = 30s)
-  {
-    return testsupport::waitFor(m, cv, timeout, pred);
-  }
-
-  template <class F> void record(F f)
-  {
-    std::lock_guard<std::mutex> lock(m);
-    f();
-    cv.notify_all();
-  }
 
   void attach(MyWSClient &c)
   {

@@ -266,6 +266,26 @@ bool waitFor(std::mutex &m, std::condition_variable &cv, std::chrono::millisecon
   return cv.wait_for(lock, timeout, pred);
 }
 
+/// What a test's callbacks record goes under one mutex: `record` changes it
+/// and wakes the waiters, `wait` waits for a condition on it (bounded).
+struct Recorder
+{
+  std::mutex m;
+  std::condition_variable cv;
+
+  template <class Pred> bool wait(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(30))
+  {
+    return waitFor(m, cv, timeout, pred);
+  }
+
+  template <class F> void record(F f)
+  {
+    std::lock_guard<std::mutex> lock(m);
+    f();
+    cv.notify_all();
+  }
+};
+
 // ------------------------------------------------------------------ a tiny test runner
 
 struct TestCase
