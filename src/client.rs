@@ -260,12 +260,12 @@ impl Client {
                 format!("text message is not valid UTF-8: {e}"),
             ));
         }
-        self.enqueue(Bytes::copy_from_slice(text), false)
+        self.enqueue(self.sh.queue().copy_in(text), false)
     }
 
     /// Queues a binary message.
     pub fn send_binary(&self, data: &[u8]) -> Result<()> {
-        self.enqueue(Bytes::copy_from_slice(data), true)
+        self.enqueue(self.sh.queue().copy_in(data), true)
     }
 
     /// Queues an owned message without copying (text must be UTF-8).
@@ -329,7 +329,7 @@ impl Client {
             }
         }
         self.enqueue_ex(
-            Bytes::copy_from_slice(data),
+            self.sh.queue().copy_in(data),
             flags.binary,
             true,
             flags.urgent,

@@ -4,11 +4,13 @@
 //! there across connections and across stop/start), the counters of what is
 //! queued, and the limits that `push` enforces.
 //!
-//! Producers (any thread) call [`SendQueue::push`]; the one session that
-//! runs takes messages with [`SendQueue::next`], returns those it could not
-//! write with [`SendQueue::unpop`], and calls [`SendQueue::mark_sent`] once
+//! Producers (any thread) call [`SendQueue::admit`] then
+//! [`SendQueue::enqueue`]; the one session that runs takes messages with
+//! [`SendQueue::take`], returns those it could not write with
+//! [`SendQueue::unpop_all`], and calls [`SendQueue::mark_sent_many`] once
 //! all of a message's bytes reached the kernel. A message counts as queued
-//! from `push` until `mark_sent`.
+//! from `admit` until then. The order of the lines, and how messages pass
+//! from the sending threads to the session, is in [`line`].
 //!
 //! Receipts and flow control (0.2): a message pushed with an id has its
 //! outcome decided here — written at `mark_sent`, discarded when the
@@ -18,18 +20,17 @@
 //! when the queued bytes cross a watermark. Urgent messages wait in their
 //! own line, after put-back messages and before the channel.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use crossbeam_channel::{Receiver, Sender};
 use tungstenite::Bytes;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::flow::{Crossing, OverflowPolicy, Watermarks};
 use crate::receipts::{DiscardReason, Outcome, Receipts};
+use line::Lines;
 
 /// A message accepted by `send`, waiting to be written.
 #[derive(Clone, Debug)]
@@ -54,15 +55,6 @@ pub(crate) struct Pushed {
     /// The session has something to report now (a receipt of a dropped
     /// message, the high watermark): wake it even if it sleeps on a full socket.
     pub wake: bool,
-}
-
-/// Messages taken or kept ahead of the channel.
-#[derive(Default)]
-struct Front {
-    /// Put back after a connection ended (they go first).
-    put_back: VecDeque<Outgoing>,
-    /// Pushed as urgent, in push order.
-    urgent: VecDeque<Outgoing>,
 }
 
 /// Counts of the receipts and drops (for the statistics).
@@ -143,11 +135,8 @@ impl From<Refused> for Error {
 
 /// See the module documentation.
 pub(crate) struct SendQueue {
-    tx: Sender<Outgoing>,
-    rx: Receiver<Outgoing>,
-    /// Messages taken off the channel and put back (not yet written), and
-    /// urgent ones: they go out before anything on the channel.
-    front: Mutex<Front>,
+    /// The messages not taken yet, in their lines.
+    lines: Lines,
     queued_messages: AtomicU64,
     queued_bytes: AtomicU64,
     max_message_size: AtomicUsize,
@@ -159,20 +148,14 @@ pub(crate) struct SendQueue {
     dropped: Dropped,
     /// Fast paths: an id was ever assigned; watermarks are on.
     ids_used: AtomicBool,
-    /// `front` holds a message (updated under its lock): when not, `next`
-    /// and `has_next` go to the channel without taking the lock.
-    front_used: AtomicBool,
     watermarks_on: AtomicBool,
 }
 
 impl SendQueue {
     /// An empty queue with these limits.
     pub fn new(limits: Limits) -> SendQueue {
-        let (tx, rx) = crossbeam_channel::unbounded();
         let q = SendQueue {
-            tx,
-            rx,
-            front: Mutex::new(Front::default()),
+            lines: Lines::default(),
             queued_messages: AtomicU64::new(0),
             queued_bytes: AtomicU64::new(0),
             max_message_size: AtomicUsize::new(0),
@@ -183,7 +166,6 @@ impl SendQueue {
             watermarks: Mutex::new(Watermarks::default()),
             dropped: Dropped::default(),
             ids_used: AtomicBool::new(false),
-            front_used: AtomicBool::new(false),
             watermarks_on: AtomicBool::new(false),
         };
         q.set_limits(limits);
@@ -288,31 +270,23 @@ impl SendQueue {
     /// Returns whether the session must be woken (a watermark reached).
     pub fn enqueue(&self, msg: Outgoing, urgent: bool) -> bool {
         if urgent {
-            let mut f = self.front();
-            f.urgent.push_back(msg);
-            self.front_used.store(true, Ordering::SeqCst);
+            self.lines.push_urgent(msg);
         } else {
-            // The receiver lives as long as the sender: this cannot fail.
-            let _ = self.tx.send(msg);
+            self.lines.push(msg);
         }
         self.watermarks_on.load(Ordering::Relaxed)
             && lock(&self.watermarks).reaches_high(self.queued_bytes())
     }
 
+    /// A copy of `data` for `admit` (see [`Lines::copy_in`]).
+    pub fn copy_in(&self, data: &[u8]) -> Bytes {
+        self.lines.copy_in(data)
+    }
+
     /// The oldest message not taken by the session: put back, then pushed,
     /// then urgent ones.
     fn take_oldest(&self) -> Option<Outgoing> {
-        let mut f = self.front();
-        if let Some(m) = f.put_back.pop_front() {
-            self.note_front(&f);
-            return Some(m);
-        }
-        if let Ok(m) = self.rx.try_recv() {
-            return Some(m);
-        }
-        let m = f.urgent.pop_front();
-        self.note_front(&f);
-        m
+        self.lines.take_oldest()
     }
 
     /// A message leaves the queue without being written. Returns whether
@@ -382,24 +356,29 @@ impl SendQueue {
 
     /// The next message to write: the oldest put back, else the oldest
     /// urgent one, else the oldest pushed.
+    #[cfg(test)]
     pub fn next(&self) -> Option<Outgoing> {
-        if self.front_used.load(Ordering::SeqCst) {
-            let mut f = self.front();
-            let m = f.put_back.pop_front().or_else(|| f.urgent.pop_front());
-            self.note_front(&f);
-            if m.is_some() {
-                return m;
-            }
-        }
-        self.rx.try_recv().ok()
+        self.lines.next()
     }
 
-    /// Puts a message taken by `next` back in front of all others (it was
+    /// Moves the next messages to write into `out` (in that order), at
+    /// least one if any waits and more until their payloads reach
+    /// `max_bytes` or they number `max_count`. Returns whether it moved
+    /// any. What the session cannot write goes back with `unpop_all`.
+    pub fn take(&self, out: &mut Vec<Outgoing>, max_bytes: usize, max_count: usize) -> bool {
+        self.lines.take(out, max_bytes, max_count)
+    }
+
+    /// Puts a message taken by `take` back in front of all others (it was
     /// not written, or not completely). Putting back several: last first.
     pub fn unpop(&self, msg: Outgoing) {
-        let mut f = self.front();
-        f.put_back.push_front(msg);
-        self.front_used.store(true, Ordering::SeqCst);
+        self.lines.unpop_all(std::iter::once(msg));
+    }
+
+    /// Puts messages taken by `take` back in front of all others, in the
+    /// order given.
+    pub fn unpop_all(&self, msgs: impl DoubleEndedIterator<Item = Outgoing>) {
+        self.lines.unpop_all(msgs);
     }
 
     /// Puts back, in front of all others, a message that was marked sent
@@ -413,33 +392,15 @@ impl SendQueue {
         self.unpop(msg);
     }
 
-    fn front(&self) -> MutexGuard<'_, Front> {
-        lock(&self.front)
-    }
-
-    /// Records, under the lock, whether `f` still holds a message.
-    fn note_front(&self, f: &Front) {
-        let used = !f.put_back.is_empty() || !f.urgent.is_empty();
-        self.front_used.store(used, Ordering::SeqCst);
-    }
-
-    /// Something waits to be taken by `next`.
+    /// Something waits to be taken by `take`.
     pub fn has_next(&self) -> bool {
-        if !self.rx.is_empty() {
-            return true;
-        }
-        if !self.front_used.load(Ordering::SeqCst) {
-            return false;
-        }
-        let f = self.front();
-        !f.put_back.is_empty() || !f.urgent.is_empty()
+        self.lines.has_next()
     }
 
     /// Something was pushed and not yet taken (the check for a session
     /// deciding whether to sleep; put-back messages are its own).
     pub fn has_pushed(&self) -> bool {
-        !self.rx.is_empty()
-            || (self.front_used.load(Ordering::SeqCst) && !self.front().urgent.is_empty())
+        self.lines.has_pushed()
     }
 
     /// All bytes of `msg` (taken by `next`) reached the kernel: it leaves
@@ -483,5 +444,6 @@ impl SendQueue {
     }
 }
 
+mod line;
 #[cfg(test)]
 mod tests;

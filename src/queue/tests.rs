@@ -184,3 +184,126 @@ fn watermarks_cross_once_each_way() {
     q.mark_sent(&m);
     assert_eq!(q.crossing(), Some(Crossing::Drained));
 }
+
+#[test]
+fn take_moves_in_order_within_its_limits_and_the_rest_stays_droppable() {
+    let q = SendQueue::new(limits(100, 100, 10));
+    q.set_flow(OverflowPolicy::DropOldest, 0, 0);
+    for i in 0..10 {
+        q.push(msg(&format!("m{i}........"))).unwrap(); // 10 bytes each
+    }
+    let mut out = Vec::new();
+    // Until the payloads reach 25 bytes: three messages.
+    assert!(q.take(&mut out, 25, 100));
+    assert_eq!(
+        out.iter()
+            .map(|m| text(Some(m.clone())))
+            .collect::<Vec<_>>(),
+        ["m0........", "m1........", "m2........"]
+    );
+    // At least one, whatever the byte limit; at most max_count.
+    let mut one = Vec::new();
+    assert!(q.take(&mut one, 0, 100));
+    assert_eq!(text(one.pop()), "m3........");
+    let mut two = Vec::new();
+    assert!(q.take(&mut two, 1000, 2));
+    assert_eq!(two.len(), 2);
+    // The queue is full (10 messages): the oldest one not taken (m6) goes.
+    q.push(msg("new")).unwrap();
+    assert_eq!(q.drop_counts().0, 1);
+    // What the session could not write goes back in front, in order.
+    q.unpop_all(out.into_iter().chain(two));
+    let mut rest = Vec::new();
+    while q.take(&mut rest, 1000, 3) {}
+    let got: Vec<String> = rest.into_iter().map(|m| text(Some(m))).collect();
+    assert_eq!(
+        got,
+        [
+            "m0........",
+            "m1........",
+            "m2........",
+            "m4........",
+            "m5........",
+            "m7........",
+            "m8........",
+            "m9........",
+            "new"
+        ]
+    );
+    assert!(!q.has_next() && !q.has_pushed());
+}
+
+#[test]
+fn small_messages_share_a_block_only_while_a_backlog_exists() {
+    let q = SendQueue::new(limits(1 << 20, 1 << 20, 0));
+    let adjacent = |a: &Bytes, b: &Bytes| a.as_ptr().wrapping_add(a.len()) == b.as_ptr();
+    // Idle: an allocation of its own (nothing to keep once it is written).
+    let first = q.copy_in(b"first");
+    q.push(Outgoing {
+        data: first,
+        binary: false,
+        id: 0,
+    })
+    .unwrap();
+    // A backlog: small copies follow each other in one block.
+    let a = q.copy_in(b"aaaa");
+    let b = q.copy_in(b"bbbbbb");
+    assert!(adjacent(&a, &b));
+    assert_eq!((&a[..], &b[..]), (&b"aaaa"[..], &b"bbbbbb"[..]));
+    // Large ones are copied on their own.
+    let big = q.copy_in(&[7u8; 2000]);
+    let c = q.copy_in(b"c");
+    assert!(!adjacent(&b, &big) && adjacent(&b, &c));
+    // The session took everything: the block is let go; the next copy,
+    // with no backlog, is on its own again.
+    let mut out = Vec::new();
+    while q.take(&mut out, 1 << 20, 100) {}
+    let d = q.copy_in(b"d");
+    assert!(!adjacent(&c, &d));
+    // The block's bytes stay valid as long as a message holds them.
+    drop((a, big));
+    assert_eq!(&b[..], b"bbbbbb");
+}
+
+#[test]
+fn concurrent_senders_keep_their_order_through_batched_takes() {
+    const THREADS: usize = 4;
+    const EACH: usize = 2000;
+    let q = std::sync::Arc::new(SendQueue::new(limits(100, 1 << 30, 0)));
+    let senders: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let q = q.clone();
+            std::thread::spawn(move || {
+                for i in 0..EACH {
+                    let data = q.copy_in(format!("{t}:{i}").as_bytes());
+                    q.push(Outgoing {
+                        data,
+                        binary: false,
+                        id: 0,
+                    })
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut next = [0usize; THREADS];
+    let mut batch = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while next.iter().sum::<usize>() < THREADS * EACH && std::time::Instant::now() < deadline {
+        if !q.take(&mut batch, 4096, 64) {
+            std::thread::yield_now();
+        }
+        for m in batch.drain(..) {
+            let s = String::from_utf8(m.data.to_vec()).unwrap();
+            let (t, i) = s.split_once(':').unwrap();
+            let (t, i): (usize, usize) = (t.parse().unwrap(), i.parse().unwrap());
+            assert_eq!(i, next[t], "thread {t}'s messages in order");
+            next[t] += 1;
+        }
+    }
+    for s in senders {
+        s.join().unwrap();
+    }
+    assert_eq!(next, [EACH; THREADS]);
+    assert!(!q.has_next());
+}

@@ -17,6 +17,9 @@ use crate::sys;
 use crate::wire::reader::{Item, INVALID_CLOSE_CODE_REASON};
 use crate::wire::{Wire, WireError};
 
+/// Most messages `fill` takes from the queue at once.
+const FILL_BATCH: usize = 256;
+
 /// Why a read pass ended the connection.
 pub(super) enum ReadEnd {
     /// The server broke the protocol or a limit: fail with its close code.
@@ -238,15 +241,21 @@ impl Session {
         ws: &mut Wire,
         limit: usize,
     ) -> tungstenite::Result<()> {
+        let queue = self.sh.queue();
+        let mut batch = Vec::new();
         while conn.out.len() < limit {
-            let Some(msg) = self.sh.queue().next() else {
+            // Several at once: one lock for the batch, not one per message.
+            if !queue.take(&mut batch, limit - conn.out.len(), FILL_BATCH) {
                 break;
-            };
-            if let Err((msg, e)) = conn.frame(&self.sh, ws, msg) {
-                self.sh.queue().unpop(msg);
-                return Err(e);
             }
-            self.wrote_queued += 1;
+            let mut msgs = batch.drain(..);
+            while let Some(msg) = msgs.next() {
+                if let Err((msg, e)) = conn.frame(&self.sh, ws, msg) {
+                    queue.unpop_all(std::iter::once(msg).chain(msgs));
+                    return Err(e);
+                }
+                self.wrote_queued += 1;
+            }
         }
         Ok(())
     }
