@@ -28,6 +28,15 @@ impl OutBuf {
         self.buf.len() - self.pos
     }
 
+    /// Appends through `f`, which only adds to the end of the buffer,
+    /// counting what it added.
+    fn append<R>(&mut self, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        let before = self.buf.len();
+        let r = f(&mut self.buf);
+        self.appended += (self.buf.len() - before) as u64;
+        r
+    }
+
     pub(super) fn consume(&mut self, n: usize) {
         self.pos += n;
         if self.pos == self.buf.len() {
@@ -85,7 +94,11 @@ impl Conn {
         msg: Outgoing,
     ) -> Result<(), (Outgoing, tungstenite::Error)> {
         // Text was validated by `send`.
-        match ws.writer.message(&mut io_of(self), &msg.data, msg.binary) {
+        let writer = &mut ws.writer;
+        match self
+            .out
+            .append(|b| writer.message(b, &msg.data, msg.binary))
+        {
             Ok(w) if w.compressed => sh.count_compressed_sent(msg.data.len(), w.wire),
             Ok(_) => {}
             Err(e) => return Err((msg, e)),
@@ -207,8 +220,7 @@ impl Read for Io<'_> {
 
 impl Write for Io<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.out.buf.extend_from_slice(buf);
-        self.out.appended += buf.len() as u64;
+        self.out.append(|b| b.extend_from_slice(buf));
         Ok(buf.len())
     }
 
