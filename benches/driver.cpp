@@ -14,7 +14,7 @@
 //        [--tls-ca FILE] [--proxy BIN] [--n N] [--tput-n N] [--size N]
 //        [--reps N] [--idle-s S] [--clients N] [--deadline-s S]
 // Scenarios: rtt, size, first_echo, idle_stop, stop_unreachable, cut, outage, halfopen,
-//            outage_sends, many, raw_tput.
+//            outage_sends, many, contended, raw_tput.
 // Results: one JSON object written to --out after every measurement (so a
 // contender that crashes later keeps what it measured), with "stage" naming
 // the step under way; stdout is left to the contender (the original logs there).
@@ -664,6 +664,62 @@ static int sc_rtt(const Args &a)
 }
 
 // One message of --size bytes, --reps round trips; is it intact?
+// Throughput with several threads sending at once through one client (the
+// send path under contention): `threads` threads each send tput-n / threads
+// 64-byte messages back to back, released together; all echoes awaited.
+static int sc_contended(const Args &a)
+{
+  auto c = connected_client(a, int(a.num("port", 0)));
+  if (!c)
+    return 2;
+  double deadline = a.real("deadline-s", 30);
+  R.stage("contended");
+  int nt = std::max(1, int(a.num("threads", 8)));
+  long per = a.num("tput-n", 100000) / nt;
+  C.tput_target = uint64_t(per) * uint64_t(nt);
+  std::vector<std::vector<std::string>> msgs(size_t(nt));
+  for (int t = 0; t < nt; t++)
+  {
+    msgs[size_t(t)].reserve(size_t(per));
+    for (long i = 0; i < per; i++)
+    {
+      char m[32];
+      snprintf(m, sizeof m, "T%02d%07ld", t, i);
+      msgs[size_t(t)].emplace_back(std::string(m) + std::string(64 - strlen(m), 'y'));
+    }
+  }
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < nt; t++)
+    senders.emplace_back(
+        [&, t]
+        {
+          ready.fetch_add(1);
+          while (!go.load())
+            std::this_thread::yield();
+          for (auto &m : msgs[size_t(t)])
+            c->sendMessage(m);
+        });
+  while (ready.load() < nt)
+    std::this_thread::yield();
+  double cpu0 = cpu_seconds();
+  int64_t t0 = now_ns();
+  go.store(true);
+  for (auto &th : senders)
+    th.join();
+  double send_s = (now_ns() - t0) / 1e9;
+  bool all = C.wait_until([&] { return C.tput.load() >= C.tput_target; }, deadline);
+  int64_t t1 = all ? C.tput_done_ns.load() : now_ns();
+  R.num("threads", nt);
+  R.num("contended_send_s", send_s);
+  R.num("contended_received", double(C.tput.load()));
+  R.num("contended_msgs_per_s", C.tput.load() / ((t1 - t0) / 1e9));
+  R.num("contended_cpu_s", cpu_seconds() - cpu0);
+  R.boolean("contended_complete", all);
+  finish(all ? 0 : 4);
+}
+
 static int sc_size(const Args &a)
 {
   auto c = connected_client(a, int(a.num("port", 0)));
@@ -1212,6 +1268,8 @@ int main(int argc, char **argv)
     return sc_rtt(a);
   if (s == "size")
     return sc_size(a);
+  if (s == "contended")
+    return sc_contended(a);
   if (s == "first_echo")
     return sc_first_echo(a);
   if (s == "idle_stop")

@@ -27,6 +27,8 @@ ROWS = [
     ("TLS round-trip latency p50", [("tls_rtt", "latency_p50_us")], "µs", False, "{:.1f}"),
     ("TLS round-trip latency p99", [("tls_rtt", "latency_p99_us")], "µs", False, "{:.1f}"),
     ("TLS throughput, 64 B", [("tls_rtt", "tput_msgs_per_s")], "msg/s", True, "{:,.0f}"),
+    ("Throughput, 8 threads sending at once, 100,000 × 64 B", [("contended", "contended_msgs_per_s")], "msg/s", True, "{:,.0f}"),
+    ("Client CPU, 8 threads sending", [("contended", "contended_cpu_s")], "s", False, "{:.3f}"),
 ] + [
     (f"One round trip, {label}", [(f"size_{n}", "size_rtt_ms")], "ms", False, "{:.3f}") for label, n in SIZES
 ] + [

@@ -55,6 +55,9 @@ def scenarios(quick, shared_io=False):
     s.append(("halfopen", "halfopen", {"deadline-s": 20, "connect-timeout-s": 8}, CONTENDERS, "plain", 45, True, None))
     s.append(("outage_sends", "outage_sends", {"n": 100, "outage-s": 2, "deadline-s": 10, "connect-timeout-s": 12},
               CONTENDERS, "plain", 45, False, None))
+    # Eight threads sending through one client at once: the send path's locks under contention.
+    s.append(("contended", "contended", {"threads": 8, "tput-n": 10000 if q else 100000, "deadline-s": 30,
+                                         "connect-timeout-s": 8}, CONTENDERS, "plain", 60, True, None))
     s.append(("server_ceiling", "raw_tput", {"tput-n": 10000 if q else 100000}, ["raw"], "plain", 30, False, None))
     # Sends from another thread wait for the original's loop to wake up: how long?
     s.append(("first_echo", "first_echo", {"connect-timeout-s": 10 if q else 40}, ["original"], "plain", 60, False, 1))

@@ -23,6 +23,7 @@
 //! | `session/errors.rs` | tungstenite/socket errors to [`Error`]s and close codes |
 //! | `shared.rs` | state shared by handle and driver: lifecycle, wake-up, callbacks, counters |
 //! | `queue.rs` | the send queue: admission and limits, put-back messages, queued counts |
+//! | `queue/line.rs` | the queue's lines and their hand-over from sending threads to the session (batched, small copies in shared blocks) |
 //! | `receipts.rs` | send receipts: message ids and their outcomes, delivered in id order |
 //! | `flow.rs` | flow control: the overflow policy and the queue watermarks |
 //! | `rtt.rs` | round-trip time: which ping a pong answers, the smoothed estimate |

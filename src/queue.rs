@@ -1,5 +1,5 @@
 //! The send queue: every message `send` accepted, until its last byte
-//! reached the kernel. Owns the channel from the handle to the session, the
+//! reached the kernel. Owns the lines from the handle to the session, the
 //! messages put back in front (unwritten when a connection ended; they stay
 //! there across connections and across stop/start), the counters of what is
 //! queued, and the limits that `push` enforces.
@@ -18,7 +18,7 @@
 //! in [`Receipts`] until the session takes it with
 //! [`SendQueue::pop_receipt`]; [`SendQueue::crossing`] tells the session
 //! when the queued bytes cross a watermark. Urgent messages wait in their
-//! own line, after put-back messages and before the channel.
+//! own line, after put-back messages and before pushed ones.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
