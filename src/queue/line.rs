@@ -11,7 +11,8 @@
 //! tenth of the I/O thread's time at full rate). Messages on the session's
 //! side still count as not taken: the overflow policy may drop them.
 //!
-//! While a backlog exists, small messages are copied into shared blocks
+//! While a backlog exists (two messages or more waiting), small messages
+//! are copied into shared blocks
 //! ([`Lines::copy_in`]) instead of one allocation each: at full rate the
 //! allocation on the sending thread and its release on the I/O thread were
 //! another tenth. A block lives until its last message is freed; the line
@@ -30,8 +31,13 @@ use super::Outgoing;
 /// Messages up to this size are copied into a shared block while a backlog
 /// exists; larger ones get their own allocation (one copy either way).
 const COPY_IN_MAX: usize = 1024;
-/// The size of a shared block.
+/// The largest shared block; a new block holds room for about four times
+/// the bytes waiting in the line (at least `BLOCK_MIN`), so that a short
+/// backlog — a few messages queued while connecting — takes a small one
+/// (the last messages written stay in the delivery ledger, and keep their
+/// block, until it is pruned).
 const BLOCK: usize = 16 * 1024;
+const BLOCK_MIN: usize = 512;
 /// A line's buffer emptied with room for more messages than this is let
 /// go (at 48 bytes each: 12 KiB).
 const KEEP_ROOM: usize = 256;
@@ -89,12 +95,13 @@ impl Lines {
     /// A copy of `data` to queue: in the current block while a backlog
     /// exists and the message is small, else in an allocation of its own.
     pub fn copy_in(&self, data: &[u8]) -> Bytes {
-        if data.len() > COPY_IN_MAX || self.line_len.load(Ordering::Relaxed) == 0 {
+        if data.len() > COPY_IN_MAX || self.line_len.load(Ordering::Relaxed) < 2 {
             return Bytes::copy_from_slice(data);
         }
         let mut l = lock(&self.line);
         if l.block.capacity() - l.block.len() < data.len() {
-            l.block = BytesMut::with_capacity(BLOCK);
+            let waiting = l.msgs.len().saturating_mul(data.len());
+            l.block = BytesMut::with_capacity(waiting.saturating_mul(4).clamp(BLOCK_MIN, BLOCK));
         }
         l.block.extend_from_slice(data);
         l.block.split().freeze()

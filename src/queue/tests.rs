@@ -237,14 +237,17 @@ fn take_moves_in_order_within_its_limits_and_the_rest_stays_droppable() {
 fn small_messages_share_a_block_only_while_a_backlog_exists() {
     let q = SendQueue::new(limits(1 << 20, 1 << 20, 0));
     let adjacent = |a: &Bytes, b: &Bytes| a.as_ptr().wrapping_add(a.len()) == b.as_ptr();
-    // Idle: an allocation of its own (nothing to keep once it is written).
-    let first = q.copy_in(b"first");
-    q.push(Outgoing {
-        data: first,
-        binary: false,
-        id: 0,
-    })
-    .unwrap();
+    // Idle, or one message waiting: an allocation of its own (nothing to
+    // keep once it is written).
+    for _ in 0..2 {
+        let first = q.copy_in(b"first");
+        q.push(Outgoing {
+            data: first,
+            binary: false,
+            id: 0,
+        })
+        .unwrap();
+    }
     // A backlog: small copies follow each other in one block.
     let a = q.copy_in(b"aaaa");
     let b = q.copy_in(b"bbbbbb");
