@@ -677,7 +677,7 @@ static int sc_contended(const Args &a)
   int nt = std::max(1, int(a.num("threads", 8)));
   long per = a.num("tput-n", 100000) / nt;
   C.tput_target = uint64_t(per) * uint64_t(nt);
-  std::vector<std::vector<std::string>> msgs(size_t(nt));
+  std::vector<std::vector<std::string>> msgs(static_cast<size_t>(nt));
   for (int t = 0; t < nt; t++)
   {
     msgs[size_t(t)].reserve(size_t(per));
