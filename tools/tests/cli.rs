@@ -174,14 +174,16 @@ fn temp_dir(tag: &str) -> std::path::PathBuf {
     p
 }
 
-#[test]
-fn echo_server_echoes_with_kinds_and_exits_on_stdin_eof() {
-    let mut p = Proc::spawn(echo_bin(), &[]);
-    let (c, r) = client(&format!("ws://127.0.0.1:{}/", p.port), config());
+/// Queues a text, a small binary and an 8 MiB binary message (larger than
+/// the echo server's output limit: it stops reading until the client took it).
+fn send_kinds(c: &Client) {
     c.send_text("héllo".as_bytes()).unwrap();
     c.send_binary(&[0, 159, 255]).unwrap();
     c.send_binary(&vec![7; 8 << 20]).unwrap();
-    c.start().unwrap();
+}
+
+/// The echoes of `send_kinds`, each with its kind.
+fn expect_kinds(r: &Rec) {
     assert_eq!(
         r.msgs.recv_timeout(WAIT).unwrap(),
         ("héllo".as_bytes().to_vec(), false)
@@ -192,14 +194,28 @@ fn echo_server_echoes_with_kinds_and_exits_on_stdin_eof() {
     );
     let big = r.msgs.recv_timeout(WAIT).unwrap();
     assert_eq!((big.0.len(), big.1), (8 << 20, true));
-    // Many small messages, pipelined.
-    let t = Instant::now();
-    for i in 0..10_000u32 {
+}
+
+/// `n` small messages sent back to back come back in order.
+fn expect_pipelined(c: &Client, r: &Rec, n: u32) {
+    for i in 0..n {
         c.send_binary(&i.to_be_bytes()).unwrap();
     }
-    for i in 0..10_000u32 {
+    for i in 0..n {
         assert_eq!(r.msgs.recv_timeout(WAIT).unwrap().0, i.to_be_bytes());
     }
+}
+
+#[test]
+fn echo_server_echoes_with_kinds_and_exits_on_stdin_eof() {
+    let mut p = Proc::spawn(echo_bin(), &[]);
+    let (c, r) = client(&format!("ws://127.0.0.1:{}/", p.port), config());
+    send_kinds(&c);
+    c.start().unwrap();
+    expect_kinds(&r);
+    // Many small messages, pipelined.
+    let t = Instant::now();
+    expect_pipelined(&c, &r, 10_000);
     eprintln!("10000 pipelined echoes (debug client) in {:?}", t.elapsed());
     c.stop().unwrap();
     drop(p.stdin.take());
@@ -329,32 +345,14 @@ fn echo_server_event_loop_echoes_answers_pings_and_counts() {
         .map(|_| client(&format!("ws://127.0.0.1:{}/", p.port), cfg.clone()))
         .collect();
     for (c, r) in &clients {
-        c.send_text("héllo".as_bytes()).unwrap();
-        c.send_binary(&[0, 159, 255]).unwrap();
-        // Larger than the server's output limit: it stops reading until
-        // the client took it.
-        c.send_binary(&vec![7; 8 << 20]).unwrap();
+        send_kinds(c);
         c.start().unwrap();
         r.wait_opens(1);
     }
     for (c, r) in &clients {
-        assert_eq!(
-            r.msgs.recv_timeout(WAIT).unwrap(),
-            ("héllo".as_bytes().to_vec(), false)
-        );
-        assert_eq!(
-            r.msgs.recv_timeout(WAIT).unwrap(),
-            (vec![0, 159, 255], true)
-        );
-        let big = r.msgs.recv_timeout(WAIT).unwrap();
-        assert_eq!((big.0.len(), big.1), (8 << 20, true));
+        expect_kinds(r);
         // More than one turn's budget, pipelined.
-        for i in 0..2_000u32 {
-            c.send_binary(&i.to_be_bytes()).unwrap();
-        }
-        for i in 0..2_000u32 {
-            assert_eq!(r.msgs.recv_timeout(WAIT).unwrap().0, i.to_be_bytes());
-        }
+        expect_pipelined(c, r, 2_000);
     }
     // Quiet for several heartbeat periods: every ping must be answered.
     std::thread::sleep(Duration::from_millis(400));
