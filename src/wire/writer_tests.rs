@@ -57,13 +57,16 @@ const AGREED: Agreed = Agreed {
     client_max_window_bits: 15,
 };
 
+/// permessage-deflate settings that compress messages of 64 bytes or more.
+const FROM_64_BYTES: Settings = Settings {
+    level: 6,
+    threshold: 64,
+    release_between_messages: false,
+};
+
 #[test]
 fn compresses_above_the_threshold_only() {
-    let s = Settings {
-        level: 6,
-        threshold: 64,
-        release_between_messages: false,
-    };
+    let s = FROM_64_BYTES;
     let mut w = Writer::new(Some(Compressor::new(&AGREED, s)));
     let mut sink = Sink::default();
     let small = Bytes::from_static(b"short");
@@ -302,11 +305,7 @@ fn a_tungstenite_server_reads_every_message_back() {
 
 #[test]
 fn compressed_frames_carry_rsv1_and_the_compressed_length() {
-    let s = Settings {
-        level: 6,
-        threshold: 64,
-        release_between_messages: false,
-    };
+    let s = FROM_64_BYTES;
     let mut w = Writer::new(Some(Compressor::new(&AGREED, s)));
     let big = "{\"k\":\"v\"}".repeat(500);
     let mut out = vec![1, 2, 3];
