@@ -10,7 +10,7 @@ set -- "$@" tinyproxy-bin microsocks
 # iptables and ip inside a private network namespace.
 set -- "$@" iptables iproute2
 for p in cmake g++ pkg-config valgrind libwebsockets-dev clang-format "$@"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${need[*]}"

@@ -177,9 +177,9 @@ stage_deb() {
   cat "$work/deb.contents"
   local multiarch soversion
   multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
-  soversion=$(sed -n 's/^version *= *"\([0-9]*\)\.\([0-9]*\)\..*/\1.\2/p' Cargo.toml | head -1)
+  soversion=$(sed -n 's/^version *= *"\([0-9]*\)\.\([0-9]*\)\..*/\1.\2/p' Cargo.toml | sed -n 1p)
   local version
-  version=$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml | head -1)
+  version=$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml | sed -n 1p)
   for want in \
     "./usr/lib/$multiarch/libmywsclient.so.$version" \
     "./usr/lib/$multiarch/libmywsclient.so.$soversion -> libmywsclient.so.$version" \
@@ -300,11 +300,11 @@ stage_conan() {
     log_step "conan: conan create . -o mywsclient/*:shared=$shared (test_package echoes through $url)"
     MYWSCLIENT_TEST_URL=$url "$venv/bin/conan" create . -o "mywsclient/*:shared=$shared" "${conf[@]}" \
       >"$work/conan-$shared.log" 2>&1 || { tail -80 "$work/conan-$shared.log"; fail "conan create (shared=$shared)"; }
-    grep -E "OK 20 echoes" "$work/conan-$shared.log" | head -2
+    grep -E "OK 20 echoes" "$work/conan-$shared.log" | sed -n 1,2p
     [ "$(grep -c "OK 20 echoes" "$work/conan-$shared.log")" -ge 2 ] ||
       { tail -40 "$work/conan-$shared.log"; fail "conan (shared=$shared): the test_package echoes did not run"; }
   done
-  "$venv/bin/conan" list 'mywsclient/*:*' | head -30
+  "$venv/bin/conan" list 'mywsclient/*:*' | sed -n 1,30p
   rm -rf "$conan_home"
   [ -n "$reuse_cargo" ] || rm -rf "$cargo_dir"
   conan_home=""

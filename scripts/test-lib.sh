@@ -59,7 +59,7 @@ echo_server_start() {
     echo_server_stop
     return 1
   fi
-  ECHO_PORT=$(sed -n 's/^LISTENING \([0-9][0-9]*\)$/\1/p' "$_echo_dir/out" | head -1)
+  ECHO_PORT=$(sed -n 's/^LISTENING \([0-9][0-9]*\)$/\1/p' "$_echo_dir/out" | sed -n 1p)
 }
 
 echo_server_stop() {

@@ -21,11 +21,11 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log"
 for f in include/MyWSClient.h include/mywsclient/mywsclient.h; do
   [ -f "$prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done
-config=$(find "$prefix" -name MyWSClientConfig.cmake | head -1)
+config=$(find "$prefix" -name MyWSClientConfig.cmake | sed -n 1p)
 [ -n "$config" ] || { echo "FAIL: MyWSClientConfig.cmake not installed"; exit 1; }
 echo "installed: $(cd "$prefix" && find . -type f -o -type l | sort | tr '\n' ' ')"
 
-links_mywsclient() { ldd "$1" | grep -q 'libmywsclient\.so'; }
+links_mywsclient() { ldd "$1" | grep 'libmywsclient\.so' >/dev/null; }
 
 for mode in shared static; do
   static=OFF
@@ -39,7 +39,7 @@ for mode in shared static; do
 
   if [ "$mode" = shared ]; then
     links_mywsclient "$out/consumer" || { echo "FAIL: consumer does not link libmywsclient.so"; ldd "$out/consumer"; exit 1; }
-    ldd "$out/consumer" | grep 'libmywsclient' | grep -q "$prefix" \
+    ldd "$out/consumer" | grep 'libmywsclient' | grep "$prefix" >/dev/null \
       || { echo "FAIL: consumer does not use the installed library"; ldd "$out/consumer"; exit 1; }
   else
     ! links_mywsclient "$out/consumer" || { echo "FAIL: static consumer links libmywsclient.so"; exit 1; }
