@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds one driver binary per contender from benches/driver.cpp into
+# Builds one driver binary per contender from benches/driver/ into
 # bench-out/bin/ (driver-ours, driver-original, driver-websocketpp,
-# driver-beast, driver-raw). Needs the release library
+# driver-beast, driver-raw): the harness, then the scenarios over a client
+# with the contender's adapter (driver/<contender>.cpp), or for raw
+# driver/raw.cpp. Needs the release library
 # (target/release/libmywsclient.so) and the Debian packages listed in
 # scripts/bench.sh. The original is compiled from ../shared/seed (relative to
 # the repository root; MYWSCLIENT_SEED_DIR overrides) through a temporary
@@ -14,16 +16,20 @@ SEED="${MYWSCLIENT_SEED_DIR:-$ROOT/../shared/seed}"
 CXX="${CXX:-g++}"
 CXXFLAGS=(-O2 -DNDEBUG -std=c++17 -pthread -Wall -Wno-deprecated-declarations)
 mkdir -p "$OUT/bin" "$OUT/lib"
-DRIVER="$ROOT/benches/driver.cpp"
+DRIVER="$ROOT/benches/driver"
+HARNESS=("$DRIVER/harness.cpp" "$DRIVER/main.cpp")
+# The scenarios over a client (client.h), the same for every contender but raw.
+SCENARIOS=("$DRIVER/scenarios.cpp" "$DRIVER/connect.cpp" "$DRIVER/collector.cpp" "$DRIVER/sockets.cpp"
+           "$DRIVER/proxy.cpp" "$DRIVER/echo.cpp" "$DRIVER/lifecycle.cpp" "$DRIVER/faults.cpp" "$DRIVER/many.cpp")
 
 # Rebuilds a driver only when one of its inputs is newer (BENCH_REBUILD=1 forces).
 DEPS=()
-build() {  # name, then compiler arguments
+build() {  # name, then compiler arguments (the contender's sources among them)
   local name="$1"; shift
   local bin="$OUT/bin/driver-$name" dep
   if [ -z "${BENCH_REBUILD:-}" ] && [ -x "$bin" ]; then
     local stale=0
-    for dep in "$DRIVER" "$0" "${DEPS[@]}"; do
+    for dep in "$DRIVER"/* "$0" "${DEPS[@]}"; do
       [ "$dep" -nt "$bin" ] && stale=1
     done
     if [ "$stale" = 0 ]; then
@@ -32,7 +38,7 @@ build() {  # name, then compiler arguments
     fi
   fi
   echo "  driver-$name"
-  "$CXX" "${CXXFLAGS[@]}" -DCONTENDER_"${name^^}" "$DRIVER" "$@" -o "$bin"
+  "$CXX" "${CXXFLAGS[@]}" "${HARNESS[@]}" "$@" -o "$bin"
 }
 
 # ours: the C++ wrapper over the C ABI, against a private copy of the shared
@@ -52,7 +58,7 @@ if [ -f "$ROOT/include/MyWSClient.h" ] && [ -f "$ROOT/include/mywsclient/mywscli
     touch "$OUT/bin/ours-shared-io"  # tells benches/run.py to run the shared-I/O rows
   fi
   DEPS=("$ROOT/include/MyWSClient.h" "$ROOT/include/mywsclient/mywsclient.h")
-  build ours -I"$ROOT/include" "${extra[@]}" -L"$OUT/lib" -Wl,-rpath,"$OUT/lib" -lmywsclient
+  build ours -I"$ROOT/include" "${extra[@]}" "${SCENARIOS[@]}" "$DRIVER/ours.cpp" -L"$OUT/lib" -Wl,-rpath,"$OUT/lib" -lmywsclient
 else
   echo "  driver-ours: SKIPPED (include/MyWSClient.h, include/mywsclient/mywsclient.h or target/release/libmywsclient.so missing)" >&2
 fi
@@ -73,14 +79,14 @@ if n != 1:
 open(p, "w").write(s2)
 EOF
   DEPS=("$SEED/MyWSClient.h" "$SEED/MyWSClient.cpp")
-  build original -Wno-reorder -I"$TMP" "$TMP/MyWSClient.cpp" -lwebsockets -lfmt
+  build original -Wno-reorder -I"$TMP" "${SCENARIOS[@]}" "$DRIVER/original.cpp" "$TMP/MyWSClient.cpp" -lwebsockets -lfmt
 else
   echo "  driver-original: SKIPPED (no seed at $SEED)" >&2
 fi
 
 DEPS=("$ROOT/benches/peers/websocketpp/MyWSClient.h" "$ROOT/benches/peers/endpoint.h")
-build websocketpp -I"$ROOT/benches/peers/websocketpp"
+build websocketpp -I"$ROOT/benches/peers/websocketpp" "${SCENARIOS[@]}" "$DRIVER/websocketpp.cpp"
 DEPS=("$ROOT/benches/peers/beast/MyWSClient.h" "$ROOT/benches/peers/endpoint.h")
-build beast -I"$ROOT/benches/peers/beast" -lssl -lcrypto
+build beast -I"$ROOT/benches/peers/beast" "${SCENARIOS[@]}" "$DRIVER/beast.cpp" -lssl -lcrypto
 DEPS=()
-build raw
+build raw "$DRIVER/raw.cpp"
