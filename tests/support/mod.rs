@@ -7,7 +7,7 @@
 
 #[path = "../../tools/src/control.rs"]
 pub mod control;
-#[path = "../../tools/src/echo.rs"]
+#[path = "../../tools/src/echo/mod.rs"]
 pub mod echo;
 pub mod hostile;
 #[path = "../../tools/src/pki.rs"]
