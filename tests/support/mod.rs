@@ -5,7 +5,7 @@
 //! messages and log lines and waits on them with a timeout.
 #![allow(dead_code, unused_imports)]
 
-#[path = "../../tools/src/control.rs"]
+#[path = "../../tools/src/control/mod.rs"]
 pub mod control;
 #[path = "../../tools/src/echo/mod.rs"]
 pub mod echo;
