@@ -73,7 +73,6 @@ pub(super) fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Headers that go with a refusal with `code`.
 /// After a refusal: wait (bounded) for the client to close, so that the
 /// answer is not cut by a reset.
 pub(super) fn linger(inner: &Inner, s: &mut Box<dyn Stream>) {
