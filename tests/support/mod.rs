@@ -10,9 +10,9 @@
 //! test CA), `tempdir.rs`, `process.rs` (child processes, threads).
 #![allow(dead_code, unused_imports)]
 
-#[path = "../../tools/src/control.rs"]
+#[path = "../../tools/src/control/mod.rs"]
 pub mod control;
-#[path = "../../tools/src/echo.rs"]
+#[path = "../../tools/src/echo/mod.rs"]
 pub mod echo;
 pub mod hostile;
 #[path = "../../tools/src/pki.rs"]
