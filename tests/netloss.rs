@@ -302,13 +302,41 @@ fn a_drop_in_the_middle_of_a_message_resends_it_whole() {
 /// 1000 bytes to `server` and sees them arrive; then the path goes silent
 /// and it sends 40 more: written, never acknowledged. Returns the sender
 /// and the rule that silences the path.
-fn forty_unacknowledged(server: &EchoServer) -> (Sender<'_>, Rule) {
-    let cfg = delivery_config(Delivery::ResendUnacknowledged);
+fn forty_unacknowledged(server: &EchoServer, cfg: Config) -> (Sender<'_>, Rule) {
     let mut s = Sender::start(server, &ws_url(server.port()), cfg, 1000);
     s.send_and_see(20);
     let silent = Rule::to_port(server.port(), Fault::Drop);
     s.send(40);
+    // Accepted is not written: wait (bounded) until the 40 are in the
+    // client's kernel, unacknowledged. On a loaded machine the I/O thread
+    // may not have written them yet when the test goes on, and a message
+    // never written is sent, not resent, on the next connection.
+    let port = server.port();
+    assert!(
+        until(WAIT, || unacknowledged_to(port) >= 40 * 1000),
+        "{} bytes unacknowledged\n{}",
+        unacknowledged_to(port),
+        s.rec.dump()
+    );
     (s, silent)
+}
+
+/// Bytes the established connections to 127.0.0.1:`port` hold in their
+/// kernel, written and not acknowledged (the tx_queue of /proc/net/tcp,
+/// which shows this test's own network namespace).
+fn unacknowledged_to(port: u16) -> u64 {
+    let remote = format!("0100007F:{port:04X}");
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let established = f.len() > 4 && f[2] == remote && f[3] == "01";
+            let tx = f.get(4)?.split(':').next()?;
+            established.then(|| u64::from_str_radix(tx, 16).ok())?
+        })
+        .sum()
 }
 
 /// Resets on the path while the client sends: what the server's TCP never
@@ -320,8 +348,14 @@ fn a_reset_while_sending_resends_what_was_not_acknowledged() {
     }
     let server = echo_server();
     // Silence first, so that bytes are written but not acknowledged; then
-    // the reset rule answers the retransmission with a reset.
-    let (mut s, mut silent) = forty_unacknowledged(&server);
+    // the reset rule answers the retransmission with a reset. TCP
+    // retransmits 0.2, 0.6, 1.4 s after the write: a heartbeat slower than
+    // that lets the reset, not the heartbeat, end the connection also on a
+    // loaded machine (the fast one declared it dead after 0.5 s).
+    let mut cfg = delivery_config(Delivery::ResendUnacknowledged);
+    cfg.heartbeat_interval = Duration::from_secs(3);
+    cfg.heartbeat_timeout = Duration::from_secs(3);
+    let (mut s, mut silent) = forty_unacknowledged(&server, cfg);
     let mut reset = Rule::to_port(server.port(), Fault::Reset);
     silent.remove();
     let kind = s.expect_any_error();
@@ -349,7 +383,8 @@ fn a_server_killed_while_sending_loses_nothing_it_never_acknowledged() {
     }
     let server = echo_server();
     // Unacknowledged bytes in flight when the server dies.
-    let (mut s, mut silent) = forty_unacknowledged(&server);
+    let cfg = delivery_config(Delivery::ResendUnacknowledged);
+    let (mut s, mut silent) = forty_unacknowledged(&server, cfg);
     server.kill_all();
     silent.remove();
     s.expect_any_error();

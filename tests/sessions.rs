@@ -2,10 +2,10 @@
 //! runtime `set_url` / `set_header` and `reconnect()`, the HTTP response of
 //! a refused or accepted upgrade, the 4xx policy, redirects (followed,
 //! bounded, never wss -> ws), and the `MYWSCLIENT_SHARED_IO=1` switch.
-//! Against gate servers (tools/src/gate.rs) on loopback.
+//! Against gate servers (tools/src/gate/) on loopback.
 
 #[allow(dead_code)]
-#[path = "../tools/src/gate.rs"]
+#[path = "../tools/src/gate/mod.rs"]
 mod gate;
 mod support;
 

@@ -2,7 +2,7 @@
  * The gate server (tools: mywsclient-gate-server) for the C tests of long
  * sessions: a child process on 127.0.0.1 that refuses upgrades with HTTP
  * statuses, redirects, and accepts only the current token on /auth (see
- * tools/src/gate.rs for the routes). Commands go to its stdin, one line
+ * tools/src/gate/mod.rs for the routes). Commands go to its stdin, one line
  * each, and get one line back; gate_cmd() serialises them with a mutex, so
  * that a callback on the I/O thread and the test thread may both ask.
  * C99 and C++17 clean. Include after test_util.h.

@@ -1,4 +1,4 @@
-//! The control server itself (tools/src/control.rs), driven by a plain
+//! The control server itself (tools/src/control/), driven by a plain
 //! tungstenite client: delayed pongs, recorded close frames, reading paused
 //! and resumed, and the binary's line protocol.
 

@@ -2,209 +2,25 @@
 //! with kinds, pings answered, TLS (self-signed and from files),
 //! subprotocol selection, exit on stdin EOF and on SIGTERM; the proxy's
 //! commands and their `OK <cmd>` acknowledgements.
+//!
+//! The tests are here; `proc` starts a tool binary and talks to it over
+//! its stdin / stdout, `recorder` a client whose events and messages the
+//! tests wait on, `echoes` the messages sent and the echoes expected.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::{mpsc, Arc, Condvar, Mutex};
+mod echoes;
+mod proc;
+mod recorder;
+
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mywsclient::{Client, Config, Event};
+use mywsclient::Event;
+
+use echoes::{expect_kinds, expect_pipelined, send_kinds};
+use proc::{echo_bin, proxy_bin, stat, stats, temp_dir, Proc};
+use recorder::{client, config, wait_event};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-struct Proc {
-    child: Option<Child>,
-    stdin: Option<ChildStdin>,
-    lines: mpsc::Receiver<String>,
-    port: u16,
-}
-
-impl Proc {
-    fn spawn(bin: &str, args: &[&str]) -> Proc {
-        let mut child = Command::new(bin)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn the tool");
-        let stdin = child.stdin.take();
-        let stdout: ChildStdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for l in BufReader::new(stdout).lines() {
-                let Ok(l) = l else { break };
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
-        let first = lines.recv_timeout(WAIT).expect("a first line");
-        let port = first
-            .strip_prefix("LISTENING ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("first line {first:?}"));
-        Proc {
-            child: Some(child),
-            stdin,
-            lines,
-            port,
-        }
-    }
-
-    fn send(&mut self, line: &str) -> String {
-        let stdin = self.stdin.as_mut().unwrap();
-        writeln!(stdin, "{line}").unwrap();
-        stdin.flush().unwrap();
-        self.lines.recv_timeout(WAIT).expect("a reply line")
-    }
-
-    /// Waits (bounded) for the process to exit; returns its status code.
-    fn wait_exit(&mut self) -> Option<i32> {
-        let mut child = self.child.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let pid = child.id();
-        let t = std::thread::spawn(move || {
-            let st = child.wait();
-            let _ = tx.send(st.map(|s| s.code()));
-        });
-        match rx.recv_timeout(WAIT) {
-            Ok(st) => {
-                let _ = t.join();
-                st.unwrap()
-            }
-            Err(_) => {
-                let _ = Command::new("kill")
-                    .args(["-KILL", &pid.to_string()])
-                    .status();
-                panic!("process {pid} did not exit");
-            }
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-type Events = Arc<(Mutex<Vec<Event>>, Condvar)>;
-
-struct Rec {
-    events: Events,
-    msgs: mpsc::Receiver<(Vec<u8>, bool)>,
-}
-
-impl Rec {
-    fn events(&self) -> Vec<Event> {
-        self.events.0.lock().unwrap().clone()
-    }
-
-    /// Waits until `f` holds for the events seen so far (bounded).
-    fn wait<T>(&self, mut f: impl FnMut(&[Event]) -> Option<T>) -> T {
-        let deadline = Instant::now() + WAIT;
-        let mut g = self.events.0.lock().unwrap();
-        loop {
-            if let Some(v) = f(&g) {
-                return v;
-            }
-            let now = Instant::now();
-            assert!(now < deadline, "condition not met; events: {:?}", *g);
-            g = self.events.1.wait_timeout(g, deadline - now).unwrap().0;
-        }
-    }
-
-    fn wait_opens(&self, n: usize) {
-        self.wait(|ev| {
-            (ev.iter()
-                .filter(|e| matches!(e, Event::Open { .. }))
-                .count()
-                >= n)
-                .then_some(())
-        })
-    }
-}
-
-fn client(url: &str, cfg: Config) -> (Client, Rec) {
-    let c = Client::with_config(url, 0, "", cfg).unwrap();
-    let (tx, msgs) = mpsc::channel();
-    let tx = Mutex::new(tx);
-    c.set_message_handler(move |d, b| {
-        let _ = tx.lock().unwrap().send((d.to_vec(), b));
-    })
-    .unwrap();
-    let events: Events = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
-    let e = events.clone();
-    c.set_event_handler(move |ev| {
-        e.0.lock().unwrap().push(ev.clone());
-        e.1.notify_all();
-    })
-    .unwrap();
-    (c, Rec { events, msgs })
-}
-
-fn config() -> Config {
-    Config {
-        backoff_initial: Duration::from_millis(20),
-        backoff_max: Duration::from_millis(100),
-        log_level: mywsclient::LogLevel::Off,
-        ..Config::default()
-    }
-}
-
-fn wait_event(r: &Rec, pred: impl Fn(&Event) -> bool) -> Event {
-    r.wait(|ev| ev.iter().find(|e| pred(e)).cloned())
-}
-
-fn echo_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_mywsclient-echo-server")
-}
-
-fn proxy_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_mywsclient-fault-proxy")
-}
-
-fn temp_dir(tag: &str) -> std::path::PathBuf {
-    let p = std::env::temp_dir().join(format!("mywsclient-tools-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&p);
-    p
-}
-
-/// Queues a text, a small binary and an 8 MiB binary message (larger than
-/// the echo server's output limit: it stops reading until the client took it).
-fn send_kinds(c: &Client) {
-    c.send_text("héllo".as_bytes()).unwrap();
-    c.send_binary(&[0, 159, 255]).unwrap();
-    c.send_binary(&vec![7; 8 << 20]).unwrap();
-}
-
-/// The echoes of `send_kinds`, each with its kind.
-fn expect_kinds(r: &Rec) {
-    assert_eq!(
-        r.msgs.recv_timeout(WAIT).unwrap(),
-        ("héllo".as_bytes().to_vec(), false)
-    );
-    assert_eq!(
-        r.msgs.recv_timeout(WAIT).unwrap(),
-        (vec![0, 159, 255], true)
-    );
-    let big = r.msgs.recv_timeout(WAIT).unwrap();
-    assert_eq!((big.0.len(), big.1), (8 << 20, true));
-}
-
-/// `n` small messages sent back to back come back in order.
-fn expect_pipelined(c: &Client, r: &Rec, n: u32) {
-    for i in 0..n {
-        c.send_binary(&i.to_be_bytes()).unwrap();
-    }
-    for i in 0..n {
-        assert_eq!(r.msgs.recv_timeout(WAIT).unwrap().0, i.to_be_bytes());
-    }
-}
 
 #[test]
 fn echo_server_echoes_with_kinds_and_exits_on_stdin_eof() {
@@ -311,28 +127,6 @@ fn echo_server_tls_self_signed_and_from_files_with_subprotocol() {
     assert!(matches!(ev, Event::Open { protocol: None, .. }), "{ev:?}");
     c.stop().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// The answer to a `stats` line, as (name, value) pairs.
-fn stats(p: &mut Proc) -> Vec<(String, u64)> {
-    let line = p.send("stats");
-    let rest = line
-        .strip_prefix("STATS ")
-        .unwrap_or_else(|| panic!("stats line {line:?}"));
-    rest.split(' ')
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap();
-            (k.to_string(), v.parse().unwrap())
-        })
-        .collect()
-}
-
-fn stat(p: &mut Proc, name: &str) -> u64 {
-    stats(p)
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .unwrap_or_else(|| panic!("no {name} in the stats"))
-        .1
 }
 
 #[test]
