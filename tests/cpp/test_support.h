@@ -266,6 +266,13 @@ inline Server echoServer(const std::vector<std::string> &extra = {})
   return Server::start(argv);
 }
 
+/// A loopback port where nothing listens: the echo server's, after it stopped.
+inline int closedPort()
+{
+  Server s = echoServer();
+  return s.port;
+}
+
 /// Whether `s` contains `part`.
 inline bool contains(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
 

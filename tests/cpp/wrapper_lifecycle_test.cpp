@@ -92,11 +92,7 @@ TEST(invalid_url_is_inert)
 
 TEST(give_up_after_max_attempts)
 {
-  int port;
-  {
-    Server s = echoServer();
-    port = s.port;
-  }
+  const int port = closedPort();
   Events ev;
   MyWSClient client(kHost, port, "/");
   ev.attach(client);

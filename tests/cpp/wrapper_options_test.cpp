@@ -41,11 +41,7 @@ TEST(refusals_have_reasons_and_never_throw)
 TEST(setters_only_when_not_running)
 {
   // A port where nothing listens: the client keeps retrying.
-  int port;
-  {
-    Server s = echoServer();
-    port = s.port;
-  }
+  const int port = closedPort();
   Events ev;
   MyWSClient client(kHost, port, "/");
   ev.attach(client);

@@ -22,6 +22,7 @@ namespace wrappertest
 {
 
 // What every wrapper test uses from test_support.h, with `using namespace wrappertest`.
+using testsupport::closedPort;
 using testsupport::contains;
 using testsupport::echoServer;
 using testsupport::Server;
