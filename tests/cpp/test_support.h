@@ -258,6 +258,24 @@ inline std::string echoServerPath()
 #endif
 }
 
+/// The echo server started with `extra` arguments (e.g. {"--subprotocol", "ws"}).
+inline Server echoServer(const std::vector<std::string> &extra = {})
+{
+  std::vector<std::string> argv = {echoServerPath()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return Server::start(argv);
+}
+
+/// A loopback port where nothing listens: the echo server's, after it stopped.
+inline int closedPort()
+{
+  Server s = echoServer();
+  return s.port;
+}
+
+/// Whether `s` contains `part`.
+inline bool contains(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
+
 /// Waits on a condition variable for `pred`, at most `timeout` (anti-hang).
 template <class Pred>
 bool waitFor(std::mutex &m, std::condition_variable &cv, std::chrono::milliseconds timeout, Pred pred)
