@@ -4,8 +4,8 @@
 
 builds the library from source (CMake drives cargo: a Rust toolchain must be
 on PATH or in ~/.cargo/bin) and packages the library (shared or static, as the
-`shared` option says), both headers (mywsclient/mywsclient.h, MyWSClient.h)
-and the command-line client mywsc. Consumers get the same names as from the
+`shared` option says), the headers (mywsclient/mywsclient.h, MyWSClient.h
+with the mywsclient/cxx/*.h it includes) and the command-line client mywsc. Consumers get the same names as from the
 installed CMake package and pkg-config:
 
     find_package(MyWSClient REQUIRED)

@@ -57,7 +57,7 @@ if [ -f "$ROOT/include/MyWSClient.h" ] && [ -f "$ROOT/include/mywsclient/mywscli
     extra+=(-DBENCH_HAVE_SHARED_IO)
     touch "$OUT/bin/ours-shared-io"  # tells benches/run.py to run the shared-I/O rows
   fi
-  DEPS=("$ROOT/include/MyWSClient.h" "$ROOT/include/mywsclient/mywsclient.h")
+  DEPS=("$ROOT/include/MyWSClient.h" "$ROOT/include/mywsclient/mywsclient.h" "$ROOT"/include/mywsclient/cxx/*.h)
   build ours -I"$ROOT/include" "${extra[@]}" "${SCENARIOS[@]}" "$DRIVER/ours.cpp" -L"$OUT/lib" -Wl,-rpath,"$OUT/lib" -lmywsclient
 else
   echo "  driver-ours: SKIPPED (include/MyWSClient.h, include/mywsclient/mywsclient.h or target/release/libmywsclient.so missing)" >&2

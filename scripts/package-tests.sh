@@ -142,7 +142,8 @@ stage_fetchcontent() {
   ! ldd "$s/echo_consumer_static" | grep libmywsclient >/dev/null || fail "subdirectory: echo_consumer_static links libmywsclient.so"
   prefix=$(mktemp -d /tmp/mywsclient-sd-prefix-XXXXXX)
   cmake --install "$s" --prefix "$prefix" >/dev/null
-  [ -f "$prefix/include/MyWSClient.h" ] && [ -f "$prefix/bin/echo_consumer" ] ||
+  [ -f "$prefix/include/MyWSClient.h" ] && [ -f "$prefix/include/mywsclient/cxx/types.h" ] &&
+    [ -f "$prefix/bin/echo_consumer" ] ||
     { rm -rf "$prefix"; fail "subdirectory: MYWSCLIENT_INSTALL=ON did not install the package"; }
   rm -rf "$prefix"
   timed fetchcontent
@@ -194,6 +195,10 @@ stage_deb() {
     "./usr/share/man/man1/mywsc.1.gz" \
     "./usr/share/doc/mywsclient/copyright"; do
     grep -qxF -- "$want" "$work/deb.contents" || fail "deb: missing $want"
+  done
+  # The definitions MyWSClient.h includes: every include/mywsclient/cxx/*.h.
+  for want in include/mywsclient/cxx/*.h; do
+    grep -qxF -- "./usr/$want" "$work/deb.contents" || fail "deb: missing ./usr/$want"
   done
   dpkg-deb -f "$deb" Depends | grep libc6 >/dev/null || fail "deb: no Depends from dpkg-shlibdeps"
   dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep shlibs >/dev/null || fail "deb: no shlibs file"

@@ -19,7 +19,7 @@ bash scripts/deps.sh
 # The hand-written C/C++ sources against .clang-format (not the generated
 # C header).
 stage "clang-format"
-git ls-files -- 'tests/c/*.[ch]' 'tests/cpp/*.[ch]' 'tests/cpp/*.cpp' include/MyWSClient.h \
+git ls-files -- 'tests/c/*.[ch]' 'tests/cpp/*.[ch]' 'tests/cpp/*.cpp' include/MyWSClient.h 'include/mywsclient/cxx/*.h' \
     'cpp-demo/*.cpp' 'benches/*.cpp' 'benches/*.h' 'tests/autobahn/*.c' \
     'cli/*.cpp' 'cli/*.h' 'tests/consumers/*.cpp' 'tests/consumers/*.c' |
   xargs clang-format --dry-run --Werror

@@ -21,6 +21,12 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log"
 for f in include/MyWSClient.h include/mywsclient/mywsclient.h; do
   [ -f "$prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done
+# Every header of mywsclient/cxx/ that the installed MyWSClient.h includes.
+cxx=$(grep -o '^#include "mywsclient/cxx/[a-z_]*\.h"' "$prefix/include/MyWSClient.h" | cut -d'"' -f2)
+[ -n "$cxx" ] || { echo "FAIL: the installed MyWSClient.h includes no mywsclient/cxx/ header"; exit 1; }
+for f in $cxx; do
+  [ -f "$prefix/include/$f" ] || { echo "FAIL: include/$f not installed"; exit 1; }
+done
 config=$(find "$prefix" -name MyWSClientConfig.cmake | sed -n 1p)
 [ -n "$config" ] || { echo "FAIL: MyWSClientConfig.cmake not installed"; exit 1; }
 echo "installed: $(cd "$prefix" && find . -type f -o -type l | sort | tr '\n' ' ')"
