@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 using testsupport::Clock;
+using testsupport::contains;
 using testsupport::Process;
 using testsupport::Server;
 
@@ -54,8 +55,6 @@ std::string lwsServerPath()
   throw std::runtime_error("set MYWSCLIENT_LWS_SERVER");
 #endif
 }
-
-bool contains(const std::string &s, const char *part) { return s.find(part) != std::string::npos; }
 
 /// An executable named `name` on $PATH (posix_spawn does not search it).
 std::string onPath(const std::string &name)

@@ -17,6 +17,7 @@
 #include <map>
 
 using namespace std::chrono_literals;
+using testsupport::contains;
 using testsupport::Process;
 using testsupport::Server;
 
@@ -72,8 +73,6 @@ struct Gate
 
   std::string url(const std::string &path) const { return "ws://127.0.0.1:" + std::to_string(server.port) + path; }
 };
-
-bool contains(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
 
 /// What a client reports, under one mutex; waits are bounded.
 struct Seen : testsupport::Recorder
