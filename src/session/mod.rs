@@ -446,10 +446,7 @@ impl Session {
     }
 
     /// A connection failed: report, keep its unsent messages, reconnect.
-    /// Its socket closes abortively in every delivery mode: a connection
-    /// given up on (a heartbeat timeout on a silent path) must not deliver
-    /// what its kernel still holds after its successor, out of order, once
-    /// the path comes back.
+    /// Abortive close: what its kernel holds must not arrive after its successor's.
     fn drop_conn(&mut self, now: Instant, conn: Conn, healthy: Option<Duration>, err: Error) {
         conn.t.discard_unsent_on_close();
         self.requeue(conn);
