@@ -322,20 +322,12 @@ fn forty_unacknowledged(server: &EchoServer, cfg: Config) -> (Sender<'_>, Rule) 
 }
 
 /// Bytes the established connections to 127.0.0.1:`port` hold in their
-/// kernel, written and not acknowledged (the tx_queue of /proc/net/tcp,
-/// which shows this test's own network namespace).
+/// kernel, written and not acknowledged (this test's own namespace).
 fn unacknowledged_to(port: u16) -> u64 {
-    let remote = format!("0100007F:{port:04X}");
-    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-    table
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            let established = f.len() > 4 && f[2] == remote && f[3] == "01";
-            let tx = f.get(4)?.split(':').next()?;
-            established.then(|| u64::from_str_radix(tx, 16).ok())?
-        })
+    support::tcp_to(port)
+        .iter()
+        .filter(|&&(state, _)| state == 0x01)
+        .map(|&(_, tx)| tx)
         .sum()
 }
 

@@ -53,15 +53,9 @@ pub fn unanswered() -> Unanswered {
 /// Linux: waits until a TCP socket of this machine is in SYN_SENT towards
 /// 127.0.0.1:`port` (a connect in flight), or `timeout` passes.
 pub fn wait_syn_sent(port: u16, timeout: Duration) -> bool {
-    let want = format!("0100007F:{port:04X}");
     let deadline = Instant::now() + timeout;
     loop {
-        let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-        let found = table.lines().skip(1).any(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            f.len() > 3 && f[2] == want && f[3] == "02"
-        });
-        if found {
+        if tcp_to(port).iter().any(|&(state, _)| state == 0x02) {
             return true;
         }
         if Instant::now() >= deadline {
@@ -70,4 +64,26 @@ pub fn wait_syn_sent(port: u16, timeout: Duration) -> bool {
         // Kernel state has no notification: look again shortly (bounded).
         std::thread::sleep(ms(5));
     }
+}
+
+/// Linux: the TCP sockets of this network namespace connected (or
+/// connecting) to 127.0.0.1:`port`, from /proc/net/tcp: each one's state
+/// (0x01 established, 0x02 SYN_SENT, ...) and tx_queue (bytes written and
+/// not acknowledged).
+pub fn tcp_to(port: u16) -> Vec<(u8, u64)> {
+    let remote = format!("0100007F:{port:04X}");
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            if f.len() < 5 || f[2] != remote {
+                return None;
+            }
+            let state = u8::from_str_radix(f[3], 16).ok()?;
+            let tx = u64::from_str_radix(f[4].split(':').next()?, 16).ok()?;
+            Some((state, tx))
+        })
+        .collect()
 }
